@@ -1,0 +1,149 @@
+//! Command-line flags, as close to what the user types as possible. The
+//! `cmd_*` modules turn them into library configs.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// marketrank: relative influence inside each market (topic-personalized PageRank).
+#[derive(Debug, Parser)]
+#[command(name = "marketrank", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Rank every market of a follower graph and write a snapshot.
+    Rank(RankArgs),
+    /// The most influential users of a market.
+    Top(TopArgs),
+    /// One user's standing in every market.
+    Show(ShowArgs),
+    /// Write a snapshot's scores as CSV.
+    Export(ExportArgs),
+    /// Run the whole path on the bundled sample and print the contrast.
+    Demo(DemoArgs),
+}
+
+/// `marketrank rank`
+#[derive(Debug, Args)]
+pub struct RankArgs {
+    /// Follows: `follower<TAB>followee[<TAB>weight]` (.tsv, .csv, optionally .gz).
+    #[arg(long)]
+    pub edges: PathBuf,
+    /// Topic tags: `user<TAB>topic[<TAB>weight]`.
+    #[arg(long)]
+    pub topics: PathBuf,
+    /// Snapshot to write (atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub params: RankParams,
+}
+
+/// Parameters shared by `rank` and `demo`.
+#[derive(Debug, Args, Clone)]
+pub struct RankParams {
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Damping factor α: probability of following a link rather than restarting.
+    #[arg(long, default_value_t = marketrank::RankConfig::DEFAULT_DAMPING)]
+    pub damping: f64,
+    /// Stop a market when the L1 change between iterations is at most this.
+    #[arg(long, default_value_t = marketrank::RankConfig::DEFAULT_TOLERANCE)]
+    pub tol: f64,
+    /// Stop after this many iterations even if not converged (with a warning).
+    #[arg(long, default_value_t = marketrank::RankConfig::DEFAULT_MAX_ITERATIONS)]
+    pub max_iter: u32,
+    /// Score storage: f32 (half the memory, enough for tol ≥ 1e-7) or f64.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    pub precision: PrecisionArg,
+    /// Skip malformed lines (counted and reported) instead of stopping.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+    /// Print only warnings and errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// CLI mirror of [`marketrank::Precision`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PrecisionArg {
+    /// 4-byte scores.
+    F32,
+    /// 8-byte scores.
+    F64,
+}
+
+impl From<PrecisionArg> for marketrank::Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::F32 => marketrank::Precision::F32,
+            PrecisionArg::F64 => marketrank::Precision::F64,
+        }
+    }
+}
+
+/// `marketrank top`
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// Snapshot file.
+    pub snapshot: PathBuf,
+    /// Market (topic name, or `_global` for plain PageRank).
+    #[arg(long, short)]
+    pub market: String,
+    /// How many users.
+    #[arg(short, long, default_value_t = 20)]
+    pub k: usize,
+}
+
+/// `marketrank show`
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Snapshot file.
+    pub snapshot: PathBuf,
+    /// User id as in the input files.
+    #[arg(long, short)]
+    pub user: String,
+}
+
+/// `marketrank export`
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Snapshot file.
+    pub snapshot: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub format: FormatArg,
+    /// Output file (written atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Only these markets (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    pub market: Vec<String>,
+    /// Only each market's top N users.
+    #[arg(long)]
+    pub top: Option<usize>,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// `user,market,score,rank,percentile,followers`
+    Csv,
+}
+
+/// `marketrank demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to keep the demo snapshot (default: a temporary directory).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Users listed per market.
+    #[arg(short, long, default_value_t = 5)]
+    pub k: usize,
+}

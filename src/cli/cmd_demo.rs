@@ -1,0 +1,91 @@
+//! `marketrank demo`: the whole path on the bundled sample (compiled into
+//! the binary, so it works from any directory).
+
+use super::args::{DemoArgs, PrecisionArg, RankParams};
+use super::table;
+use marketrank::Snapshot;
+
+const SAMPLE_EDGES: &str = include_str!("../../data/edges.tsv");
+const SAMPLE_TOPICS: &str = include_str!("../../data/topics.tsv");
+
+pub fn run(a: DemoArgs) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("marketrank-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let edges = dir.join("edges.tsv");
+    let topics = dir.join("topics.tsv");
+    std::fs::write(&edges, SAMPLE_EDGES)?;
+    std::fs::write(&topics, SAMPLE_TOPICS)?;
+    let out = a.out.clone().unwrap_or_else(|| dir.join("demo.snap"));
+    let params = RankParams {
+        threads: 0,
+        damping: marketrank::RankConfig::DEFAULT_DAMPING,
+        tol: marketrank::RankConfig::DEFAULT_TOLERANCE,
+        max_iter: marketrank::RankConfig::DEFAULT_MAX_ITERATIONS,
+        precision: PrecisionArg::F32,
+        skip_bad_lines: false,
+        quiet: true,
+    };
+    let job = super::cmd_rank::job_from(&params, edges.clone(), topics.clone(), out.clone());
+    super::cmd_rank::run_job(&job, true)?;
+    let snap = Snapshot::open(&out)?;
+    println!(
+        "marketrank demo: {} users, {} follows, markets: {}\n",
+        snap.users(),
+        snap.metadata().edges,
+        snap.markets().join(", ")
+    );
+
+    // The account with the most followers: absolute influence.
+    let celeb = (0..snap.users() as u32)
+        .max_by_key(|&u| (snap.followers(u), std::cmp::Reverse(u)))
+        .expect("sample has users");
+    for m in 0..snap.markets().len() {
+        println!("{}", snap.markets()[m]);
+        let rows: Vec<Vec<String>> = snap
+            .top(m, a.k)
+            .map(|(u, s)| {
+                let st = snap.standing(u, m);
+                vec![
+                    st.rank.to_string(),
+                    snap.user_id(u).to_string(),
+                    table::score(s),
+                    snap.followers(u).to_string(),
+                ]
+            })
+            .collect();
+        table::print(&["  rank", "user", "score", "followers"], &rows, &[0, 2, 3]);
+        println!();
+    }
+    let celeb_name = snap.user_id(celeb);
+    println!("Absolute vs relative influence:");
+    println!(
+        "  {} has the most followers ({}).",
+        celeb_name,
+        snap.followers(celeb)
+    );
+    for m in 0..snap.markets().len() {
+        let (top_user, _) = snap.top(m, 1).next().expect("users");
+        let st = snap.standing(celeb, m);
+        println!(
+            "  {:<10} {} ranks #{}; #1 is {} with {} followers",
+            snap.markets()[m],
+            celeb_name,
+            st.rank,
+            snap.user_id(top_user),
+            snap.followers(top_user)
+        );
+    }
+    println!("\nSnapshot: {}", out.display());
+    println!(
+        "Try: marketrank top {} --market fashion -k 10",
+        out.display()
+    );
+    println!(
+        "     marketrank show {} --user {}",
+        out.display(),
+        celeb_name
+    );
+    std::fs::remove_file(&edges).ok();
+    std::fs::remove_file(&topics).ok();
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! `marketrank export`: scores as CSV for other tools.
+
+use super::args::{ExportArgs, FormatArg};
+use anyhow::Context;
+use marketrank::export::{export, ExportFilter, ExportFormat};
+
+pub fn run(a: ExportArgs) -> anyhow::Result<()> {
+    let snap = super::open_snapshot(&a.snapshot)?;
+    for m in &a.market {
+        super::market(&snap, m)?;
+    }
+    let format = match a.format {
+        FormatArg::Csv => ExportFormat::Csv,
+    };
+    let filter = ExportFilter {
+        markets: a.market,
+        top: a.top,
+    };
+    let rows = export(&snap, format, &filter, &a.out)
+        .with_context(|| format!("could not write {}", a.out.display()))?;
+    eprintln!("wrote {} rows to {}", rows, a.out.display());
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! `marketrank rank`: load, rank, write the snapshot.
+
+use super::args::{RankArgs, RankParams};
+use marketrank::input::BadLines;
+use marketrank::job::{run_rank_job, RankJob, RankSummary};
+use marketrank::rank::human_bytes;
+use marketrank::RankConfig;
+use std::path::PathBuf;
+
+pub fn run(a: RankArgs) -> anyhow::Result<()> {
+    let job = job_from(&a.params, a.edges, a.topics, a.out);
+    let summary = run_job(&job, a.params.quiet)?;
+    print_summary(&job, &summary, a.params.quiet);
+    Ok(())
+}
+
+/// Builds the library job from flags.
+pub fn job_from(p: &RankParams, edges: PathBuf, topics: PathBuf, out: PathBuf) -> RankJob {
+    RankJob {
+        edges,
+        topics,
+        out,
+        config: RankConfig {
+            damping: p.damping,
+            tolerance: p.tol,
+            max_iterations: p.max_iter,
+            precision: p.precision.into(),
+        },
+        threads: p.threads,
+        bad_lines: if p.skip_bad_lines {
+            BadLines::Skip
+        } else {
+            BadLines::Fail
+        },
+    }
+}
+
+/// Runs the job, logging progress to stderr (warnings even when quiet).
+pub fn run_job(job: &RankJob, quiet: bool) -> anyhow::Result<RankSummary> {
+    let mut log = |s: &str| {
+        if !quiet || s.starts_with("warning") || s.starts_with("skipped") {
+            eprintln!("{s}");
+        }
+    };
+    Ok(run_rank_job(job, &mut log)?)
+}
+
+fn print_summary(job: &RankJob, s: &RankSummary, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let not_converged = s.result.convergence.iter().filter(|c| !c.converged).count();
+    eprintln!(
+        "wrote {}: {} users, {} follows, {} markets ({} not converged); load {:.2?}, rank {:.2?}, write {:.2?}; peak memory {} (estimate for the rank step {})",
+        job.out.display(),
+        s.data.ids.len(),
+        s.data.graph.edges(),
+        s.result.k(),
+        not_converged,
+        s.load_time,
+        s.rank_time,
+        s.write_time,
+        s.peak_rss.map(human_bytes).unwrap_or_else(|| "unknown".into()),
+        human_bytes(s.estimate.total()),
+    );
+}

@@ -1,0 +1,44 @@
+//! The command-line interface: flags in [`args`], one module per
+//! subcommand. Library code never sees clap types.
+
+pub mod args;
+mod cmd_demo;
+mod cmd_export;
+mod cmd_rank;
+mod cmd_show;
+mod cmd_top;
+mod table;
+
+use args::{Cli, Command};
+
+/// A lookup that found nothing (unknown user or market): exit code 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotFound(pub String);
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Rank(a) => cmd_rank::run(a),
+        Command::Top(a) => cmd_top::run(a),
+        Command::Show(a) => cmd_show::run(a),
+        Command::Export(a) => cmd_export::run(a),
+        Command::Demo(a) => cmd_demo::run(a),
+    }
+}
+
+/// Opens a snapshot with the path in the error.
+fn open_snapshot(path: &std::path::Path) -> anyhow::Result<marketrank::Snapshot> {
+    Ok(marketrank::Snapshot::open(path)?)
+}
+
+/// The column of `market`, or a [`NotFound`] that lists the markets.
+fn market(snap: &marketrank::Snapshot, market: &str) -> anyhow::Result<usize> {
+    snap.market_index(market).ok_or_else(|| {
+        NotFound(format!(
+            "no market `{market}` in this snapshot; markets: {}",
+            snap.markets().join(", ")
+        ))
+        .into()
+    })
+}

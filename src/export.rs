@@ -1,0 +1,100 @@
+//! Exports of a snapshot for other tools.
+
+use crate::atomic::AtomicFile;
+use crate::snapshot::Snapshot;
+use std::io::Write;
+use std::path::Path;
+
+/// Export file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// `user,market,score,rank,percentile,followers`, one row per (user, market).
+    Csv,
+}
+
+/// Which rows to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    /// Only these markets (all when empty).
+    pub markets: Vec<String>,
+    /// Only each market's top `n` users.
+    pub top: Option<usize>,
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// Writes the export atomically to `out`. Rows are grouped by market, in
+/// rank order. Returns the number of rows written.
+pub fn export(
+    snap: &Snapshot,
+    format: ExportFormat,
+    filter: &ExportFilter,
+    out: &Path,
+) -> std::io::Result<u64> {
+    let markets: Vec<usize> = if filter.markets.is_empty() {
+        (0..snap.markets().len()).collect()
+    } else {
+        filter
+            .markets
+            .iter()
+            .map(|m| {
+                snap.market_index(m).ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!(
+                            "no market `{m}` in the snapshot (markets: {})",
+                            snap.markets().join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let mut file = AtomicFile::create(out)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file.file().try_clone()?);
+    let mut rows = 0u64;
+    match format {
+        ExportFormat::Csv => {
+            writeln!(w, "user,market,score,rank,percentile,followers")?;
+            for &m in &markets {
+                let name = csv_field(&snap.markets()[m]).into_owned();
+                let order = snap.order(m);
+                let n = order.len();
+                let take = filter.top.unwrap_or(n).min(n);
+                // Walk the order once: ranks and percentiles from tie groups.
+                let mut i = 0;
+                while i < take {
+                    let s = snap.score(order[i], m);
+                    let mut j = i + 1;
+                    while j < n && snap.score(order[j], m) == s {
+                        j += 1;
+                    }
+                    let pct = 100.0 * (n - j) as f64 / n as f64;
+                    for &u in &order[i..j.min(take)] {
+                        writeln!(
+                            w,
+                            "{},{name},{:e},{},{pct:.4},{}",
+                            csv_field(snap.user_id(u)),
+                            s,
+                            i + 1,
+                            snap.followers(u)
+                        )?;
+                        rows += 1;
+                    }
+                    i = j;
+                }
+            }
+        }
+    }
+    w.flush()?;
+    drop(w);
+    file.commit()?;
+    Ok(rows)
+}

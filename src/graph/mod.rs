@@ -1,0 +1,21 @@
+//! The follower graph: external ids interned to dense integers, follows
+//! stored as a compressed sparse row (CSR) of *incoming* edges, and the topic
+//! tags of users.
+//!
+//! Builders ([`GraphBuilder`], [`TopicsBuilder`]) are separate from the
+//! immutable structures ([`FollowerGraph`], [`TopicTags`]) that the rank
+//! kernels borrow.
+
+mod builder;
+mod csr;
+mod ids;
+mod topics;
+
+pub use builder::{BuildStats, GraphBuilder};
+pub use csr::FollowerGraph;
+pub use ids::UserIds;
+pub use topics::{TopicTags, TopicsBuilder};
+
+/// Dense user index, `0..users`. Ids are `u32`: more than 2³² − 1 users is an
+/// error at load time, never a silent truncation.
+pub type UserIndex = u32;

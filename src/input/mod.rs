@@ -1,0 +1,175 @@
+//! Reading follower and topic files.
+//!
+//! Both formats are line oriented: `a<TAB>b[<TAB>weight]`, or comma separated
+//! when the file name ends in `.csv` (optionally followed by `.gz`). Lines
+//! starting with `#` and blank lines are skipped; CRLF line ends and a UTF-8
+//! byte-order mark are accepted. Anything else that does not fit stops the
+//! read with `file:line: reason`, unless the caller asked to skip bad lines,
+//! in which case every skipped line is counted by reason ([`LineStats`]).
+
+mod lines;
+
+pub use lines::{open_lines, Delimiter, LineStats, Lines};
+
+use crate::error::InputError;
+use std::path::Path;
+
+/// Why a line was refused: a short category (for counting skipped lines by
+/// reason) and the full message (for the error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    /// Category, e.g. `"bad weight"`.
+    pub kind: &'static str,
+    /// The whole message, e.g. "weight `-1` must be a positive finite number".
+    pub message: String,
+}
+
+fn bad(kind: &'static str, message: String) -> BadLine {
+    BadLine { kind, message }
+}
+
+/// What to do with a malformed line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BadLines {
+    /// Stop at the first malformed line with an error naming it (default).
+    #[default]
+    Fail,
+    /// Skip it, count it by reason, and go on.
+    Skip,
+}
+
+/// One parsed `a<SEP>b[<SEP>weight]` record, borrowing from the line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair<'a> {
+    /// First column (follower, or user for topic files).
+    pub first: &'a str,
+    /// Second column (followee, or topic).
+    pub second: &'a str,
+    /// Third column, 1.0 when absent.
+    pub weight: f32,
+}
+
+/// Parses one non-blank, non-comment line of a two-or-three-column file.
+///
+/// `what` names the two columns for error messages, e.g.
+/// `("follower", "followee")`.
+pub fn parse_pair<'a>(line: &'a [u8], sep: u8, what: (&str, &str)) -> Result<Pair<'a>, BadLine> {
+    let line = std::str::from_utf8(line).map_err(|e| {
+        bad(
+            "not UTF-8",
+            format!(
+                "not valid UTF-8 (bad byte at column {})",
+                e.valid_up_to() + 1
+            ),
+        )
+    })?;
+    let mut cols = line.split(sep as char);
+    let first = cols.next().unwrap_or("");
+    let second = cols.next().ok_or_else(|| {
+        bad(
+            "missing column",
+            format!(
+                "missing {} column: expected `{}{}{}[{}weight]`",
+                what.1,
+                what.0,
+                sep_name(sep),
+                what.1,
+                sep_name(sep)
+            ),
+        )
+    })?;
+    let weight = match cols.next() {
+        None => 1.0,
+        Some(w) => parse_weight(w)?,
+    };
+    if cols.next().is_some() {
+        return Err(bad(
+            "too many columns",
+            format!(
+                "too many columns: expected `{}{}{}[{}weight]`",
+                what.0,
+                sep_name(sep),
+                what.1,
+                sep_name(sep)
+            ),
+        ));
+    }
+    if first.is_empty() {
+        return Err(bad("empty id", format!("empty {} id", what.0)));
+    }
+    if second.is_empty() {
+        return Err(bad("empty id", format!("empty {} id", what.1)));
+    }
+    Ok(Pair {
+        first,
+        second,
+        weight,
+    })
+}
+
+fn sep_name(sep: u8) -> &'static str {
+    if sep == b'\t' {
+        "<TAB>"
+    } else {
+        ","
+    }
+}
+
+fn parse_weight(w: &str) -> Result<f32, BadLine> {
+    let v: f64 = w.trim().parse().map_err(|_| {
+        bad(
+            "bad weight",
+            format!("weight `{}` is not a number", truncate(w, 40)),
+        )
+    })?;
+    if !v.is_finite() || v <= 0.0 || v > f32::MAX as f64 {
+        return Err(bad(
+            "bad weight",
+            format!(
+                "weight `{}` must be a positive finite number",
+                truncate(w, 40)
+            ),
+        ));
+    }
+    Ok(v as f32)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Reads every record of a two-or-three-column file, calling `f` for each.
+///
+/// Returns the line statistics. With [`BadLines::Fail`] the first malformed
+/// line is an [`InputError::Malformed`].
+pub fn read_pairs(
+    path: &Path,
+    what: (&str, &str),
+    bad_lines: BadLines,
+    mut f: impl FnMut(Pair<'_>),
+) -> Result<LineStats, InputError> {
+    let mut lines = open_lines(path)?;
+    let sep = lines.delimiter().byte();
+    while let Some((no, line)) = lines.next_line()? {
+        match parse_pair(line, sep, what) {
+            Ok(p) => f(p),
+            Err(e) => match bad_lines {
+                BadLines::Fail => {
+                    return Err(InputError::Malformed {
+                        path: path.to_path_buf(),
+                        line: no,
+                        reason: e.message,
+                    })
+                }
+                BadLines::Skip => lines.skip(no, e),
+            },
+        }
+    }
+    Ok(lines.into_stats())
+}

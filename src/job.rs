@@ -1,0 +1,231 @@
+//! The `rank` job as a library call: load, rank, write the snapshot.
+//!
+//! The CLI is a thin layer over [`run_rank_job`]; other Rust programs can
+//! run the same job with a [`RankJob`] value.
+
+use crate::input::BadLines;
+use crate::load::{load_tagged_graph, TaggedGraph};
+use crate::rank::{
+    human_bytes, rank, MemoryEstimate, RankConfig, RankResult, TopicTeleport, GLOBAL_MARKET,
+};
+use crate::snapshot::{
+    self, write_snapshot, InputFile, MarketMeta, Metadata, Parameters, SnapshotContent,
+};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Everything a rank run needs.
+#[derive(Debug, Clone)]
+pub struct RankJob {
+    /// Follow file.
+    pub edges: PathBuf,
+    /// Topic file.
+    pub topics: PathBuf,
+    /// Snapshot to write.
+    pub out: PathBuf,
+    /// Iteration parameters.
+    pub config: RankConfig,
+    /// Worker threads (0 = all cores).
+    pub threads: usize,
+    /// Stop or skip at malformed lines.
+    pub bad_lines: BadLines,
+}
+
+/// What a run did, for the summary line.
+#[derive(Debug)]
+pub struct RankSummary {
+    /// The loaded graph (kept so callers can print from it).
+    pub data: TaggedGraph,
+    /// The scores.
+    pub result: RankResult,
+    /// Estimated peak memory, printed before allocating.
+    pub estimate: MemoryEstimate,
+    /// Time to read and build the graph.
+    pub load_time: Duration,
+    /// Time of the power iteration.
+    pub rank_time: Duration,
+    /// Time to write the snapshot.
+    pub write_time: Duration,
+    /// Peak resident memory of the process, if the OS reports it.
+    pub peak_rss: Option<u64>,
+}
+
+/// Errors of a job: input, snapshot, or configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Bad input file.
+    #[error(transparent)]
+    Input(#[from] crate::InputError),
+    /// Could not write the snapshot.
+    #[error(transparent)]
+    Snapshot(#[from] crate::SnapshotError),
+    /// Bad parameters.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), in bytes.
+pub fn peak_rss() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Builds a rayon pool with `threads` workers (0 = one per core).
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, JobError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| JobError::Config(format!("cannot start {threads} threads: {e}")))
+}
+
+/// Runs the whole job; `log` receives progress lines.
+pub fn run_rank_job(
+    job: &RankJob,
+    log: &mut (dyn FnMut(&str) + Send),
+) -> Result<RankSummary, JobError> {
+    job.config.validate().map_err(JobError::Config)?;
+    let pool = thread_pool(job.threads)?;
+    pool.install(|| {
+        let t0 = Instant::now();
+        let data = load_tagged_graph(&job.edges, &job.topics, job.bad_lines)?;
+        let load_time = t0.elapsed();
+        let k = data.tags.len() + 1;
+        let estimate = MemoryEstimate::for_graph(&data.graph, k, data.tags.tags(), job.config.precision);
+        log(&format!(
+            "loaded {} users, {} follows, {} topics in {:.2?}; rank needs about {} more (graph {} + scores {})",
+            data.ids.len(),
+            data.graph.edges(),
+            data.tags.len(),
+            load_time,
+            human_bytes(estimate.scores + estimate.other),
+            human_bytes(estimate.graph),
+            human_bytes(estimate.scores),
+        ));
+        report_dropped(&data, log);
+        let t1 = Instant::now();
+        let teleport = TopicTeleport::from_tags(&data.tags, data.ids.len());
+        let result = rank(&data.graph, &teleport, &job.config);
+        let rank_time = t1.elapsed();
+        log(&format!("ranked {k} markets in {} iterations, {:.2?}", result.iterations, rank_time));
+        for (m, c) in result.markets.iter().zip(&result.convergence) {
+            if !c.converged {
+                log(&format!(
+                    "warning: market `{m}` did not converge: L1 change {:.3e} > tolerance {:.1e} after {} iterations (raise --max-iter)",
+                    c.residual, job.config.tolerance, c.iterations
+                ));
+            }
+        }
+        let t2 = Instant::now();
+        let metadata = metadata_for(job, &data, &result, &teleport);
+        let content = SnapshotContent {
+            user_ids: data.ids.names().collect(),
+            followers: (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect(),
+            result: &result,
+            metadata,
+        };
+        write_snapshot(&job.out, &content)?;
+        let write_time = t2.elapsed();
+        Ok(RankSummary { data, result, estimate, load_time, rank_time, write_time, peak_rss: peak_rss() })
+    })
+}
+
+fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
+    let r = &data.report;
+    if r.build.self_follows_dropped > 0 || r.build.duplicate_follows_merged > 0 {
+        log(&format!(
+            "dropped {} self-follows; merged {} repeated follows (a follow counts once)",
+            r.build.self_follows_dropped, r.build.duplicate_follows_merged
+        ));
+    }
+    for (path, stats) in [
+        (&r.edges_path, &r.edge_lines),
+        (&r.topics_path, &r.topic_lines),
+    ] {
+        if stats.skipped_total() > 0 {
+            let by: Vec<String> = stats
+                .skipped
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect();
+            log(&format!(
+                "skipped {} bad lines in {} ({})",
+                stats.skipped_total(),
+                path.display(),
+                by.join(", ")
+            ));
+            for (line, msg) in &stats.first_skipped {
+                log(&format!("  {}:{line}: {msg}", path.display()));
+            }
+        }
+    }
+}
+
+fn metadata_for(
+    job: &RankJob,
+    data: &TaggedGraph,
+    result: &RankResult,
+    tele: &TopicTeleport,
+) -> Metadata {
+    let created = snapshot::meta_now();
+    let r = &data.report;
+    Metadata {
+        format_version: 1,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        created: snapshot::rfc3339_of(created),
+        created_unix: created,
+        users: data.ids.len() as u64,
+        edges: data.graph.edges(),
+        parameters: Parameters {
+            damping: job.config.damping,
+            tolerance: job.config.tolerance,
+            max_iterations: job.config.max_iterations,
+            precision: format!("{:?}", job.config.precision).to_lowercase(),
+            walk: "plain".into(),
+            teleport: "tagged".into(),
+        },
+        inputs: vec![
+            InputFile {
+                role: "edges".into(),
+                path: job.edges.display().to_string(),
+                bytes: r.edge_lines.bytes,
+                lines: r.edge_lines.lines,
+                skipped_lines: r.edge_lines.skipped_total(),
+            },
+            InputFile {
+                role: "topics".into(),
+                path: job.topics.display().to_string(),
+                bytes: r.topic_lines.bytes,
+                lines: r.topic_lines.lines,
+                skipped_lines: r.topic_lines.skipped_total(),
+            },
+        ],
+        markets: result
+            .markets
+            .iter()
+            .zip(&result.convergence)
+            .enumerate()
+            .map(|(c, (name, conv))| MarketMeta {
+                name: name.clone(),
+                kind: if name == GLOBAL_MARKET && c == 0 {
+                    "global".into()
+                } else {
+                    "topic".into()
+                },
+                seed_users: tele.seed_users(c),
+                iterations: conv.iterations,
+                residual: conv.residual,
+                converged: conv.converged,
+            })
+            .collect(),
+        load: serde_json::json!({
+            "self_follows_dropped": r.build.self_follows_dropped,
+            "duplicate_follows_merged": r.build.duplicate_follows_merged,
+            "duplicate_tags_merged": r.duplicate_tags_merged,
+            "users_only_in_topics": r.users_only_in_topics,
+            "skipped_lines": r.skipped_total(),
+        }),
+        parent: None,
+    }
+}

@@ -1,0 +1,104 @@
+//! From input files to a [`FollowerGraph`] and [`TopicTags`]: the whole
+//! loading step of a rank run.
+
+use crate::error::InputError;
+use crate::graph::{BuildStats, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
+use crate::input::{read_pairs, BadLines, LineStats};
+use std::path::{Path, PathBuf};
+
+/// A loaded, tagged follower graph.
+#[derive(Debug)]
+pub struct TaggedGraph {
+    /// External ids.
+    pub ids: UserIds,
+    /// The follows.
+    pub graph: FollowerGraph,
+    /// Topic tags.
+    pub tags: TopicTags,
+    /// What was read and what was dropped.
+    pub report: LoadReport,
+}
+
+/// Counts from loading, for the run summary and the snapshot metadata.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct LoadReport {
+    /// Edge file path.
+    pub edges_path: PathBuf,
+    /// Topic file path.
+    pub topics_path: PathBuf,
+    /// Edge file lines.
+    pub edge_lines: LineStats,
+    /// Topic file lines.
+    pub topic_lines: LineStats,
+    /// Self-follows dropped and repeated follows merged.
+    pub build: BuildStats,
+    /// Repeated (user, topic) tags merged.
+    pub duplicate_tags_merged: u64,
+    /// Users who appear only in the topic file.
+    pub users_only_in_topics: u64,
+}
+
+impl LoadReport {
+    /// Malformed lines skipped in both files.
+    pub fn skipped_total(&self) -> u64 {
+        self.edge_lines.skipped_total() + self.topic_lines.skipped_total()
+    }
+}
+
+fn too_many_users(path: &Path) -> InputError {
+    InputError::Unusable {
+        path: path.to_path_buf(),
+        reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits"
+            .into(),
+    }
+}
+
+/// Reads `edges` (`follower<TAB>followee[<TAB>weight]`) and `topics`
+/// (`user<TAB>topic[<TAB>weight]`).
+pub fn load_tagged_graph(
+    edges: &Path,
+    topics: &Path,
+    bad: BadLines,
+) -> Result<TaggedGraph, InputError> {
+    let mut ids = UserIds::new();
+    let mut builder = GraphBuilder::new();
+    let mut overflow = false;
+    let edge_lines = read_pairs(edges, ("follower", "followee"), bad, |p| {
+        match (ids.intern(p.first), ids.intern(p.second)) {
+            (Some(a), Some(b)) => builder.add_follow(a, b, p.weight),
+            _ => overflow = true,
+        }
+    })?;
+    if overflow {
+        return Err(too_many_users(edges));
+    }
+    let users_in_edges = ids.len();
+    let mut tb = TopicsBuilder::new();
+    let topic_lines = read_pairs(topics, ("user", "topic"), bad, |p| {
+        match ids.intern(p.first) {
+            Some(u) => tb.add_tag(u, p.second, p.weight),
+            None => overflow = true,
+        }
+    })?;
+    if overflow {
+        return Err(too_many_users(topics));
+    }
+    let users = ids.len();
+    let (graph, build) = builder.build(users);
+    let tags = tb.build(users);
+    let report = LoadReport {
+        edges_path: edges.to_path_buf(),
+        topics_path: topics.to_path_buf(),
+        edge_lines,
+        topic_lines,
+        build,
+        duplicate_tags_merged: tags.duplicates_merged(),
+        users_only_in_topics: (users - users_in_edges) as u64,
+    };
+    Ok(TaggedGraph {
+        ids,
+        graph,
+        tags,
+        report,
+    })
+}

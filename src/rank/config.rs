@@ -1,0 +1,141 @@
+//! Parameters of a rank run.
+
+use crate::graph::FollowerGraph;
+
+/// Storage type of the score block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 4-byte scores: half the memory traffic. Per-market sums (dangling
+    /// mass, residuals) are still taken in f64, which is what lets a run
+    /// reach 1e-6.
+    F32,
+    /// 8-byte scores, for tight tolerances (below ~1e-7).
+    F64,
+}
+
+impl Precision {
+    /// Bytes per score.
+    pub fn bytes(self) -> usize {
+        match self {
+            Precision::F32 => 4,
+            Precision::F64 => 8,
+        }
+    }
+}
+
+/// How to run the power iteration.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RankConfig {
+    /// Probability of following a link rather than teleporting (α).
+    pub damping: f64,
+    /// Stop a market once the L1 change between iterates is at most this.
+    pub tolerance: f64,
+    /// Stop every market after this many iterations, converged or not.
+    pub max_iterations: u32,
+    /// Score storage type.
+    pub precision: Precision,
+}
+
+impl RankConfig {
+    /// The usual damping factor (Brin & Page).
+    pub const DEFAULT_DAMPING: f64 = 0.85;
+    /// Default L1 tolerance.
+    pub const DEFAULT_TOLERANCE: f64 = 1e-6;
+    /// Default iteration cap.
+    pub const DEFAULT_MAX_ITERATIONS: u32 = 200;
+
+    /// Checks the parameters, saying which one is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.damping > 0.0 && self.damping < 1.0) {
+            return Err(format!("damping must be in (0, 1), got {}", self.damping));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
+            return Err(format!(
+                "tolerance must be a positive number, got {}",
+                self.tolerance
+            ));
+        }
+        if self.max_iterations == 0 {
+            return Err("max-iter must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+impl Default for RankConfig {
+    fn default() -> RankConfig {
+        RankConfig {
+            damping: Self::DEFAULT_DAMPING,
+            tolerance: Self::DEFAULT_TOLERANCE,
+            max_iterations: Self::DEFAULT_MAX_ITERATIONS,
+            precision: Precision::F32,
+        }
+    }
+}
+
+/// Peak memory of a run, estimated before the large allocations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    /// The graph (CSR and per-user out-weights).
+    pub graph: u64,
+    /// The three users × K blocks the iteration holds (current, next and
+    /// pre-divided scores).
+    pub scores: u64,
+    /// Teleport entries and everything else per user.
+    pub other: u64,
+}
+
+impl MemoryEstimate {
+    /// Estimate for a graph of `users` and `edges` with `markets` columns.
+    pub fn new(
+        users: u64,
+        edges: u64,
+        weighted: bool,
+        markets: u64,
+        tags: u64,
+        p: Precision,
+    ) -> Self {
+        let graph = (users + 1) * 8 + edges * (4 + if weighted { 4 } else { 0 }) + users * 8;
+        let scores = 3 * users * markets * p.bytes() as u64;
+        let other = tags * 16 + (users + 1) * 8;
+        MemoryEstimate {
+            graph,
+            scores,
+            other,
+        }
+    }
+
+    /// Estimate for an already built graph.
+    pub fn for_graph(g: &FollowerGraph, markets: usize, tags: usize, p: Precision) -> Self {
+        Self::new(
+            g.users() as u64,
+            g.edges(),
+            g.is_weighted(),
+            markets as u64,
+            tags as u64,
+            p,
+        )
+    }
+
+    /// Total bytes.
+    pub fn total(&self) -> u64 {
+        self.graph + self.scores + self.other
+    }
+}
+
+/// Formats a byte count for people (`1.5 GB`).
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < UNITS.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
+}

@@ -1,0 +1,277 @@
+//! The pull kernel: one sweep over the incoming-edge CSR per iteration
+//! updates every market's column.
+//!
+//! Determinism: rows are summed by one thread each, in CSR order, and the
+//! per-market totals (dangling mass, residuals) are summed per fixed chunk
+//! and then over chunks in chunk order. Chunk boundaries depend on the graph
+//! only, never on the thread count, so the bytes are the same with 1 thread
+//! or 64.
+
+use super::config::{Precision, RankConfig};
+use super::result::{MarketConvergence, RankResult, ScoreBlock};
+use super::teleport::TopicTeleport;
+use crate::graph::FollowerGraph;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// Work per parallel chunk, in edges + users: large enough to amortise
+/// scheduling, small enough to balance skewed graphs on many cores.
+const CHUNK_WORK: u64 = 1 << 15;
+
+/// Storage type of a score block.
+pub(crate) trait Real:
+    Copy + Send + Sync + Default + PartialEq + bytemuck::Pod + std::fmt::Debug + 'static
+{
+    fn from_f64(v: f64) -> Self;
+    fn to_f64(self) -> f64;
+    fn mul_add_to(acc: &mut [Self], row: &[Self], w: Self);
+    fn add_to(acc: &mut [Self], row: &[Self]);
+    fn into_block(v: Vec<Self>) -> ScoreBlock;
+}
+
+macro_rules! impl_real {
+    ($t:ty, $variant:ident) => {
+        impl Real for $t {
+            #[inline(always)]
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn mul_add_to(acc: &mut [Self], row: &[Self], w: Self) {
+                for (a, &r) in acc.iter_mut().zip(row) {
+                    *a += w * r;
+                }
+            }
+            #[inline(always)]
+            fn add_to(acc: &mut [Self], row: &[Self]) {
+                for (a, &r) in acc.iter_mut().zip(row) {
+                    *a += r;
+                }
+            }
+            fn into_block(v: Vec<Self>) -> ScoreBlock {
+                ScoreBlock::$variant(v)
+            }
+        }
+    };
+}
+impl_real!(f32, F32);
+impl_real!(f64, F64);
+
+/// Runs the power iteration for every market of `teleport` over `graph`, in
+/// the current rayon thread pool.
+///
+/// # Panics
+/// If `teleport` was built for another number of users, or `config` is
+/// invalid (call [`RankConfig::validate`] first).
+pub fn rank(graph: &FollowerGraph, teleport: &TopicTeleport, config: &RankConfig) -> RankResult {
+    config.validate().expect("invalid RankConfig");
+    assert_eq!(
+        teleport.offsets.len(),
+        graph.users() + 1,
+        "teleport built for another graph"
+    );
+    match config.precision {
+        Precision::F32 => run::<f32>(graph, teleport, config),
+        Precision::F64 => run::<f64>(graph, teleport, config),
+    }
+}
+
+/// Splits users into chunks of about [`CHUNK_WORK`] edges + users.
+fn chunks(graph: &FollowerGraph) -> Vec<Range<usize>> {
+    let n = graph.users();
+    let off = graph.offsets();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let mut end = start + 1;
+        while end < n && (off[end] - off[start]) + (end - start) as u64 <= CHUNK_WORK {
+            end += 1;
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+/// Splits `block` (rows of `k`) into one mutable slice per chunk.
+fn split_rows<'a, T>(
+    mut block: &'a mut [T],
+    ranges: &[Range<usize>],
+    k: usize,
+) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        let (head, tail) = block.split_at_mut(r.len() * k);
+        out.push(head);
+        block = tail;
+    }
+    out
+}
+
+fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig) -> RankResult {
+    let n = graph.users();
+    let k = tele.len();
+    let alpha = config.damping;
+    let ranges = chunks(graph);
+
+    // Start from the teleport vector: already the right answer for markets
+    // whose seeds follow nobody, and close to it for most others.
+    let mut x = vec![T::default(); n * k];
+    fill_teleport(&mut x, &ranges, tele, k, &vec![1.0; k]);
+    let mut next = vec![T::default(); n * k];
+    let mut pre = vec![T::default(); n * k];
+    let inv_out: Vec<f64> = (0..n as u32)
+        .map(|u| graph.out_weight(u))
+        .map(|w| if w > 0.0 { 1.0 / w } else { 0.0 })
+        .collect();
+
+    let mut conv = vec![
+        MarketConvergence {
+            iterations: 0,
+            residual: f64::INFINITY,
+            converged: false
+        };
+        k
+    ];
+    let mut iterations = 0;
+    while iterations < config.max_iterations && conv.iter().any(|c| !c.converged) {
+        iterations += 1;
+        // 1. Pre-divide rows by out-weight; total the dangling mass.
+        let dangling = {
+            let parts: Vec<Vec<f64>> = split_rows(&mut pre, &ranges, k)
+                .into_par_iter()
+                .zip(&ranges)
+                .map(|(out, r)| {
+                    let mut d = vec![0f64; k];
+                    for (i, u) in r.clone().enumerate() {
+                        let row = &x[u * k..(u + 1) * k];
+                        let dst = &mut out[i * k..(i + 1) * k];
+                        let inv = inv_out[u];
+                        if inv == 0.0 {
+                            dst.fill(T::default());
+                            for (s, v) in d.iter_mut().zip(row) {
+                                *s += v.to_f64();
+                            }
+                        } else {
+                            let inv = T::from_f64(inv);
+                            for (o, &v) in dst.iter_mut().zip(row) {
+                                *o = T::from_f64(v.to_f64() * inv.to_f64());
+                            }
+                        }
+                    }
+                    d
+                })
+                .collect();
+            sum_parts(&parts, k)
+        };
+        // 2. Teleport amount per market: (1 − α)·mass + α·dangling, mass = 1.
+        let restart: Vec<f64> = (0..k)
+            .map(|c| (1.0 - alpha) + alpha * dangling[c])
+            .collect();
+        let active: Vec<bool> = conv.iter().map(|c| !c.converged).collect();
+        // 3. Gather followers' rows, add teleport, measure the change.
+        let parts: Vec<Vec<f64>> = split_rows(&mut next, &ranges, k)
+            .into_par_iter()
+            .zip(&ranges)
+            .map(|(out, r)| {
+                let mut acc = vec![T::default(); k];
+                let mut resid = vec![0f64; k];
+                for (i, v) in r.clone().enumerate() {
+                    acc.fill(T::default());
+                    let srcs = graph.followers(v as u32);
+                    match graph.follower_weights(v as u32) {
+                        None => {
+                            for &u in srcs {
+                                let u = u as usize;
+                                T::add_to(&mut acc, &pre[u * k..(u + 1) * k]);
+                            }
+                        }
+                        Some(ws) => {
+                            for (&u, &w) in srcs.iter().zip(ws) {
+                                let u = u as usize;
+                                T::mul_add_to(
+                                    &mut acc,
+                                    &pre[u * k..(u + 1) * k],
+                                    T::from_f64(w as f64),
+                                );
+                            }
+                        }
+                    }
+                    let old = &x[v * k..(v + 1) * k];
+                    let dst = &mut out[i * k..(i + 1) * k];
+                    for c in 0..k {
+                        let val = alpha * acc[c].to_f64() + restart[c] * tele.base[c];
+                        dst[c] = T::from_f64(val);
+                    }
+                    for &(c, p) in tele.of_user(v as u32) {
+                        let c = c as usize;
+                        dst[c] = T::from_f64(dst[c].to_f64() + restart[c] * p);
+                    }
+                    for c in 0..k {
+                        if active[c] {
+                            resid[c] += (dst[c].to_f64() - old[c].to_f64()).abs();
+                        } else {
+                            dst[c] = old[c];
+                        }
+                    }
+                }
+                resid
+            })
+            .collect();
+        let resid = sum_parts(&parts, k);
+        std::mem::swap(&mut x, &mut next);
+        for c in 0..k {
+            if active[c] {
+                conv[c].iterations = iterations;
+                conv[c].residual = resid[c];
+                conv[c].converged = resid[c] <= config.tolerance;
+            }
+        }
+    }
+    RankResult {
+        markets: tele.markets.clone(),
+        scores: T::into_block(x),
+        convergence: conv,
+        iterations,
+    }
+}
+
+/// Sets `x` to `scale[c] · p_c` for every column.
+fn fill_teleport<T: Real>(
+    x: &mut [T],
+    ranges: &[Range<usize>],
+    tele: &TopicTeleport,
+    k: usize,
+    scale: &[f64],
+) {
+    split_rows(x, ranges, k)
+        .into_par_iter()
+        .zip(ranges)
+        .for_each(|(out, r)| {
+            for (i, u) in r.clone().enumerate() {
+                let dst = &mut out[i * k..(i + 1) * k];
+                for c in 0..k {
+                    dst[c] = T::from_f64(scale[c] * tele.base[c]);
+                }
+                for &(c, p) in tele.of_user(u as u32) {
+                    let c = c as usize;
+                    dst[c] = T::from_f64(dst[c].to_f64() + scale[c] * p);
+                }
+            }
+        });
+}
+
+/// Sums per-chunk partial sums in chunk order (deterministic).
+fn sum_parts(parts: &[Vec<f64>], k: usize) -> Vec<f64> {
+    let mut total = vec![0f64; k];
+    for p in parts {
+        for (t, v) in total.iter_mut().zip(p) {
+            *t += v;
+        }
+    }
+    total
+}

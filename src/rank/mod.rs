@@ -1,0 +1,35 @@
+//! Topic-personalized PageRank for all markets in one pass.
+//!
+//! For every market `t` with teleport vector `p_t` (summing to 1) and damping
+//! `α`, the scores solve
+//!
+//! ```text
+//! x_t = α · Pᵀ x_t + (1 − α + α · Σ_{u dangling} x_t[u]) · p_t
+//! ```
+//!
+//! where `P[u][v] = w(u→v) / Σ_v' w(u→v')` spreads a user's score over the
+//! accounts they follow, in proportion to the follow weight, and a *dangling*
+//! user (one who follows nobody) sends its mass back along `p_t`. This is
+//! NetworkX's `pagerank(G, alpha, personalization=p_t)` with its default
+//! dangling handling, and PRPACK's.
+//!
+//! The power iteration stops per market once the L1 change between two
+//! iterates is at most `tolerance` (or at `max_iterations`); the distance to
+//! the fixed point is then at most `α/(1−α) · tolerance`. A market that has
+//! converged is frozen (its column is copied, not updated), so each market's
+//! result is what a separate run with the same stopping rule would give.
+//!
+//! Why one pass: scores are a node-major `users × K` block, and one sweep
+//! over the follows updates every market's column (the inner loop adds
+//! K-wide rows), so the graph is streamed from memory once per iteration, not
+//! K times.
+
+mod config;
+mod kernel;
+mod result;
+mod teleport;
+
+pub use config::{human_bytes, MemoryEstimate, Precision, RankConfig};
+pub use kernel::rank;
+pub use result::{MarketConvergence, RankResult, ScoreBlock};
+pub use teleport::{TopicTeleport, GLOBAL_MARKET};

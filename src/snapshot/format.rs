@@ -1,0 +1,84 @@
+//! Constants of the snapshot layout and its errors.
+
+/// Magic bytes; read back reversed they would show a big-endian writer.
+pub(crate) const MAGIC: [u8; 8] = *b"MKTRANK\0";
+pub(crate) const VERSION_MAJOR: u16 = 1;
+pub(crate) const VERSION_MINOR: u16 = 0;
+/// Oldest major version this reader accepts.
+pub(crate) const OLDEST_MAJOR: u16 = 1;
+pub(crate) const HEADER_LEN: usize = 64;
+pub(crate) const ENTRY_LEN: usize = 32;
+pub(crate) const ALIGN: u64 = 64;
+
+pub(crate) const DTYPE_F32: u32 = 1;
+pub(crate) const DTYPE_F64: u32 = 2;
+
+pub(crate) const KIND_METADATA: u32 = 1;
+pub(crate) const KIND_ID_OFFSETS: u32 = 2;
+pub(crate) const KIND_ID_BYTES: u32 = 3;
+pub(crate) const KIND_FOLLOWERS: u32 = 4;
+pub(crate) const KIND_SCORES: u32 = 5;
+pub(crate) const KIND_ORDER: u32 = 6;
+pub(crate) const KIND_ID_INDEX: u32 = 7;
+
+/// Why a snapshot could not be read or written. Messages say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The file could not be opened, read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The snapshot path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Not a marketrank snapshot at all.
+    #[error("{path}: not a marketrank snapshot (no MKTRANK header): give the .snap file written by `marketrank rank`")]
+    NotASnapshot {
+        /// The path.
+        path: String,
+    },
+    /// Shorter than its header says: an interrupted copy or write.
+    #[error("{path}: truncated: the file has {have} bytes but its header says {need}; re-copy it or run `marketrank rank` again")]
+    Truncated {
+        /// The path.
+        path: String,
+        /// Bytes expected.
+        need: u64,
+        /// Bytes present.
+        have: u64,
+    },
+    /// A format version this reader does not know.
+    #[error("{path}: snapshot format version {found} is not supported (this marketrank reads versions {oldest} to {newest}); use a matching marketrank")]
+    Version {
+        /// The path.
+        path: String,
+        /// The file's major version.
+        found: u16,
+        /// Oldest supported.
+        oldest: u16,
+        /// Newest supported.
+        newest: u16,
+    },
+    /// Stored and computed checksums differ.
+    #[error("{path}: checksum mismatch in the {part} (stored {expected:08x}, computed {found:08x}): the file is corrupt; re-copy it or recompute it")]
+    Checksum {
+        /// The path.
+        path: String,
+        /// "header" or "body".
+        part: &'static str,
+        /// Stored CRC.
+        expected: u32,
+        /// Computed CRC.
+        found: u32,
+    },
+    /// Inconsistent internal structure (only in a file that passed its
+    /// checksum if it was written by a buggy writer).
+    #[error("{path}: malformed snapshot: {reason}")]
+    Malformed {
+        /// The path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}

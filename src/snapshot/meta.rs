@@ -1,0 +1,127 @@
+//! The JSON metadata section of a snapshot.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything about a run that is not a score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// Snapshot format version (major).
+    pub format_version: u32,
+    /// marketrank version that wrote it.
+    pub tool_version: String,
+    /// Creation time, RFC 3339 UTC. Set `SOURCE_DATE_EPOCH` to fix it (for
+    /// byte-identical reruns).
+    pub created: String,
+    /// Creation time, seconds since the Unix epoch.
+    pub created_unix: u64,
+    /// Number of users.
+    pub users: u64,
+    /// Number of distinct follows after dropping self-follows.
+    pub edges: u64,
+    /// Run parameters.
+    pub parameters: Parameters,
+    /// Input files.
+    pub inputs: Vec<InputFile>,
+    /// Markets, in score-column order.
+    pub markets: Vec<MarketMeta>,
+    /// What loading dropped or merged (self-follows, duplicates, skipped lines).
+    #[serde(default)]
+    pub load: serde_json::Value,
+    /// The snapshot this run continued from, if any.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// Parameters of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parameters {
+    /// Damping factor α.
+    pub damping: f64,
+    /// L1 tolerance per market.
+    pub tolerance: f64,
+    /// Iteration cap.
+    pub max_iterations: u32,
+    /// `"f32"` or `"f64"`.
+    pub precision: String,
+    /// Walk model (`"plain"`).
+    pub walk: String,
+    /// Teleport model (`"tagged"`).
+    pub teleport: String,
+}
+
+/// One input file, as fingerprint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputFile {
+    /// `"edges"` or `"topics"`.
+    pub role: String,
+    /// Path as given.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Lines read.
+    pub lines: u64,
+    /// Malformed lines skipped.
+    pub skipped_lines: u64,
+}
+
+/// One market's column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarketMeta {
+    /// Market name (`_global` for plain PageRank).
+    pub name: String,
+    /// `"global"` or `"topic"`.
+    pub kind: String,
+    /// Users the walk restarts at.
+    pub seed_users: u64,
+    /// Iterations used.
+    pub iterations: u32,
+    /// Final L1 change.
+    pub residual: f64,
+    /// Whether it met the tolerance.
+    pub converged: bool,
+}
+
+/// Seconds since the epoch now, or `SOURCE_DATE_EPOCH` when set.
+pub fn now_unix() -> u64 {
+    if let Some(s) = std::env::var_os("SOURCE_DATE_EPOCH") {
+        if let Some(v) = s.to_str().and_then(|s| s.trim().parse().ok()) {
+            return v;
+        }
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (no time-zone crate needed).
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil-from-days (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_known_dates() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::rfc3339(1_795_614_956), "2026-11-25T13:55:56Z");
+    }
+}

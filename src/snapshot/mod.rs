@@ -1,0 +1,51 @@
+//! Snapshots: the scores of a run, in one checksummed file that other
+//! programs memory-map.
+//!
+//! # Layout (format version 1)
+//!
+//! All integers little-endian. A 64-byte header, then sections, each
+//! starting at a multiple of 64 bytes, then a section table.
+//!
+//! | offset | type | field |
+//! |---|---|---|
+//! | 0 | `[u8; 8]` | magic `MKTRANK\0` |
+//! | 8 | u16, u16 | format major, minor |
+//! | 12 | u32 | score type: 1 = f32, 2 = f64 |
+//! | 16 | u64 | users |
+//! | 24 | u64 | markets |
+//! | 32 | u64 | file length in bytes (a shorter file is truncated) |
+//! | 40 | u64 | offset of the section table |
+//! | 48 | u64 | number of sections |
+//! | 56 | u32 | CRC-32 (IEEE) of bytes `64..file length` |
+//! | 60 | u32 | CRC-32 of bytes `0..60` |
+//!
+//! Section table entry (32 bytes): kind u32, reserved u32, offset u64,
+//! length in bytes u64, reserved u64. Kinds:
+//!
+//! | kind | content |
+//! |---|---|
+//! | 1 `METADATA` | UTF-8 JSON ([`Metadata`]) |
+//! | 2 `USER_ID_OFFSETS` | u64 × (users + 1): user `i`'s id is `ID_BYTES[off[i]..off[i+1]]` |
+//! | 3 `USER_ID_BYTES` | the ids, UTF-8, concatenated |
+//! | 4 `FOLLOWERS` | u32 × users: follower counts |
+//! | 5 `SCORES` | users × markets scores, row-major by user (row `i` = user `i`'s scores in every market, in [`Metadata::markets`] order) |
+//! | 6 `ORDER` | u32 × markets × users: per market, users by descending score, ties by id (byte order) |
+//! | 7 `ID_INDEX` | u32 × users: users sorted by id (byte order), for binary-search lookup |
+//!
+//! Rank is competition rank (1 + users with a strictly higher score);
+//! percentile is `100 × users with a strictly lower score / users`.
+
+mod format;
+mod meta;
+mod reader;
+mod writer;
+
+pub use format::SnapshotError;
+pub use meta::{
+    now_unix as meta_now, rfc3339 as rfc3339_of, InputFile, MarketMeta, Metadata, Parameters,
+};
+pub use reader::{Snapshot, UserStanding};
+pub use writer::{write_snapshot, SnapshotContent};
+
+/// File extension of snapshots.
+pub const SNAPSHOT_EXT: &str = "snap";

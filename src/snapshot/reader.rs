@@ -1,0 +1,316 @@
+//! Opening a snapshot: memory-map, check, then answer lookups without
+//! decoding the score block.
+
+use super::format::*;
+use super::meta::Metadata;
+use memmap2::Mmap;
+use std::ops::Range;
+use std::path::Path;
+
+/// An open, verified snapshot.
+///
+/// ```no_run
+/// let snap = marketrank::Snapshot::open("scores.snap")?;
+/// let m = snap.market_index("fashion").expect("market");
+/// for (user, score) in snap.top(m, 10) {
+///     println!("{}\t{score}", snap.user_id(user));
+/// }
+/// # Ok::<(), marketrank::SnapshotError>(())
+/// ```
+pub struct Snapshot {
+    map: Mmap,
+    meta: Metadata,
+    markets: Vec<String>,
+    users: usize,
+    k: usize,
+    dtype: u32,
+    id_offsets: Range<usize>,
+    id_bytes: Range<usize>,
+    followers: Range<usize>,
+    scores: Range<usize>,
+    order: Range<usize>,
+    id_index: Range<usize>,
+}
+
+/// One user's standing in one market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserStanding {
+    /// PageRank probability (sums to 1 over users in a market).
+    pub score: f64,
+    /// 1 = most influential (competition rank: ties share a rank).
+    pub rank: u64,
+    /// Share of users with a strictly lower score, in percent.
+    pub percentile: f64,
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes(b[at..at + 2].try_into().unwrap())
+}
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+impl Snapshot {
+    /// Opens and fully verifies (header, checksums, section bounds) the
+    /// snapshot at `path`.
+    ///
+    /// The file is memory-mapped: it must not be modified while open.
+    /// marketrank itself never modifies a snapshot in place (it writes a new
+    /// file and renames it), so this holds for files it wrote.
+    pub fn open(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
+        let path = path.as_ref();
+        let p = path.display().to_string();
+        let io = |e: std::io::Error| SnapshotError::Io {
+            path: p.clone(),
+            source: e,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        if file.metadata().map_err(io)?.is_dir() {
+            return Err(SnapshotError::NotASnapshot { path: p });
+        }
+        // SAFETY: the map is read-only and the contract above (no in-place
+        // modification) is documented; all accesses are bounds-checked below.
+        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+        Self::from_map(map, &p)
+    }
+
+    fn from_map(map: Mmap, p: &str) -> Result<Snapshot, SnapshotError> {
+        let bad = |reason: String| SnapshotError::Malformed {
+            path: p.to_string(),
+            reason,
+        };
+        let have = map.len() as u64;
+        if map.len() < HEADER_LEN || map[0..8] != MAGIC {
+            return Err(SnapshotError::NotASnapshot {
+                path: p.to_string(),
+            });
+        }
+        let h = &map[0..HEADER_LEN];
+        let hcrc = crc32fast::hash(&h[0..60]);
+        if hcrc != u32_at(h, 60) {
+            return Err(SnapshotError::Checksum {
+                path: p.into(),
+                part: "header",
+                expected: u32_at(h, 60),
+                found: hcrc,
+            });
+        }
+        let major = u16_at(h, 8);
+        if !(OLDEST_MAJOR..=VERSION_MAJOR).contains(&major) {
+            return Err(SnapshotError::Version {
+                path: p.into(),
+                found: major,
+                oldest: OLDEST_MAJOR,
+                newest: VERSION_MAJOR,
+            });
+        }
+        let dtype = u32_at(h, 12);
+        let users = u64_at(h, 16);
+        let k = u64_at(h, 24);
+        let file_len = u64_at(h, 32);
+        let table_off = u64_at(h, 40);
+        let sections = u64_at(h, 48);
+        if file_len != have {
+            if have < file_len {
+                return Err(SnapshotError::Truncated {
+                    path: p.into(),
+                    need: file_len,
+                    have,
+                });
+            }
+            return Err(bad(format!(
+                "{} bytes after the end the header gives ({file_len})",
+                have - file_len
+            )));
+        }
+        let bcrc = crc32fast::hash(&map[HEADER_LEN..]);
+        if bcrc != u32_at(h, 56) {
+            return Err(SnapshotError::Checksum {
+                path: p.into(),
+                part: "body",
+                expected: u32_at(h, 56),
+                found: bcrc,
+            });
+        }
+        let elem = match dtype {
+            DTYPE_F32 => 4u64,
+            DTYPE_F64 => 8,
+            other => return Err(bad(format!("unknown score type {other}"))),
+        };
+        if users > u32::MAX as u64 || k > (1 << 20) {
+            return Err(bad(format!(
+                "implausible size: {users} users × {k} markets"
+            )));
+        }
+        let table_end = sections
+            .checked_mul(ENTRY_LEN as u64)
+            .and_then(|l| l.checked_add(table_off));
+        if table_end.is_none_or(|e| e > have) {
+            return Err(bad("section table outside the file".into()));
+        }
+        let find = |kind: u32, want: Option<u64>| -> Result<Range<usize>, SnapshotError> {
+            for i in 0..sections as usize {
+                let e = table_off as usize + i * ENTRY_LEN;
+                if u32_at(&map, e) != kind {
+                    continue;
+                }
+                let off = u64_at(&map, e + 8);
+                let len = u64_at(&map, e + 16);
+                let end = off
+                    .checked_add(len)
+                    .filter(|&end| end <= table_off && off >= HEADER_LEN as u64);
+                if end.is_none() || off % ALIGN != 0 {
+                    return Err(bad(format!("section {kind} out of bounds or misaligned")));
+                }
+                if let Some(w) = want {
+                    if w != len {
+                        return Err(bad(format!("section {kind} has {len} bytes, expected {w}")));
+                    }
+                }
+                return Ok(off as usize..(off + len) as usize);
+            }
+            Err(bad(format!("section {kind} missing")))
+        };
+        let meta_r = find(KIND_METADATA, None)?;
+        let id_offsets = find(KIND_ID_OFFSETS, Some((users + 1) * 8))?;
+        let id_bytes = find(KIND_ID_BYTES, None)?;
+        let followers = find(KIND_FOLLOWERS, Some(users * 4))?;
+        let scores = find(KIND_SCORES, Some(users * k * elem))?;
+        let order = find(KIND_ORDER, Some(users * k * 4))?;
+        let id_index = find(KIND_ID_INDEX, Some(users * 4))?;
+        let meta: Metadata = serde_json::from_slice(&map[meta_r])
+            .map_err(|e| bad(format!("metadata is not valid JSON: {e}")))?;
+        if meta.markets.len() as u64 != k {
+            return Err(bad(format!(
+                "metadata lists {} markets, header {k}",
+                meta.markets.len()
+            )));
+        }
+        let markets = meta.markets.iter().map(|m| m.name.clone()).collect();
+        let snap = Snapshot {
+            map,
+            meta,
+            markets,
+            users: users as usize,
+            k: k as usize,
+            dtype,
+            id_offsets,
+            id_bytes,
+            followers,
+            scores,
+            order,
+            id_index,
+        };
+        // Id offsets must be monotone and inside the id bytes.
+        let offs = snap.id_offsets_slice();
+        let total = snap.id_bytes.len() as u64;
+        if offs.first() != Some(&0)
+            || offs.windows(2).any(|w| w[0] > w[1])
+            || offs.last() != Some(&total)
+        {
+            return Err(bad("user id offsets are not consistent".into()));
+        }
+        if snap
+            .order_all()
+            .iter()
+            .chain(snap.id_index_slice())
+            .any(|&u| u as usize >= snap.users)
+        {
+            return Err(bad("user index out of range".into()));
+        }
+        Ok(snap)
+    }
+
+    fn id_offsets_slice(&self) -> &[u64] {
+        bytemuck::cast_slice(&self.map[self.id_offsets.clone()])
+    }
+    fn order_all(&self) -> &[u32] {
+        bytemuck::cast_slice(&self.map[self.order.clone()])
+    }
+    fn id_index_slice(&self) -> &[u32] {
+        bytemuck::cast_slice(&self.map[self.id_index.clone()])
+    }
+
+    /// The run's metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.meta
+    }
+
+    /// Number of users.
+    pub fn users(&self) -> usize {
+        self.users
+    }
+
+    /// Market names, in column order.
+    pub fn markets(&self) -> &[String] {
+        &self.markets
+    }
+
+    /// Column of a market name.
+    pub fn market_index(&self, name: &str) -> Option<usize> {
+        self.markets.iter().position(|m| m == name)
+    }
+
+    /// External id of user index `u`.
+    pub fn user_id(&self, u: u32) -> &str {
+        let offs = self.id_offsets_slice();
+        let (a, b) = (offs[u as usize] as usize, offs[u as usize + 1] as usize);
+        let bytes = &self.map[self.id_bytes.start + a..self.id_bytes.start + b];
+        std::str::from_utf8(bytes).unwrap_or("<invalid UTF-8>")
+    }
+
+    /// Index of an external id (binary search over the id index).
+    pub fn user_index(&self, id: &str) -> Option<u32> {
+        let idx = self.id_index_slice();
+        idx.binary_search_by(|&u| self.user_id(u).as_bytes().cmp(id.as_bytes()))
+            .ok()
+            .map(|i| idx[i])
+    }
+
+    /// Follower count of user `u`.
+    pub fn followers(&self, u: u32) -> u64 {
+        let f: &[u32] = bytemuck::cast_slice(&self.map[self.followers.clone()]);
+        f[u as usize] as u64
+    }
+
+    /// Score of user `u` in market column `m`.
+    pub fn score(&self, u: u32, m: usize) -> f64 {
+        let i = u as usize * self.k + m;
+        let s = &self.map[self.scores.clone()];
+        match self.dtype {
+            DTYPE_F32 => bytemuck::cast_slice::<u8, f32>(s)[i] as f64,
+            _ => bytemuck::cast_slice::<u8, f64>(s)[i],
+        }
+    }
+
+    /// Users of market `m` by descending score.
+    pub fn order(&self, m: usize) -> &[u32] {
+        &self.order_all()[m * self.users..(m + 1) * self.users]
+    }
+
+    /// The `k` most influential users of market `m`, with scores.
+    pub fn top(&self, m: usize, k: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
+        self.order(m)
+            .iter()
+            .take(k)
+            .map(move |&u| (u, self.score(u, m)))
+    }
+
+    /// Score, rank and percentile of user `u` in market `m` (two binary
+    /// searches over the market's order).
+    pub fn standing(&self, u: u32, m: usize) -> UserStanding {
+        let s = self.score(u, m);
+        let order = self.order(m);
+        let higher = order.partition_point(|&v| self.score(v, m) > s);
+        let not_lower = order.partition_point(|&v| self.score(v, m) >= s);
+        let lower = self.users - not_lower;
+        UserStanding {
+            score: s,
+            rank: higher as u64 + 1,
+            percentile: 100.0 * lower as f64 / self.users.max(1) as f64,
+        }
+    }
+}

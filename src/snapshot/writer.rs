@@ -1,0 +1,177 @@
+//! Writing a snapshot atomically: temporary file, fsync, rename.
+
+use super::format::*;
+use super::meta::Metadata;
+use crate::atomic::AtomicFile;
+use crate::rank::{RankResult, ScoreBlock};
+use rayon::prelude::*;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::Path;
+
+/// What goes into a snapshot.
+pub struct SnapshotContent<'a> {
+    /// User ids in index order.
+    pub user_ids: Vec<&'a str>,
+    /// Follower count per user.
+    pub followers: Vec<u32>,
+    /// The scores.
+    pub result: &'a RankResult,
+    /// The metadata (its `markets` must match `result.markets`).
+    pub metadata: Metadata,
+}
+
+/// Counts bytes and computes the body CRC while writing.
+struct CrcWriter<W: Write> {
+    inner: W,
+    crc: crc32fast::Hasher,
+    pos: u64,
+}
+
+impl<W: Write> CrcWriter<W> {
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(bytes)?;
+        self.crc.update(bytes);
+        self.pos += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn pad(&mut self) -> std::io::Result<()> {
+        let rem = (ALIGN - self.pos % ALIGN) % ALIGN;
+        self.put(&vec![0u8; rem as usize])
+    }
+}
+
+/// Per market, users by descending score, ties broken by id bytes.
+pub(crate) fn market_orders(result: &RankResult, ids: &[&str]) -> Vec<Vec<u32>> {
+    let n = result.users();
+    (0..result.k())
+        .into_par_iter()
+        .map(|c| {
+            let col = result.column(c);
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.par_sort_unstable_by(|&a, &b| {
+                col[b as usize]
+                    .total_cmp(&col[a as usize])
+                    .then_with(|| ids[a as usize].as_bytes().cmp(ids[b as usize].as_bytes()))
+            });
+            order
+        })
+        .collect()
+}
+
+/// Writes `content` to `path` atomically: readers see the old file or the
+/// whole new one, never a part.
+pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), SnapshotError> {
+    let io = |e: std::io::Error| SnapshotError::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    let r = content.result;
+    let n = r.users();
+    assert_eq!(content.user_ids.len(), n, "one id per user");
+    assert_eq!(content.followers.len(), n, "one follower count per user");
+
+    let orders = market_orders(r, &content.user_ids);
+    let mut id_index: Vec<u32> = (0..n as u32).collect();
+    id_index.par_sort_unstable_by(|&a, &b| {
+        content.user_ids[a as usize]
+            .as_bytes()
+            .cmp(content.user_ids[b as usize].as_bytes())
+    });
+    let meta_json = serde_json::to_vec_pretty(&content.metadata).expect("metadata serialises");
+
+    let mut file = AtomicFile::create(path).map_err(io)?;
+    let handle = file.file().try_clone().map_err(io)?;
+    let mut w = CrcWriter {
+        inner: std::io::BufWriter::with_capacity(1 << 20, handle),
+        crc: crc32fast::Hasher::new(),
+        pos: 0,
+    };
+    w.inner.write_all(&[0u8; HEADER_LEN]).map_err(io)?;
+    w.pos = HEADER_LEN as u64;
+    let mut table: Vec<(u32, u64, u64)> = Vec::new();
+    macro_rules! section {
+        ($kind:expr, $body:block) => {{
+            let start = w.pos;
+            $body
+            table.push(($kind, start, w.pos - start));
+            w.pad().map_err(io)?;
+        }};
+    }
+    section!(KIND_METADATA, {
+        w.put(&meta_json).map_err(io)?;
+    });
+    section!(KIND_ID_OFFSETS, {
+        let mut off = 0u64;
+        let mut buf = Vec::with_capacity(8 * 4096);
+        buf.extend_from_slice(&0u64.to_le_bytes());
+        for id in &content.user_ids {
+            off += id.len() as u64;
+            buf.extend_from_slice(&off.to_le_bytes());
+            if buf.len() >= 8 * 4096 {
+                w.put(&buf).map_err(io)?;
+                buf.clear();
+            }
+        }
+        w.put(&buf).map_err(io)?;
+    });
+    section!(KIND_ID_BYTES, {
+        for id in &content.user_ids {
+            w.put(id.as_bytes()).map_err(io)?;
+        }
+    });
+    section!(KIND_FOLLOWERS, {
+        w.put(bytemuck::cast_slice(&content.followers))
+            .map_err(io)?;
+    });
+    section!(KIND_SCORES, {
+        w.put(r.scores.as_bytes()).map_err(io)?;
+    });
+    section!(KIND_ORDER, {
+        for o in &orders {
+            w.put(bytemuck::cast_slice(o)).map_err(io)?;
+        }
+    });
+    section!(KIND_ID_INDEX, {
+        w.put(bytemuck::cast_slice(&id_index)).map_err(io)?;
+    });
+
+    let table_offset = w.pos;
+    for &(kind, off, len) in &table {
+        let mut e = [0u8; ENTRY_LEN];
+        e[0..4].copy_from_slice(&kind.to_le_bytes());
+        e[8..16].copy_from_slice(&off.to_le_bytes());
+        e[16..24].copy_from_slice(&len.to_le_bytes());
+        w.put(&e).map_err(io)?;
+    }
+    let CrcWriter {
+        inner,
+        crc,
+        pos: file_len,
+    } = w;
+    let body_crc = crc.finalize();
+    let mut inner = inner.into_inner().map_err(|e| io(e.into_error()))?;
+
+    let mut h = [0u8; HEADER_LEN];
+    h[0..8].copy_from_slice(&MAGIC);
+    h[8..10].copy_from_slice(&VERSION_MAJOR.to_le_bytes());
+    h[10..12].copy_from_slice(&VERSION_MINOR.to_le_bytes());
+    let dtype = match r.scores {
+        ScoreBlock::F32(_) => DTYPE_F32,
+        ScoreBlock::F64(_) => DTYPE_F64,
+    };
+    h[12..16].copy_from_slice(&dtype.to_le_bytes());
+    h[16..24].copy_from_slice(&(n as u64).to_le_bytes());
+    h[24..32].copy_from_slice(&(r.k() as u64).to_le_bytes());
+    h[32..40].copy_from_slice(&file_len.to_le_bytes());
+    h[40..48].copy_from_slice(&table_offset.to_le_bytes());
+    h[48..56].copy_from_slice(&(table.len() as u64).to_le_bytes());
+    h[56..60].copy_from_slice(&body_crc.to_le_bytes());
+    let header_crc = crc32fast::hash(&h[0..60]);
+    h[60..64].copy_from_slice(&header_crc.to_le_bytes());
+    inner.seek(SeekFrom::Start(0)).map_err(io)?;
+    inner.write_all(&h).map_err(io)?;
+    drop(inner);
+    file.commit().map_err(io)?;
+    Ok(())
+}
