@@ -22,6 +22,7 @@ pub struct GraphBuilder {
     src: Vec<u32>,
     dst: Vec<u32>,
     weights: Vec<f32>,
+    weighted: bool,
     stats: BuildStats,
 }
 
@@ -46,13 +47,14 @@ impl GraphBuilder {
             self.stats.self_follows_dropped += 1;
             return;
         }
-        if weight != 1.0 && self.weights.is_empty() {
+        if weight != 1.0 && !self.weighted {
             // First weighted follow: every earlier one weighed 1.
+            self.weighted = true;
             self.weights = vec![1.0; self.src.len()];
         }
         self.src.push(follower);
         self.dst.push(followee);
-        if !self.weights.is_empty() {
+        if self.weighted {
             self.weights.push(weight);
         }
     }
@@ -74,9 +76,9 @@ impl GraphBuilder {
             src,
             dst,
             weights,
+            weighted,
             mut stats,
         } = self;
-        let weighted = !weights.is_empty();
 
         // Counting sort by followee.
         let mut offsets = vec![0u64; users + 1];

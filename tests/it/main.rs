@@ -1,1 +1,9 @@
+//! All integration tests, linked as one binary (`autotests = false`).
 
+mod common;
+
+mod cli;
+mod determinism;
+mod hand_checked;
+mod reference;
+mod snapshot;
