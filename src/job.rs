@@ -6,7 +6,8 @@
 use crate::input::BadLines;
 use crate::load::{load_tagged_graph, TaggedGraph};
 use crate::rank::{
-    human_bytes, rank, MemoryEstimate, RankConfig, RankResult, TopicTeleport, GLOBAL_MARKET,
+    append_markets, human_bytes, rank, read_market_mixes, MarketMix, MemoryEstimate, RankConfig,
+    RankResult, TeleportMode, TopicTeleport, Walk, GLOBAL_MARKET,
 };
 use crate::snapshot::{
     self, write_snapshot, InputFile, MarketMeta, Metadata, Parameters, SnapshotContent,
@@ -29,6 +30,8 @@ pub struct RankJob {
     pub threads: usize,
     /// Stop or skip at malformed lines.
     pub bad_lines: BadLines,
+    /// Markets as mixes of topics (`market<TAB>topic<TAB>weight`).
+    pub markets: Option<PathBuf>,
 }
 
 /// What a run did, for the summary line.
@@ -87,6 +90,10 @@ pub fn run_rank_job(
 ) -> Result<RankSummary, JobError> {
     job.config.validate().map_err(JobError::Config)?;
     let pool = thread_pool(job.threads)?;
+    let mixes = match &job.markets {
+        Some(p) => read_market_mixes(p)?,
+        None => Vec::new(),
+    };
     pool.install(|| {
         let t0 = Instant::now();
         let data = load_tagged_graph(&job.edges, &job.topics, job.bad_lines)?;
@@ -105,8 +112,22 @@ pub fn run_rank_job(
         ));
         report_dropped(&data, log);
         let t1 = Instant::now();
-        let teleport = TopicTeleport::from_tags(&data.tags, data.ids.len());
+        let teleport = match job.config.teleport {
+            TeleportMode::Tagged => TopicTeleport::from_tags(&data.tags, data.ids.len()),
+            TeleportMode::Earned => TopicTeleport::earned(&data.tags, &data.graph),
+        };
+        for c in 1..teleport.len() {
+            if teleport.fell_back(c) {
+                log(&format!(
+                    "warning: market `{}`: no tagged user earned teleport weight (nobody outside a closed group follows them); using plain tags",
+                    teleport.markets()[c]
+                ));
+            }
+        }
         let result = rank(&data.graph, &teleport, &job.config);
+        let result = append_markets(result, &mixes).map_err(|e| {
+            JobError::Config(format!("{}: {e}", job.markets.as_ref().map(|p| p.display().to_string()).unwrap_or_default()))
+        })?;
         let rank_time = t1.elapsed();
         log(&format!("ranked {k} markets in {} iterations, {:.2?}", result.iterations, rank_time));
         for (m, c) in result.markets.iter().zip(&result.convergence) {
@@ -118,7 +139,7 @@ pub fn run_rank_job(
             }
         }
         let t2 = Instant::now();
-        let metadata = metadata_for(job, &data, &result, &teleport);
+        let metadata = metadata_for(job, &data, &result, &teleport, &mixes);
         let content = SnapshotContent {
             user_ids: data.ids.names().collect(),
             followers: (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect(),
@@ -167,6 +188,7 @@ fn metadata_for(
     data: &TaggedGraph,
     result: &RankResult,
     tele: &TopicTeleport,
+    mixes: &[MarketMix],
 ) -> Metadata {
     let created = snapshot::meta_now();
     let r = &data.report;
@@ -182,8 +204,18 @@ fn metadata_for(
             tolerance: job.config.tolerance,
             max_iterations: job.config.max_iterations,
             precision: format!("{:?}", job.config.precision).to_lowercase(),
-            walk: "plain".into(),
-            teleport: "tagged".into(),
+            walk: match job.config.walk {
+                Walk::Plain => "plain".into(),
+                Walk::TopicBiased { .. } => "topic_biased".into(),
+            },
+            topic_bias: match job.config.walk {
+                Walk::Plain => None,
+                Walk::TopicBiased { epsilon } => Some(epsilon),
+            },
+            teleport: match job.config.teleport {
+                TeleportMode::Tagged => "tagged".into(),
+                TeleportMode::Earned => "earned".into(),
+            },
         },
         inputs: vec![
             InputFile {
@@ -206,17 +238,29 @@ fn metadata_for(
             .iter()
             .zip(&result.convergence)
             .enumerate()
-            .map(|(c, (name, conv))| MarketMeta {
-                name: name.clone(),
-                kind: if name == GLOBAL_MARKET && c == 0 {
-                    "global".into()
-                } else {
-                    "topic".into()
-                },
-                seed_users: tele.seed_users(c),
-                iterations: conv.iterations,
-                residual: conv.residual,
-                converged: conv.converged,
+            .map(|(c, (name, conv))| {
+                let mix = c.checked_sub(tele.len()).map(|i| &mixes[i]);
+                MarketMeta {
+                    name: name.clone(),
+                    kind: if c == 0 && name == GLOBAL_MARKET {
+                        "global".into()
+                    } else if mix.is_some() {
+                        "market".into()
+                    } else {
+                        "topic".into()
+                    },
+                    seed_users: if c < tele.len() {
+                        tele.seed_users(c)
+                    } else {
+                        0
+                    },
+                    iterations: conv.iterations,
+                    residual: conv.residual,
+                    converged: conv.converged,
+                    restart: conv.restart,
+                    teleport_fallback: c < tele.len() && tele.fell_back(c),
+                    composition: mix.map(|m| m.parts.clone()).unwrap_or_default(),
+                }
             })
             .collect(),
         load: serde_json::json!({

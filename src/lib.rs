@@ -33,11 +33,13 @@ pub mod job;
 pub mod load;
 pub mod rank;
 pub mod snapshot;
+pub mod synth;
 
 pub use error::InputError;
 pub use graph::{FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
 pub use load::{load_tagged_graph, LoadReport, TaggedGraph};
 pub use rank::{
-    rank, MarketConvergence, Precision, RankConfig, RankResult, TopicTeleport, GLOBAL_MARKET,
+    rank, MarketConvergence, Precision, RankConfig, RankResult, TeleportMode, TopicTeleport, Walk,
+    GLOBAL_MARKET,
 };
 pub use snapshot::{Snapshot, SnapshotError};

@@ -62,12 +62,46 @@ pub struct RankParams {
     /// Score storage: f32 (half the memory, enough for tol ≥ 1e-7) or f64.
     #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
     pub precision: PrecisionArg,
+    /// Walk model: `topic-biased` (default: walkers prefer followees in the
+    /// market) or `plain` (NetworkX semantics; implies `--teleport tagged`
+    /// unless given).
+    #[arg(long, value_enum, default_value_t = WalkArg::TopicBiased)]
+    pub walk: WalkArg,
+    /// ε of the topic-biased walk: weight of a follow outside the market
+    /// relative to 1 + ε inside it.
+    #[arg(long, default_value_t = marketrank::RankConfig::DEFAULT_TOPIC_BIAS)]
+    pub topic_bias: f64,
+    /// Teleport model: `earned` (default with the biased walk: only tagged
+    /// users someone outside a closed group follows) or `tagged`.
+    #[arg(long, value_enum)]
+    pub teleport: Option<TeleportArg>,
+    /// Markets as weighted mixes of topics: `market<TAB>topic<TAB>weight`.
+    #[arg(long)]
+    pub markets: Option<PathBuf>,
     /// Skip malformed lines (counted and reported) instead of stopping.
     #[arg(long)]
     pub skip_bad_lines: bool,
     /// Print only warnings and errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// CLI mirror of [`marketrank::Walk`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WalkArg {
+    /// Follow weight only.
+    Plain,
+    /// Prefer followees tagged with the market.
+    TopicBiased,
+}
+
+/// CLI mirror of [`marketrank::TeleportMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TeleportArg {
+    /// All tagged users.
+    Tagged,
+    /// Tagged users who earned a follower outside closed groups.
+    Earned,
 }
 
 /// CLI mirror of [`marketrank::Precision`].

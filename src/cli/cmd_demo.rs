@@ -1,7 +1,7 @@
 //! `marketrank demo`: the whole path on the bundled sample (compiled into
 //! the binary, so it works from any directory).
 
-use super::args::{DemoArgs, PrecisionArg, RankParams};
+use super::args::{DemoArgs, PrecisionArg, RankParams, WalkArg};
 use super::table;
 use marketrank::Snapshot;
 
@@ -22,6 +22,10 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         tol: marketrank::RankConfig::DEFAULT_TOLERANCE,
         max_iter: marketrank::RankConfig::DEFAULT_MAX_ITERATIONS,
         precision: PrecisionArg::F32,
+        walk: WalkArg::TopicBiased,
+        topic_bias: marketrank::RankConfig::DEFAULT_TOPIC_BIAS,
+        teleport: None,
+        markets: None,
         skip_bad_lines: false,
         quiet: true,
     };

@@ -1,10 +1,10 @@
 //! `marketrank rank`: load, rank, write the snapshot.
 
-use super::args::{RankArgs, RankParams};
+use super::args::{RankArgs, RankParams, TeleportArg, WalkArg};
 use marketrank::input::BadLines;
 use marketrank::job::{run_rank_job, RankJob, RankSummary};
 use marketrank::rank::human_bytes;
-use marketrank::RankConfig;
+use marketrank::{RankConfig, TeleportMode, Walk};
 use std::path::PathBuf;
 
 pub fn run(a: RankArgs) -> anyhow::Result<()> {
@@ -25,7 +25,20 @@ pub fn job_from(p: &RankParams, edges: PathBuf, topics: PathBuf, out: PathBuf) -
             tolerance: p.tol,
             max_iterations: p.max_iter,
             precision: p.precision.into(),
+            walk: match p.walk {
+                WalkArg::Plain => Walk::Plain,
+                WalkArg::TopicBiased => Walk::TopicBiased {
+                    epsilon: p.topic_bias,
+                },
+            },
+            teleport: match (p.teleport, p.walk) {
+                (Some(TeleportArg::Tagged), _) | (None, WalkArg::Plain) => TeleportMode::Tagged,
+                (Some(TeleportArg::Earned), _) | (None, WalkArg::TopicBiased) => {
+                    TeleportMode::Earned
+                }
+            },
         },
+        markets: p.markets.clone(),
         threads: p.threads,
         bad_lines: if p.skip_bad_lines {
             BadLines::Skip

@@ -9,11 +9,13 @@
 mod builder;
 mod csr;
 mod ids;
+mod scc;
 mod topics;
 
 pub use builder::{BuildStats, GraphBuilder};
 pub use csr::FollowerGraph;
 pub use ids::UserIds;
+pub use scc::{strongly_connected, Components};
 pub use topics::{TopicTags, TopicsBuilder};
 
 /// Dense user index, `0..users`. Ids are `u32`: more than 2³² − 1 users is an

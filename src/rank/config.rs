@@ -24,6 +24,35 @@ impl Precision {
     }
 }
 
+/// How a walker in market `t` picks the next account among those it follows.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Walk {
+    /// In proportion to follow weight alone (NetworkX semantics).
+    Plain,
+    /// In proportion to `weight × (epsilon + affinity_t(followee))`, where
+    /// the affinity is the followee's tag weight in `t` relative to its
+    /// strongest tag (1 for its main topic, 0 when untagged). The walk keeps
+    /// to the market instead of drifting to global celebrities; `epsilon > 0`
+    /// keeps every follow possible, so the chain stays irreducible.
+    TopicBiased {
+        /// Weight of a follow to an account outside the market, relative to
+        /// 1 + epsilon for one inside.
+        epsilon: f64,
+    },
+}
+
+/// Who a market's walk restarts at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeleportMode {
+    /// Every tagged user, in proportion to tag weight.
+    Tagged,
+    /// Tagged users who earned it: at least one follower who is not part of
+    /// a closed group (see `TopicTeleport::earned`).
+    Earned,
+}
+
 /// How to run the power iteration.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RankConfig {
@@ -35,6 +64,10 @@ pub struct RankConfig {
     pub max_iterations: u32,
     /// Score storage type.
     pub precision: Precision,
+    /// Walk model (global PageRank is always plain).
+    pub walk: Walk,
+    /// Teleport model (used when building the teleport; recorded in snapshots).
+    pub teleport: TeleportMode,
 }
 
 impl RankConfig {
@@ -44,6 +77,21 @@ impl RankConfig {
     pub const DEFAULT_TOLERANCE: f64 = 1e-6;
     /// Default iteration cap.
     pub const DEFAULT_MAX_ITERATIONS: u32 = 200;
+    /// Default ε of the topic-biased walk: a follow into the market weighs
+    /// 11× one outside it. Small enough that a fashion walker rarely leaves
+    /// fashion for a celebrity, large enough that accounts outside the
+    /// market still pass some mass (and convergence stays fast).
+    pub const DEFAULT_TOPIC_BIAS: f64 = 0.1;
+
+    /// Plain topic-sensitive PageRank with tagged teleport: exactly
+    /// NetworkX's `pagerank(personalization=...)`.
+    pub fn plain() -> RankConfig {
+        RankConfig {
+            walk: Walk::Plain,
+            teleport: TeleportMode::Tagged,
+            ..RankConfig::default()
+        }
+    }
 
     /// Checks the parameters, saying which one is wrong.
     pub fn validate(&self) -> Result<(), String> {
@@ -59,6 +107,13 @@ impl RankConfig {
         if self.max_iterations == 0 {
             return Err("max-iter must be at least 1".into());
         }
+        if let Walk::TopicBiased { epsilon } = self.walk {
+            if !(epsilon.is_finite() && epsilon > 0.0) {
+                return Err(format!(
+                    "topic-bias must be a positive number, got {epsilon}"
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -70,6 +125,10 @@ impl Default for RankConfig {
             tolerance: Self::DEFAULT_TOLERANCE,
             max_iterations: Self::DEFAULT_MAX_ITERATIONS,
             precision: Precision::F32,
+            walk: Walk::TopicBiased {
+                epsilon: Self::DEFAULT_TOPIC_BIAS,
+            },
+            teleport: TeleportMode::Earned,
         }
     }
 }
@@ -79,8 +138,8 @@ impl Default for RankConfig {
 pub struct MemoryEstimate {
     /// The graph (CSR and per-user out-weights).
     pub graph: u64,
-    /// The three users × K blocks the iteration holds (current, next and
-    /// pre-divided scores).
+    /// The users × K blocks the iteration holds (current, next, pre-divided
+    /// scores, and the topic-biased walk's normalisers).
     pub scores: u64,
     /// Teleport entries and everything else per user.
     pub other: u64,
@@ -97,7 +156,8 @@ impl MemoryEstimate {
         p: Precision,
     ) -> Self {
         let graph = (users + 1) * 8 + edges * (4 + if weighted { 4 } else { 0 }) + users * 8;
-        let scores = 3 * users * markets * p.bytes() as u64;
+        // current, next, pre-divided; the biased walk adds the 1/Z block.
+        let scores = 4 * users * markets * p.bytes() as u64;
         let other = tags * 16 + (users + 1) * 8;
         MemoryEstimate {
             graph,

@@ -7,7 +7,7 @@
 //! only, never on the thread count, so the bytes are the same with 1 thread
 //! or 64.
 
-use super::config::{Precision, RankConfig};
+use super::config::{Precision, RankConfig, Walk};
 use super::result::{MarketConvergence, RankResult, ScoreBlock};
 use super::teleport::TopicTeleport;
 use crate::graph::FollowerGraph;
@@ -118,22 +118,37 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
     let alpha = config.damping;
     let ranges = chunks(graph);
 
+    let inv_out: Vec<f64> = (0..n as u32)
+        .map(|u| graph.out_weight(u))
+        .map(|w| if w > 0.0 { 1.0 / w } else { 0.0 })
+        .collect();
+    // Topic-biased walk: per-column ε (the global column stays plain) and
+    // the per-user, per-market normalisers 1/Z, computed once.
+    let eps: Vec<f64> = match config.walk {
+        Walk::Plain => vec![1.0; k],
+        Walk::TopicBiased { epsilon } => {
+            (0..k).map(|c| if c == 0 { 1.0 } else { epsilon }).collect()
+        }
+    };
+    let biased = matches!(config.walk, Walk::TopicBiased { .. });
+    let inv_z: Vec<T> = if biased {
+        inverse_normalisers(graph, tele, &eps, &inv_out)
+    } else {
+        Vec::new()
+    };
     // Start from the teleport vector: already the right answer for markets
     // whose seeds follow nobody, and close to it for most others.
     let mut x = vec![T::default(); n * k];
     fill_teleport(&mut x, &ranges, tele, k, &vec![1.0; k]);
     let mut next = vec![T::default(); n * k];
     let mut pre = vec![T::default(); n * k];
-    let inv_out: Vec<f64> = (0..n as u32)
-        .map(|u| graph.out_weight(u))
-        .map(|w| if w > 0.0 { 1.0 / w } else { 0.0 })
-        .collect();
 
     let mut conv = vec![
         MarketConvergence {
             iterations: 0,
             residual: f64::INFINITY,
-            converged: false
+            converged: false,
+            restart: 1.0,
         };
         k
     ];
@@ -156,10 +171,14 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
                             for (s, v) in d.iter_mut().zip(row) {
                                 *s += v.to_f64();
                             }
+                        } else if biased {
+                            let iz = &inv_z[u * k..(u + 1) * k];
+                            for ((o, &v), &z) in dst.iter_mut().zip(row).zip(iz) {
+                                *o = T::from_f64(v.to_f64() * z.to_f64());
+                            }
                         } else {
-                            let inv = T::from_f64(inv);
                             for (o, &v) in dst.iter_mut().zip(row) {
-                                *o = T::from_f64(v.to_f64() * inv.to_f64());
+                                *o = T::from_f64(v.to_f64() * inv);
                             }
                         }
                     }
@@ -179,6 +198,7 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
             .zip(&ranges)
             .map(|(out, r)| {
                 let mut acc = vec![T::default(); k];
+                let mut bias = vec![1f64; k];
                 let mut resid = vec![0f64; k];
                 for (i, v) in r.clone().enumerate() {
                     acc.fill(T::default());
@@ -203,8 +223,14 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
                     }
                     let old = &x[v * k..(v + 1) * k];
                     let dst = &mut out[i * k..(i + 1) * k];
+                    if biased {
+                        bias.copy_from_slice(&eps);
+                        for &(c, a) in tele.affinity_of(v as u32) {
+                            bias[c as usize] += a as f64;
+                        }
+                    }
                     for c in 0..k {
-                        let val = alpha * acc[c].to_f64() + restart[c] * tele.base[c];
+                        let val = alpha * bias[c] * acc[c].to_f64() + restart[c] * tele.base[c];
                         dst[c] = T::from_f64(val);
                     }
                     for &(c, p) in tele.of_user(v as u32) {
@@ -229,6 +255,7 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
                 conv[c].iterations = iterations;
                 conv[c].residual = resid[c];
                 conv[c].converged = resid[c] <= config.tolerance;
+                conv[c].restart = restart[c];
             }
         }
     }
@@ -238,6 +265,46 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
         convergence: conv,
         iterations,
     }
+}
+
+/// `1 / Z[u][c]` with `Z[u][c] = ε_c · out_weight(u) + Σ_{u→v} w · affinity_c(v)`:
+/// the total biased weight of `u`'s follows in market `c` (0 for users who
+/// follow nobody). One sequential pass over the follows, in f64.
+fn inverse_normalisers<T: Real>(
+    graph: &FollowerGraph,
+    tele: &TopicTeleport,
+    eps: &[f64],
+    inv_out: &[f64],
+) -> Vec<T> {
+    let n = graph.users();
+    let k = eps.len();
+    let mut z = vec![0f64; n * k];
+    for v in 0..n as u32 {
+        let aff = tele.affinity_of(v);
+        if aff.is_empty() {
+            continue;
+        }
+        let ws = graph.follower_weights(v);
+        for (i, &u) in graph.followers(v).iter().enumerate() {
+            let w = ws.map_or(1.0, |ws| ws[i] as f64);
+            for &(c, a) in aff {
+                z[u as usize * k + c as usize] += w * a as f64;
+            }
+        }
+    }
+    let mut inv = vec![T::default(); n * k];
+    inv.par_chunks_mut(k)
+        .zip(z.par_chunks(k))
+        .enumerate()
+        .for_each(|(u, (out, zr))| {
+            if inv_out[u] > 0.0 {
+                let ow = graph.out_weight(u as u32);
+                for c in 0..k {
+                    out[c] = T::from_f64(1.0 / (eps[c] * ow + zr[c]));
+                }
+            }
+        });
+    inv
 }
 
 /// Sets `x` to `scale[c] · p_c` for every column.

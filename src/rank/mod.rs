@@ -24,12 +24,14 @@
 //! K-wide rows), so the graph is streamed from memory once per iteration, not
 //! K times.
 
+mod compose;
 mod config;
 mod kernel;
 mod result;
 mod teleport;
 
-pub use config::{human_bytes, MemoryEstimate, Precision, RankConfig};
+pub use compose::{append_markets, mix_coefficients, read_market_mixes, MarketMix};
+pub use config::{human_bytes, MemoryEstimate, Precision, RankConfig, TeleportMode, Walk};
 pub use kernel::rank;
 pub use result::{MarketConvergence, RankResult, ScoreBlock};
 pub use teleport::{TopicTeleport, GLOBAL_MARKET};

@@ -50,6 +50,11 @@ pub struct MarketConvergence {
     pub residual: f64,
     /// Whether `residual <= tolerance`.
     pub converged: bool,
+    /// Teleport mass per step at the end, `1 − α + α · dangling mass`. A
+    /// market's scores are `restart · (I − α Pᵀ)⁻¹ p`, so this is what makes
+    /// mixing markets exact (see `compose`).
+    #[serde(default)]
+    pub restart: f64,
 }
 
 /// Scores of every market, with how each converged.

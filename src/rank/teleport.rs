@@ -1,52 +1,126 @@
-//! Where each market's random walk restarts.
+//! Where each market's random walk restarts, and how strongly each user
+//! belongs to each market.
 
-use crate::graph::TopicTags;
+use crate::graph::{strongly_connected, FollowerGraph, TopicTags};
 
 /// Name of the absolute-influence market: ordinary PageRank, uniform
 /// teleport over all users.
 pub const GLOBAL_MARKET: &str = "_global";
 
-/// Teleport vectors of all markets (score columns), stored by user so the
-/// kernel adds them in the same sweep that writes a user's row.
+/// Teleport vectors and topic affinities of all markets (score columns),
+/// stored by user so the kernel reads them in the sweep that writes a row.
 ///
 /// Column `c`'s teleport probability at user `u` is `base[c]` plus the `prob`
-/// of an entry `(c, prob)` in `u`'s list. Every column sums to 1.
+/// of an entry `(c, prob)` in `u`'s list; every column sums to 1. Column 0
+/// is [`GLOBAL_MARKET`] (uniform), column `t + 1` is topic `t`.
 #[derive(Debug, Clone)]
 pub struct TopicTeleport {
     pub(crate) markets: Vec<String>,
     pub(crate) base: Vec<f64>,
     pub(crate) offsets: Vec<u64>,
     pub(crate) entries: Vec<(u32, f64)>,
+    /// Per user `(column, affinity in (0, 1])`, same offsets as `entries`.
+    pub(crate) affinity: Vec<(u32, f32)>,
+    pub(crate) aff_offsets: Vec<u64>,
     pub(crate) seeds: Vec<u64>,
+    pub(crate) fallback: Vec<bool>,
 }
 
 impl TopicTeleport {
-    /// Column 0 is [`GLOBAL_MARKET`] (uniform); column `t + 1` is topic `t`,
-    /// with each tagged user's probability proportional to its tag weight.
+    /// Teleport over tagged users in proportion to tag weight.
     pub fn from_tags(tags: &TopicTags, users: usize) -> TopicTeleport {
+        Self::build(tags, users, None)
+    }
+
+    /// *Earned* teleport: a tagged user restarts walks only if at least one
+    /// account vouches for them — follows them without being part of a
+    /// closed group. A closed group is a strongly connected set of two or
+    /// more accounts that nobody outside it follows (a ring farm). So:
+    ///
+    /// - accounts nobody follows (fresh fakes that tag themselves) carry no
+    ///   teleport weight;
+    /// - a ring of fakes that tag themselves and follow each other carries
+    ///   none either: every follower they have is inside the ring;
+    /// - a market in which nobody earned anything falls back to its plain
+    ///   tags ([`fell_back`](Self::fell_back)).
+    ///
+    /// Limits: a ring that obtains one follow from outside is no longer
+    /// closed; fakes followed by other, untagged fakes (a two-layer farm)
+    /// earn their weight. The topic-biased walk then still limits what the
+    /// farm passes on, since untagged fakes carry no market mass.
+    pub fn earned(tags: &TopicTags, graph: &FollowerGraph) -> TopicTeleport {
+        let comps = strongly_connected(graph);
+        let vouched: Vec<bool> = (0..graph.users() as u32)
+            .map(|u| {
+                graph
+                    .followers(u)
+                    .iter()
+                    .any(|&f| !comps.in_closed_group(f))
+            })
+            .collect();
+        Self::build(tags, graph.users(), Some(&vouched))
+    }
+
+    fn build(tags: &TopicTags, users: usize, vouched: Option<&[bool]>) -> TopicTeleport {
         let k = tags.len() + 1;
         let mut markets = Vec::with_capacity(k);
         markets.push(GLOBAL_MARKET.to_string());
         markets.extend(tags.names().iter().cloned());
         let mut base = vec![0.0; k];
         base[0] = if users > 0 { 1.0 / users as f64 } else { 0.0 };
+        let counts_as = |u: u32| vouched.is_none_or(|v| v[u as usize]);
+        // Totals of earned weight per topic; a topic with none falls back.
+        let mut earned_total = vec![0f64; tags.len()];
+        let mut earned_users = vec![0u64; tags.len()];
+        for u in 0..users as u32 {
+            if counts_as(u) {
+                for &(t, w) in tags.of_user(u) {
+                    earned_total[t as usize] += w as f64;
+                    earned_users[t as usize] += 1;
+                }
+            }
+        }
+        let fallback_topic: Vec<bool> = earned_total.iter().map(|&t| t == 0.0).collect();
         let mut seeds = vec![users as u64];
-        seeds.extend((0..tags.len() as u32).map(|t| tags.tagged_users(t)));
+        let mut fallback = vec![false];
+        for t in 0..tags.len() {
+            fallback.push(fallback_topic[t]);
+            seeds.push(if fallback_topic[t] {
+                tags.tagged_users(t as u32)
+            } else {
+                earned_users[t]
+            });
+        }
         let mut offsets = Vec::with_capacity(users + 1);
         let mut entries = Vec::with_capacity(tags.tags());
+        let mut aff_offsets = Vec::with_capacity(users + 1);
+        let mut affinity = Vec::with_capacity(tags.tags());
         offsets.push(0);
+        aff_offsets.push(0);
         for u in 0..users as u32 {
-            for &(t, w) in tags.of_user(u) {
-                entries.push((t + 1, w as f64 / tags.total_weight(t)));
+            let user_tags = tags.of_user(u);
+            let strongest = user_tags.iter().map(|e| e.1).fold(0f32, f32::max);
+            for &(t, w) in user_tags {
+                let ti = t as usize;
+                if fallback_topic[ti] {
+                    entries.push((t + 1, w as f64 / tags.total_weight(t)));
+                } else if counts_as(u) {
+                    entries.push((t + 1, w as f64 / earned_total[ti]));
+                }
+                affinity.push((t + 1, w / strongest));
             }
             offsets.push(entries.len() as u64);
+            aff_offsets.push(affinity.len() as u64);
         }
         TopicTeleport {
             markets,
             base,
             offsets,
             entries,
+            affinity,
+            aff_offsets,
             seeds,
+            fallback,
         }
     }
 
@@ -70,10 +144,23 @@ impl TopicTeleport {
         self.seeds[c]
     }
 
+    /// True when column `c` asked for earned teleport but nobody tagged
+    /// there earned anything, so it uses its plain tags.
+    pub fn fell_back(&self, c: usize) -> bool {
+        self.fallback[c]
+    }
+
     /// `(column, probability)` entries of user `u` beyond the uniform base.
     pub fn of_user(&self, u: u32) -> &[(u32, f64)] {
         let u = u as usize;
         &self.entries[self.offsets[u] as usize..self.offsets[u + 1] as usize]
+    }
+
+    /// `(column, affinity)` of user `u`: tag weight relative to the user's
+    /// strongest tag.
+    pub fn affinity_of(&self, u: u32) -> &[(u32, f32)] {
+        let u = u as usize;
+        &self.affinity[self.aff_offsets[u] as usize..self.aff_offsets[u + 1] as usize]
     }
 
     /// Teleport probability of user `u` in column `c`.

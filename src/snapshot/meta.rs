@@ -43,9 +43,12 @@ pub struct Parameters {
     pub max_iterations: u32,
     /// `"f32"` or `"f64"`.
     pub precision: String,
-    /// Walk model (`"plain"`).
+    /// Walk model: `"plain"` or `"topic_biased"`.
     pub walk: String,
-    /// Teleport model (`"tagged"`).
+    /// ε of the topic-biased walk.
+    #[serde(default)]
+    pub topic_bias: Option<f64>,
+    /// Teleport model: `"tagged"` or `"earned"`.
     pub teleport: String,
 }
 
@@ -69,7 +72,7 @@ pub struct InputFile {
 pub struct MarketMeta {
     /// Market name (`_global` for plain PageRank).
     pub name: String,
-    /// `"global"` or `"topic"`.
+    /// `"global"`, `"topic"` or `"market"` (a mix of topics).
     pub kind: String,
     /// Users the walk restarts at.
     pub seed_users: u64,
@@ -79,6 +82,16 @@ pub struct MarketMeta {
     pub residual: f64,
     /// Whether it met the tolerance.
     pub converged: bool,
+    /// Teleport mass per step at the end (`1 − α + α · dangling mass`);
+    /// needed to mix markets exactly.
+    #[serde(default)]
+    pub restart: f64,
+    /// Earned teleport found nobody who earned it; plain tags were used.
+    #[serde(default)]
+    pub teleport_fallback: bool,
+    /// For `kind == "market"`: the `(topic, weight)` mix.
+    #[serde(default)]
+    pub composition: Vec<(String, f64)>,
 }
 
 /// Seconds since the epoch now, or `SOURCE_DATE_EPOCH` when set.

@@ -26,7 +26,7 @@ pub fn tight() -> RankConfig {
         tolerance: 1e-13,
         max_iterations: 10_000,
         precision: marketrank::Precision::F64,
-        ..RankConfig::default()
+        ..RankConfig::plain()
     }
 }
 

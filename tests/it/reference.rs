@@ -88,7 +88,7 @@ fn cora_matches_networkx_at_default_settings() {
     let data = load("cora");
     let nx = read_scores(&shared_dir().join("data/cora/expected_tspr.tsv"));
     assert_eq!(nx.len(), 7);
-    let res = run(&data, &RankConfig::default());
+    let res = run(&data, &RankConfig::plain());
     for (topic, l1) in l1_per_market(&data, &res, &nx) {
         println!("cora {topic}: L1 vs NetworkX = {l1:.3e}");
         assert!(l1 <= 1e-5, "{topic}: L1 {l1:e} > 1e-5");
@@ -120,7 +120,7 @@ fn exact_reference(dataset: &str) {
         assert!(l1 <= 1e-10, "{dataset} {topic}: L1 {l1:e}");
     }
     // Default settings (f32, tol 1e-6) stay within 1e-5 of the exact answer.
-    let res = run(&data, &RankConfig::default());
+    let res = run(&data, &RankConfig::plain());
     for (topic, l1) in l1_per_market(&data, &res, &reference) {
         assert!(
             l1 <= 1e-5,
