@@ -8,8 +8,26 @@ use std::path::Path;
 /// Export file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
-    /// `user,market,score,rank,percentile,followers`, one row per (user, market).
+    /// One row per (user, market):
+    /// `user,market,score,rank,percentile,followers,influence,global_rank,lift`.
     Csv,
+}
+
+/// Competition rank of every user in market `m`, from the stored order.
+pub fn market_ranks(snap: &Snapshot, m: usize) -> Vec<u64> {
+    let order = snap.order(m);
+    let mut ranks = vec![0u64; order.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let s = snap.score(order[i], m);
+        let mut j = i;
+        while j < order.len() && snap.score(order[j], m) == s {
+            ranks[order[j] as usize] = i as u64 + 1;
+            j += 1;
+        }
+        i = j;
+    }
+    ranks
 }
 
 /// Which rows to export.
@@ -62,7 +80,13 @@ pub fn export(
     let mut rows = 0u64;
     match format {
         ExportFormat::Csv => {
-            writeln!(w, "user,market,score,rank,percentile,followers")?;
+            writeln!(
+                w,
+                "user,market,score,rank,percentile,followers,influence,global_rank,lift"
+            )?;
+            let global = snap.market_index(crate::GLOBAL_MARKET);
+            let global_ranks = global.map(|g| market_ranks(snap, g));
+            let n_users = snap.users();
             for &m in &markets {
                 let name = csv_field(&snap.markets()[m]).into_owned();
                 let order = snap.order(m);
@@ -77,10 +101,18 @@ pub fn export(
                         j += 1;
                     }
                     let pct = 100.0 * (n - j) as f64 / n as f64;
+                    let influence = crate::standing::influence_scale(s, n_users);
                     for &u in &order[i..j.min(take)] {
+                        let (grank, lift) = match (global, &global_ranks) {
+                            (Some(g), Some(gr)) => {
+                                let gs = snap.score(u, g);
+                                (gr[u as usize], if gs > 0.0 { s / gs } else { 0.0 })
+                            }
+                            _ => (0, 0.0),
+                        };
                         writeln!(
                             w,
-                            "{},{name},{:e},{},{pct:.4},{}",
+                            "{},{name},{:e},{},{pct:.4},{},{influence:.2},{grank},{lift:.6}",
                             csv_field(snap.user_id(u)),
                             s,
                             i + 1,

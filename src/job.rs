@@ -145,6 +145,7 @@ pub fn run_rank_job(
             followers: (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect(),
             result: &result,
             metadata,
+            model: Some((&data.graph, &teleport)),
         };
         write_snapshot(&job.out, &content)?;
         let write_time = t2.elapsed();

@@ -25,14 +25,18 @@
 #![deny(missing_docs)]
 
 pub mod atomic;
+pub mod compare;
 pub mod error;
+pub mod explain;
 pub mod export;
 pub mod graph;
 pub mod input;
 pub mod job;
 pub mod load;
+pub mod quality;
 pub mod rank;
 pub mod snapshot;
+pub mod standing;
 pub mod synth;
 
 pub use error::InputError;

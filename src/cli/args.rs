@@ -24,6 +24,10 @@ pub enum Command {
     Show(ShowArgs),
     /// Write a snapshot's scores as CSV.
     Export(ExportArgs),
+    /// Which followers carry a user's score in a market, and how much.
+    Explain(ExplainArgs),
+    /// Compare two markets: top-k overlap, rank correlation, specialists.
+    Compare(CompareArgs),
     /// Run the whole path on the bundled sample and print the contrast.
     Demo(DemoArgs),
 }
@@ -169,6 +173,41 @@ pub struct ExportArgs {
 pub enum FormatArg {
     /// `user,market,score,rank,percentile,followers`
     Csv,
+}
+
+/// `marketrank explain`
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Snapshot file.
+    pub snapshot: PathBuf,
+    /// User id.
+    #[arg(long, short)]
+    pub user: String,
+    /// Market.
+    #[arg(long, short)]
+    pub market: String,
+    /// Followers listed.
+    #[arg(short, default_value_t = 10)]
+    pub n: usize,
+}
+
+/// `marketrank compare`
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Snapshot file.
+    pub snapshot: PathBuf,
+    /// Two markets, comma separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub markets: Vec<String>,
+    /// Size of the top lists compared.
+    #[arg(short, long, default_value_t = 100)]
+    pub k: usize,
+    /// Specialists listed per market.
+    #[arg(long, default_value_t = 10)]
+    pub specialists: usize,
+    /// Also write the figures and specialists as CSV.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
 }
 
 /// `marketrank demo`

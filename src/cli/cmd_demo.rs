@@ -47,17 +47,9 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         println!("{}", snap.markets()[m]);
         let rows: Vec<Vec<String>> = snap
             .top(m, a.k)
-            .map(|(u, s)| {
-                let st = snap.standing(u, m);
-                vec![
-                    st.rank.to_string(),
-                    snap.user_id(u).to_string(),
-                    table::score(s),
-                    snap.followers(u).to_string(),
-                ]
-            })
+            .map(|(u, _)| super::cmd_top::view_row(&snap, u, m))
             .collect();
-        table::print(&["  rank", "user", "score", "followers"], &rows, &[0, 2, 3]);
+        table::print(&super::cmd_top::VIEW_HEADER, &rows, &[0, 2, 3, 4, 5, 6, 7]);
         println!();
     }
     let celeb_name = snap.user_id(celeb);
@@ -79,16 +71,14 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
             snap.followers(top_user)
         );
     }
-    println!("\nSnapshot: {}", out.display());
-    println!(
-        "Try: marketrank top {} --market fashion -k 10",
-        out.display()
-    );
-    println!(
-        "     marketrank show {} --user {}",
-        out.display(),
-        celeb_name
-    );
+    println!("\n(walk: topic-biased, teleport: earned; `marketrank rank --walk plain` gives plain topic-sensitive PageRank)");
+    let o = out.display();
+    println!("\nSnapshot: {o}");
+    println!("Try: marketrank top {o} --market fashion -k 10");
+    println!("     marketrank show {o} --user {celeb_name}");
+    println!("     marketrank explain {o} --user mila_atelier --market fashion");
+    println!("     marketrank compare {o} --markets fashion,tech -k 20");
+    println!("     marketrank export {o} --format csv --out scores.csv");
     std::fs::remove_file(&edges).ok();
     std::fs::remove_file(&topics).ok();
     Ok(())

@@ -2,6 +2,7 @@
 
 use super::args::ShowArgs;
 use super::{table, NotFound};
+use marketrank::standing::user_view;
 
 pub fn run(a: ShowArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
@@ -12,22 +13,31 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
             snap.users()
         ))
     })?;
-    println!("{}: {} followers", a.user, snap.followers(u));
+    let first = user_view(&snap, u, 0);
+    println!(
+        "{}: {} followers, global rank {} of {}",
+        a.user,
+        first.followers,
+        first.global_rank,
+        snap.users()
+    );
     let rows: Vec<Vec<String>> = (0..snap.markets().len())
         .map(|m| {
-            let st = snap.standing(u, m);
+            let v = user_view(&snap, u, m);
             vec![
                 snap.markets()[m].clone(),
-                table::score(st.score),
-                st.rank.to_string(),
-                format!("{:.2}", st.percentile),
+                table::score(v.score),
+                v.rank.to_string(),
+                format!("{:.2}", v.percentile),
+                format!("{:.0}", v.influence),
+                format!("{:.2}", v.lift),
             ]
         })
         .collect();
     table::print(
-        &["market", "score", "rank", "percentile"],
+        &["market", "score", "rank", "percentile", "influence", "lift"],
         &rows,
-        &[1, 2, 3],
+        &[1, 2, 3, 4, 5],
     );
     Ok(())
 }

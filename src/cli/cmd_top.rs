@@ -2,6 +2,7 @@
 
 use super::args::TopArgs;
 use super::table;
+use marketrank::standing::user_view;
 
 pub fn run(a: TopArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
@@ -22,21 +23,35 @@ pub fn run(a: TopArgs) -> anyhow::Result<()> {
     );
     let rows: Vec<Vec<String>> = snap
         .top(m, a.k)
-        .map(|(u, _)| {
-            let st = snap.standing(u, m);
-            vec![
-                st.rank.to_string(),
-                snap.user_id(u).to_string(),
-                table::score(st.score),
-                format!("{:.2}", st.percentile),
-                snap.followers(u).to_string(),
-            ]
-        })
+        .map(|(u, _)| view_row(&snap, u, m))
         .collect();
-    table::print(
-        &["rank", "user", "score", "percentile", "followers"],
-        &rows,
-        &[0, 2, 3, 4],
-    );
+    table::print(&VIEW_HEADER, &rows, &[0, 2, 3, 4, 5, 6, 7]);
     Ok(())
+}
+
+/// Columns of a user row in `top`.
+pub const VIEW_HEADER: [&str; 8] = [
+    "rank",
+    "user",
+    "score",
+    "influence",
+    "percentile",
+    "followers",
+    "global rank",
+    "lift",
+];
+
+/// One user's row: market standing next to absolute influence.
+pub fn view_row(snap: &marketrank::Snapshot, u: u32, m: usize) -> Vec<String> {
+    let v = user_view(snap, u, m);
+    vec![
+        v.rank.to_string(),
+        snap.user_id(u).to_string(),
+        table::score(v.score),
+        format!("{:.0}", v.influence),
+        format!("{:.2}", v.percentile),
+        v.followers.to_string(),
+        v.global_rank.to_string(),
+        format!("{:.2}", v.lift),
+    ]
 }

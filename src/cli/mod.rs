@@ -2,7 +2,9 @@
 //! subcommand. Library code never sees clap types.
 
 pub mod args;
+mod cmd_compare;
 mod cmd_demo;
+mod cmd_explain;
 mod cmd_export;
 mod cmd_rank;
 mod cmd_show;
@@ -23,6 +25,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Top(a) => cmd_top::run(a),
         Command::Show(a) => cmd_show::run(a),
         Command::Export(a) => cmd_export::run(a),
+        Command::Explain(a) => cmd_explain::run(a),
+        Command::Compare(a) => cmd_compare::run(a),
         Command::Demo(a) => cmd_demo::run(a),
     }
 }

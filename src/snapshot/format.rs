@@ -20,6 +20,35 @@ pub(crate) const KIND_FOLLOWERS: u32 = 4;
 pub(crate) const KIND_SCORES: u32 = 5;
 pub(crate) const KIND_ORDER: u32 = 6;
 pub(crate) const KIND_ID_INDEX: u32 = 7;
+pub(crate) const KIND_GRAPH_OFFSETS: u32 = 8;
+pub(crate) const KIND_GRAPH_SOURCES: u32 = 9;
+pub(crate) const KIND_GRAPH_WEIGHTS: u32 = 10;
+pub(crate) const KIND_AFFINITY_OFFSETS: u32 = 11;
+pub(crate) const KIND_AFFINITY: u32 = 12;
+pub(crate) const KIND_TELEPORT_OFFSETS: u32 = 13;
+pub(crate) const KIND_TELEPORT: u32 = 14;
+
+/// One teleport entry as stored: user's probability in a market column.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct TeleportEntry {
+    /// Market column.
+    pub column: u32,
+    /// Always 0 (alignment).
+    pub reserved: u32,
+    /// Teleport probability.
+    pub prob: f64,
+}
+
+/// One topic affinity as stored.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct AffinityEntry {
+    /// Market column.
+    pub column: u32,
+    /// Tag weight relative to the user's strongest tag, in (0, 1].
+    pub affinity: f32,
+}
 
 /// Why a snapshot could not be read or written. Messages say what to do.
 #[derive(Debug, thiserror::Error)]

@@ -31,6 +31,13 @@
 //! | 5 `SCORES` | users × markets scores, row-major by user (row `i` = user `i`'s scores in every market, in [`Metadata::markets`] order) |
 //! | 6 `ORDER` | u32 × markets × users: per market, users by descending score, ties by id (byte order) |
 //! | 7 `ID_INDEX` | u32 × users: users sorted by id (byte order), for binary-search lookup |
+//! | 8 `GRAPH_OFFSETS` | u64 × (users + 1): CSR of incoming follows (optional, with 9–14) |
+//! | 9 `GRAPH_SOURCES` | u32 × follows: followers of user `v` are `SOURCES[OFF[v]..OFF[v+1]]`, ascending |
+//! | 10 `GRAPH_WEIGHTS` | f32 × follows, aligned with 9 (absent: every follow weighs 1) |
+//! | 11 `AFFINITY_OFFSETS` | u64 × (users + 1) into 12 |
+//! | 12 `AFFINITY` | (u32 market column, f32 affinity) per tag: tag weight / the user's strongest tag |
+//! | 13 `TELEPORT_OFFSETS` | u64 × (users + 1) into 14 |
+//! | 14 `TELEPORT` | (u32 market column, u32 0, f64 probability): teleport beyond the uniform base (`1/users` in `_global`) |
 //!
 //! Rank is competition rank (1 + users with a strictly higher score);
 //! percentile is `100 × users with a strictly lower score / users`.
@@ -40,7 +47,7 @@ mod meta;
 mod reader;
 mod writer;
 
-pub use format::SnapshotError;
+pub use format::{AffinityEntry, SnapshotError, TeleportEntry};
 pub use meta::{
     now_unix as meta_now, rfc3339 as rfc3339_of, InputFile, MarketMeta, Metadata, Parameters,
 };

@@ -30,6 +30,18 @@ pub struct Snapshot {
     scores: Range<usize>,
     order: Range<usize>,
     id_index: Range<usize>,
+    model: Option<ModelSections>,
+}
+
+/// Byte ranges of the optional graph / teleport / affinity sections.
+struct ModelSections {
+    offsets: Range<usize>,
+    sources: Range<usize>,
+    weights: Option<Range<usize>>,
+    aff_offsets: Range<usize>,
+    affinity: Range<usize>,
+    tele_offsets: Range<usize>,
+    teleport: Range<usize>,
 }
 
 /// One user's standing in one market.
@@ -151,7 +163,9 @@ impl Snapshot {
         if table_end.is_none_or(|e| e > have) {
             return Err(bad("section table outside the file".into()));
         }
-        let find = |kind: u32, want: Option<u64>| -> Result<Range<usize>, SnapshotError> {
+        let find_opt = |kind: u32,
+                        want: Option<u64>|
+         -> Result<Option<Range<usize>>, SnapshotError> {
             for i in 0..sections as usize {
                 let e = table_off as usize + i * ENTRY_LEN;
                 if u32_at(&map, e) != kind {
@@ -170,9 +184,12 @@ impl Snapshot {
                         return Err(bad(format!("section {kind} has {len} bytes, expected {w}")));
                     }
                 }
-                return Ok(off as usize..(off + len) as usize);
+                return Ok(Some(off as usize..(off + len) as usize));
             }
-            Err(bad(format!("section {kind} missing")))
+            Ok(None)
+        };
+        let find = |kind: u32, want: Option<u64>| -> Result<Range<usize>, SnapshotError> {
+            find_opt(kind, want)?.ok_or_else(|| bad(format!("section {kind} missing")))
         };
         let meta_r = find(KIND_METADATA, None)?;
         let id_offsets = find(KIND_ID_OFFSETS, Some((users + 1) * 8))?;
@@ -190,6 +207,18 @@ impl Snapshot {
             )));
         }
         let markets = meta.markets.iter().map(|m| m.name.clone()).collect();
+        let model = match find_opt(KIND_GRAPH_OFFSETS, Some((users + 1) * 8))? {
+            None => None,
+            Some(offsets) => Some(ModelSections {
+                offsets,
+                sources: find(KIND_GRAPH_SOURCES, None)?,
+                weights: find_opt(KIND_GRAPH_WEIGHTS, None)?,
+                aff_offsets: find(KIND_AFFINITY_OFFSETS, Some((users + 1) * 8))?,
+                affinity: find(KIND_AFFINITY, None)?,
+                tele_offsets: find(KIND_TELEPORT_OFFSETS, Some((users + 1) * 8))?,
+                teleport: find(KIND_TELEPORT, None)?,
+            }),
+        };
         let snap = Snapshot {
             map,
             meta,
@@ -203,6 +232,7 @@ impl Snapshot {
             scores,
             order,
             id_index,
+            model,
         };
         // Id offsets must be monotone and inside the id bytes.
         let offs = snap.id_offsets_slice();
@@ -232,6 +262,54 @@ impl Snapshot {
     }
     fn id_index_slice(&self) -> &[u32] {
         bytemuck::cast_slice(&self.map[self.id_index.clone()])
+    }
+
+    fn model(&self) -> &ModelSections {
+        self.model
+            .as_ref()
+            .expect("snapshot has no graph sections (check has_model)")
+    }
+    fn graph_sources(&self) -> &[u32] {
+        bytemuck::cast_slice(&self.map[self.model().sources.clone()])
+    }
+    fn affinity_all(&self) -> &[AffinityEntry] {
+        bytemuck::cast_slice(&self.map[self.model().affinity.clone()])
+    }
+    fn teleport_all(&self) -> &[TeleportEntry] {
+        bytemuck::cast_slice(&self.map[self.model().teleport.clone()])
+    }
+
+    /// True when the snapshot carries the follower graph, teleport and
+    /// affinities (needed by `explain` and warm starts).
+    pub fn has_model(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// Followers of `v` (ascending user indices). Panics without a model.
+    pub fn followers_of(&self, v: u32) -> &[u32] {
+        let offs: &[u64] = bytemuck::cast_slice(&self.map[self.model().offsets.clone()]);
+        &self.graph_sources()[offs[v as usize] as usize..offs[v as usize + 1] as usize]
+    }
+
+    /// Weights of the follows into `v`, aligned with [`followers_of`](Self::followers_of);
+    /// `None` when every follow weighs 1.
+    pub fn follower_weights_of(&self, v: u32) -> Option<&[f32]> {
+        let m = self.model();
+        let w: &[f32] = bytemuck::cast_slice(&self.map[m.weights.clone()?]);
+        let offs: &[u64] = bytemuck::cast_slice(&self.map[m.offsets.clone()]);
+        Some(&w[offs[v as usize] as usize..offs[v as usize + 1] as usize])
+    }
+
+    /// Topic affinities of user `u`.
+    pub fn affinity_of(&self, u: u32) -> &[AffinityEntry] {
+        let offs: &[u64] = bytemuck::cast_slice(&self.map[self.model().aff_offsets.clone()]);
+        &self.affinity_all()[offs[u as usize] as usize..offs[u as usize + 1] as usize]
+    }
+
+    /// Teleport entries of user `u` (beyond the uniform `_global` base).
+    pub fn teleport_of(&self, u: u32) -> &[TeleportEntry] {
+        let offs: &[u64] = bytemuck::cast_slice(&self.map[self.model().tele_offsets.clone()]);
+        &self.teleport_all()[offs[u as usize] as usize..offs[u as usize + 1] as usize]
     }
 
     /// The run's metadata.

@@ -3,7 +3,8 @@
 use super::format::*;
 use super::meta::Metadata;
 use crate::atomic::AtomicFile;
-use crate::rank::{RankResult, ScoreBlock};
+use crate::graph::FollowerGraph;
+use crate::rank::{RankResult, ScoreBlock, TopicTeleport};
 use rayon::prelude::*;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
@@ -18,6 +19,9 @@ pub struct SnapshotContent<'a> {
     pub result: &'a RankResult,
     /// The metadata (its `markets` must match `result.markets`).
     pub metadata: Metadata,
+    /// The follower graph and the walk's teleport and affinities, so that
+    /// `explain` and warm starts need only the snapshot. `None` omits them.
+    pub model: Option<(&'a FollowerGraph, &'a TopicTeleport)>,
 }
 
 /// Counts bytes and computes the body CRC while writing.
@@ -135,6 +139,45 @@ pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), 
     section!(KIND_ID_INDEX, {
         w.put(bytemuck::cast_slice(&id_index)).map_err(io)?;
     });
+    if let Some((g, tele)) = content.model {
+        section!(KIND_GRAPH_OFFSETS, {
+            w.put(bytemuck::cast_slice(g.offsets())).map_err(io)?;
+        });
+        section!(KIND_GRAPH_SOURCES, {
+            w.put(bytemuck::cast_slice(g.sources())).map_err(io)?;
+        });
+        if g.is_weighted() {
+            section!(KIND_GRAPH_WEIGHTS, {
+                w.put(bytemuck::cast_slice(&g.weights)).map_err(io)?;
+            });
+        }
+        section!(KIND_AFFINITY_OFFSETS, {
+            w.put(bytemuck::cast_slice(&tele.aff_offsets)).map_err(io)?;
+        });
+        section!(KIND_AFFINITY, {
+            let a: Vec<AffinityEntry> = tele
+                .affinity
+                .iter()
+                .map(|&(column, affinity)| AffinityEntry { column, affinity })
+                .collect();
+            w.put(bytemuck::cast_slice(&a)).map_err(io)?;
+        });
+        section!(KIND_TELEPORT_OFFSETS, {
+            w.put(bytemuck::cast_slice(&tele.offsets)).map_err(io)?;
+        });
+        section!(KIND_TELEPORT, {
+            let t: Vec<TeleportEntry> = tele
+                .entries
+                .iter()
+                .map(|&(column, prob)| TeleportEntry {
+                    column,
+                    reserved: 0,
+                    prob,
+                })
+                .collect();
+            w.put(bytemuck::cast_slice(&t)).map_err(io)?;
+        });
+    }
 
     let table_offset = w.pos;
     for &(kind, off, len) in &table {

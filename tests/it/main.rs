@@ -5,5 +5,7 @@ mod common;
 mod cli;
 mod determinism;
 mod hand_checked;
+mod planted;
 mod reference;
+mod relative;
 mod snapshot;
