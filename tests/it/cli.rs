@@ -95,7 +95,7 @@ fn rank_reports_summary_and_top_show_export_work() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("user,market,score,rank,percentile,followers")
+        Some("user,market,score,rank,percentile,followers,influence,global_rank,lift")
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 523 * 5);
