@@ -141,7 +141,7 @@ pub fn run_rank_job(
         let t2 = Instant::now();
         let metadata = metadata_for(job, &data, &result, &teleport, &mixes);
         let content = SnapshotContent {
-            user_ids: data.ids.names().collect(),
+            user_ids: &data.ids,
             followers: (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect(),
             result: &result,
             metadata,

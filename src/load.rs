@@ -3,7 +3,7 @@
 
 use crate::error::InputError;
 use crate::graph::{BuildStats, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
-use crate::input::{read_pairs, BadLines, LineStats};
+use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats};
 use std::path::{Path, PathBuf};
 
 /// A loaded, tagged follower graph.
@@ -61,17 +61,9 @@ pub fn load_tagged_graph(
     bad: BadLines,
 ) -> Result<TaggedGraph, InputError> {
     let mut ids = UserIds::new();
-    let mut builder = GraphBuilder::new();
+    let (cols, edge_lines) = read_edges_parallel(edges, &mut ids, bad)?;
+    let builder = GraphBuilder::from_columns(cols.src, cols.dst, cols.weights);
     let mut overflow = false;
-    let edge_lines = read_pairs(edges, ("follower", "followee"), bad, |p| {
-        match (ids.intern(p.first), ids.intern(p.second)) {
-            (Some(a), Some(b)) => builder.add_follow(a, b, p.weight),
-            _ => overflow = true,
-        }
-    })?;
-    if overflow {
-        return Err(too_many_users(edges));
-    }
     let users_in_edges = ids.len();
     let mut tb = TopicsBuilder::new();
     let topic_lines = read_pairs(topics, ("user", "topic"), bad, |p| {

@@ -41,6 +41,41 @@ impl GraphBuilder {
         }
     }
 
+    /// A builder holding follows already read as columns (weights empty when
+    /// every follow weighs 1). Self-follows are dropped here.
+    pub fn from_columns(
+        mut src: Vec<u32>,
+        mut dst: Vec<u32>,
+        mut weights: Vec<f32>,
+    ) -> GraphBuilder {
+        let weighted = !weights.is_empty();
+        let mut keep = 0;
+        for i in 0..src.len() {
+            if src[i] != dst[i] {
+                src[keep] = src[i];
+                dst[keep] = dst[i];
+                if weighted {
+                    weights[keep] = weights[i];
+                }
+                keep += 1;
+            }
+        }
+        let dropped = (src.len() - keep) as u64;
+        src.truncate(keep);
+        dst.truncate(keep);
+        weights.truncate(if weighted { keep } else { 0 });
+        GraphBuilder {
+            src,
+            dst,
+            weights,
+            weighted,
+            stats: BuildStats {
+                self_follows_dropped: dropped,
+                ..BuildStats::default()
+            },
+        }
+    }
+
     /// Adds `follower → followee` with a positive weight.
     pub fn add_follow(&mut self, follower: u32, followee: u32, weight: f32) {
         if follower == followee {

@@ -14,7 +14,7 @@ mod topics;
 
 pub use builder::{BuildStats, GraphBuilder};
 pub use csr::FollowerGraph;
-pub use ids::UserIds;
+pub use ids::{canonical_number, UserIds};
 pub use scc::{strongly_connected, Components};
 pub use topics::{TopicTags, TopicsBuilder};
 

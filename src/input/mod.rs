@@ -8,8 +8,10 @@
 //! in which case every skipped line is counted by reason ([`LineStats`]).
 
 mod lines;
+mod parallel;
 
 pub use lines::{open_lines, Delimiter, LineStats, Lines};
+pub use parallel::{read_edges_parallel, EdgeColumns};
 
 use crate::error::InputError;
 use std::path::Path;

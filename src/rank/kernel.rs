@@ -1,65 +1,170 @@
 //! The pull kernel: one sweep over the incoming-edge CSR per iteration
 //! updates every market's column.
 //!
+//! Layout: scores are node-major blocks whose rows are padded to a power of
+//! two or whole cache lines and 64-byte aligned ([`block`](super::block)),
+//! so the gather of a follower's row touches as few cache lines as possible
+//! and the inner loop is a fixed-width vector add.
+//!
 //! Determinism: rows are summed by one thread each, in CSR order, and the
 //! per-market totals (dangling mass, residuals) are summed per fixed chunk
 //! and then over chunks in chunk order. Chunk boundaries depend on the graph
 //! only, never on the thread count, so the bytes are the same with 1 thread
 //! or 64.
 
+use super::block::{row_stride, Block};
 use super::config::{Precision, RankConfig, Walk};
 use super::result::{MarketConvergence, RankResult, ScoreBlock};
 use super::teleport::TopicTeleport;
 use crate::graph::FollowerGraph;
 use rayon::prelude::*;
-use std::ops::Range;
+use std::ops::{AddAssign, Mul, Range};
 
 /// Work per parallel chunk, in edges + users: large enough to amortise
 /// scheduling, small enough to balance skewed graphs on many cores.
 const CHUNK_WORK: u64 = 1 << 15;
+/// How many follows ahead the gather prefetches rows: far enough to hide
+/// DRAM latency, near enough that the lines are still in L1 when used.
+const PREFETCH_AHEAD: usize = 12;
 
 /// Storage type of a score block.
 pub(crate) trait Real:
-    Copy + Send + Sync + Default + PartialEq + bytemuck::Pod + std::fmt::Debug + 'static
+    Copy
+    + Send
+    + Sync
+    + Default
+    + PartialEq
+    + bytemuck::Pod
+    + AddAssign
+    + Mul<Output = Self>
+    + std::fmt::Debug
+    + 'static
 {
     fn from_f64(v: f64) -> Self;
     fn to_f64(self) -> f64;
-    fn mul_add_to(acc: &mut [Self], row: &[Self], w: Self);
-    fn add_to(acc: &mut [Self], row: &[Self]);
     fn into_block(v: Vec<Self>) -> ScoreBlock;
 }
 
-macro_rules! impl_real {
-    ($t:ty, $variant:ident) => {
-        impl Real for $t {
-            #[inline(always)]
-            fn from_f64(v: f64) -> Self {
-                v as $t
-            }
-            #[inline(always)]
-            fn to_f64(self) -> f64 {
-                self as f64
-            }
-            #[inline(always)]
-            fn mul_add_to(acc: &mut [Self], row: &[Self], w: Self) {
-                for (a, &r) in acc.iter_mut().zip(row) {
-                    *a += w * r;
+impl Real for f32 {
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn into_block(v: Vec<Self>) -> ScoreBlock {
+        ScoreBlock::F32(v)
+    }
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn into_block(v: Vec<Self>) -> ScoreBlock {
+        ScoreBlock::F64(v)
+    }
+}
+
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetch is a hint; it never faults, even on a bad address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// `acc += Σ w · pre[u]` over the followers `srcs` (rows of exactly `L`).
+#[inline(always)]
+fn gather_fixed<T: Real, const L: usize>(
+    acc: &mut [T],
+    pre: &[T],
+    srcs: &[u32],
+    ws: Option<&[f32]>,
+) {
+    let mut a = [T::default(); L];
+    let base = pre.as_ptr();
+    match ws {
+        None => {
+            for (i, &u) in srcs.iter().enumerate() {
+                if let Some(&next) = srcs.get(i + PREFETCH_AHEAD) {
+                    prefetch(base.wrapping_add(next as usize * L));
                 }
-            }
-            #[inline(always)]
-            fn add_to(acc: &mut [Self], row: &[Self]) {
-                for (a, &r) in acc.iter_mut().zip(row) {
-                    *a += r;
+                let row: &[T; L] = pre[u as usize * L..u as usize * L + L].try_into().unwrap();
+                for j in 0..L {
+                    a[j] += row[j];
                 }
-            }
-            fn into_block(v: Vec<Self>) -> ScoreBlock {
-                ScoreBlock::$variant(v)
             }
         }
-    };
+        Some(ws) => {
+            for (i, (&u, &w)) in srcs.iter().zip(ws).enumerate() {
+                if let Some(&next) = srcs.get(i + PREFETCH_AHEAD) {
+                    prefetch(base.wrapping_add(next as usize * L));
+                }
+                let w = T::from_f64(w as f64);
+                let row: &[T; L] = pre[u as usize * L..u as usize * L + L].try_into().unwrap();
+                for j in 0..L {
+                    a[j] += w * row[j];
+                }
+            }
+        }
+    }
+    acc[..L].copy_from_slice(&a);
 }
-impl_real!(f32, F32);
-impl_real!(f64, F64);
+
+/// The same for rows of several cache lines (`stride` a multiple of `L`).
+#[inline(always)]
+fn gather_lines<T: Real, const L: usize>(
+    acc: &mut [T],
+    pre: &[T],
+    srcs: &[u32],
+    ws: Option<&[f32]>,
+    stride: usize,
+) {
+    acc[..stride].fill(T::default());
+    let base = pre.as_ptr();
+    for (i, &u) in srcs.iter().enumerate() {
+        if let Some(&next) = srcs.get(i + PREFETCH_AHEAD) {
+            for l in (0..stride).step_by(L) {
+                prefetch(base.wrapping_add(next as usize * stride + l));
+            }
+        }
+        let w = T::from_f64(ws.map_or(1.0, |ws| ws[i] as f64));
+        let row = &pre[u as usize * stride..u as usize * stride + stride];
+        for (a, r) in acc[..stride].chunks_exact_mut(L).zip(row.chunks_exact(L)) {
+            let a: &mut [T; L] = a.try_into().unwrap();
+            let r: &[T; L] = r.try_into().unwrap();
+            for j in 0..L {
+                a[j] += w * r[j];
+            }
+        }
+    }
+}
+
+/// Dispatches to a fixed-width gather for the block's row stride.
+#[inline(always)]
+fn gather<T: Real>(acc: &mut [T], pre: &[T], srcs: &[u32], ws: Option<&[f32]>, stride: usize) {
+    let line = 64 / std::mem::size_of::<T>();
+    match stride {
+        1 => gather_fixed::<T, 1>(acc, pre, srcs, ws),
+        2 => gather_fixed::<T, 2>(acc, pre, srcs, ws),
+        4 => gather_fixed::<T, 4>(acc, pre, srcs, ws),
+        8 => gather_fixed::<T, 8>(acc, pre, srcs, ws),
+        16 if line == 16 => gather_fixed::<T, 16>(acc, pre, srcs, ws),
+        _ if line == 16 => gather_lines::<T, 16>(acc, pre, srcs, ws, stride),
+        _ => gather_lines::<T, 8>(acc, pre, srcs, ws, stride),
+    }
+}
 
 /// Runs the power iteration for every market of `teleport` over `graph`, in
 /// the current rayon thread pool.
@@ -97,15 +202,15 @@ fn chunks(graph: &FollowerGraph) -> Vec<Range<usize>> {
     out
 }
 
-/// Splits `block` (rows of `k`) into one mutable slice per chunk.
+/// Splits `block` (rows of `stride`) into one mutable slice per chunk.
 fn split_rows<'a, T>(
     mut block: &'a mut [T],
     ranges: &[Range<usize>],
-    k: usize,
+    stride: usize,
 ) -> Vec<&'a mut [T]> {
     let mut out = Vec::with_capacity(ranges.len());
     for r in ranges {
-        let (head, tail) = block.split_at_mut(r.len() * k);
+        let (head, tail) = block.split_at_mut(r.len() * stride);
         out.push(head);
         block = tail;
     }
@@ -115,6 +220,7 @@ fn split_rows<'a, T>(
 fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig) -> RankResult {
     let n = graph.users();
     let k = tele.len();
+    let s = row_stride(k, std::mem::size_of::<T>());
     let alpha = config.damping;
     let ranges = chunks(graph);
 
@@ -138,38 +244,39 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
     };
     // Start from the teleport vector: already the right answer for markets
     // whose seeds follow nobody, and close to it for most others.
-    let mut x = vec![T::default(); n * k];
-    fill_teleport(&mut x, &ranges, tele, k, &vec![1.0; k]);
-    let mut next = vec![T::default(); n * k];
-    let mut pre = vec![T::default(); n * k];
+    let mut x: Block<T> = Block::zeroed(n * s);
+    fill_teleport(x.as_mut_slice(), &ranges, tele, k, s);
+    let mut next: Block<T> = Block::zeroed(n * s);
+    let mut pre: Block<T> = Block::zeroed(n * s);
 
     let mut conv = vec![
         MarketConvergence {
             iterations: 0,
             residual: f64::INFINITY,
             converged: false,
-            restart: 1.0,
+            restart: 1.0
         };
         k
     ];
     let mut iterations = 0;
     while iterations < config.max_iterations && conv.iter().any(|c| !c.converged) {
         iterations += 1;
+        let xs = x.as_slice();
         // 1. Pre-divide rows by out-weight; total the dangling mass.
         let dangling = {
-            let parts: Vec<Vec<f64>> = split_rows(&mut pre, &ranges, k)
+            let parts: Vec<Vec<f64>> = split_rows(pre.as_mut_slice(), &ranges, s)
                 .into_par_iter()
                 .zip(&ranges)
                 .map(|(out, r)| {
                     let mut d = vec![0f64; k];
                     for (i, u) in r.clone().enumerate() {
-                        let row = &x[u * k..(u + 1) * k];
-                        let dst = &mut out[i * k..(i + 1) * k];
+                        let row = &xs[u * s..u * s + k];
+                        let dst = &mut out[i * s..i * s + k];
                         let inv = inv_out[u];
                         if inv == 0.0 {
                             dst.fill(T::default());
-                            for (s, v) in d.iter_mut().zip(row) {
-                                *s += v.to_f64();
+                            for (acc, v) in d.iter_mut().zip(row) {
+                                *acc += v.to_f64();
                             }
                         } else if biased {
                             let iz = &inv_z[u * k..(u + 1) * k];
@@ -192,37 +299,25 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
             .map(|c| (1.0 - alpha) + alpha * dangling[c])
             .collect();
         let active: Vec<bool> = conv.iter().map(|c| !c.converged).collect();
+        let pres = pre.as_slice();
         // 3. Gather followers' rows, add teleport, measure the change.
-        let parts: Vec<Vec<f64>> = split_rows(&mut next, &ranges, k)
+        let parts: Vec<Vec<f64>> = split_rows(next.as_mut_slice(), &ranges, s)
             .into_par_iter()
             .zip(&ranges)
             .map(|(out, r)| {
-                let mut acc = vec![T::default(); k];
+                let mut acc = vec![T::default(); s];
                 let mut bias = vec![1f64; k];
                 let mut resid = vec![0f64; k];
                 for (i, v) in r.clone().enumerate() {
-                    acc.fill(T::default());
-                    let srcs = graph.followers(v as u32);
-                    match graph.follower_weights(v as u32) {
-                        None => {
-                            for &u in srcs {
-                                let u = u as usize;
-                                T::add_to(&mut acc, &pre[u * k..(u + 1) * k]);
-                            }
-                        }
-                        Some(ws) => {
-                            for (&u, &w) in srcs.iter().zip(ws) {
-                                let u = u as usize;
-                                T::mul_add_to(
-                                    &mut acc,
-                                    &pre[u * k..(u + 1) * k],
-                                    T::from_f64(w as f64),
-                                );
-                            }
-                        }
-                    }
-                    let old = &x[v * k..(v + 1) * k];
-                    let dst = &mut out[i * k..(i + 1) * k];
+                    gather(
+                        &mut acc,
+                        pres,
+                        graph.followers(v as u32),
+                        graph.follower_weights(v as u32),
+                        s,
+                    );
+                    let old = &xs[v * s..v * s + k];
+                    let dst = &mut out[i * s..i * s + k];
                     if biased {
                         bias.copy_from_slice(&eps);
                         for &(c, a) in tele.affinity_of(v as u32) {
@@ -230,8 +325,9 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
                         }
                     }
                     for c in 0..k {
-                        let val = alpha * bias[c] * acc[c].to_f64() + restart[c] * tele.base[c];
-                        dst[c] = T::from_f64(val);
+                        dst[c] = T::from_f64(
+                            alpha * bias[c] * acc[c].to_f64() + restart[c] * tele.base[c],
+                        );
                     }
                     for &(c, p) in tele.of_user(v as u32) {
                         let c = c as usize;
@@ -259,9 +355,16 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
             }
         }
     }
+    drop((next, pre));
+    let xs = x.as_slice();
+    let mut compact = vec![T::default(); n * k];
+    compact
+        .par_chunks_mut(k.max(1))
+        .enumerate()
+        .for_each(|(u, row)| row.copy_from_slice(&xs[u * s..u * s + k]));
     RankResult {
         markets: tele.markets.clone(),
-        scores: T::into_block(x),
+        scores: T::into_block(compact),
         convergence: conv,
         iterations,
     }
@@ -307,26 +410,26 @@ fn inverse_normalisers<T: Real>(
     inv
 }
 
-/// Sets `x` to `scale[c] · p_c` for every column.
+/// Sets every row of `x` to the teleport vectors.
 fn fill_teleport<T: Real>(
     x: &mut [T],
     ranges: &[Range<usize>],
     tele: &TopicTeleport,
     k: usize,
-    scale: &[f64],
+    s: usize,
 ) {
-    split_rows(x, ranges, k)
+    split_rows(x, ranges, s)
         .into_par_iter()
         .zip(ranges)
         .for_each(|(out, r)| {
             for (i, u) in r.clone().enumerate() {
-                let dst = &mut out[i * k..(i + 1) * k];
+                let dst = &mut out[i * s..i * s + k];
                 for c in 0..k {
-                    dst[c] = T::from_f64(scale[c] * tele.base[c]);
+                    dst[c] = T::from_f64(tele.base[c]);
                 }
                 for &(c, p) in tele.of_user(u as u32) {
                     let c = c as usize;
-                    dst[c] = T::from_f64(dst[c].to_f64() + scale[c] * p);
+                    dst[c] = T::from_f64(dst[c].to_f64() + p);
                 }
             }
         });

@@ -24,6 +24,7 @@
 //! K-wide rows), so the graph is streamed from memory once per iteration, not
 //! K times.
 
+mod block;
 mod compose;
 mod config;
 mod kernel;

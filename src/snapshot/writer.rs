@@ -3,7 +3,7 @@
 use super::format::*;
 use super::meta::Metadata;
 use crate::atomic::AtomicFile;
-use crate::graph::FollowerGraph;
+use crate::graph::{FollowerGraph, UserIds};
 use crate::rank::{RankResult, ScoreBlock, TopicTeleport};
 use rayon::prelude::*;
 use std::io::{Seek, SeekFrom, Write};
@@ -11,8 +11,8 @@ use std::path::Path;
 
 /// What goes into a snapshot.
 pub struct SnapshotContent<'a> {
-    /// User ids in index order.
-    pub user_ids: Vec<&'a str>,
+    /// User ids, by index.
+    pub user_ids: &'a UserIds,
     /// Follower count per user.
     pub followers: Vec<u32>,
     /// The scores.
@@ -45,8 +45,31 @@ impl<W: Write> CrcWriter<W> {
     }
 }
 
+/// The ids as one byte buffer with offsets (the snapshot's sections 2–3).
+pub(crate) struct IdBytes {
+    offsets: Vec<u64>,
+    bytes: Vec<u8>,
+}
+
+impl IdBytes {
+    fn new(ids: &UserIds) -> IdBytes {
+        let mut offsets = Vec::with_capacity(ids.len() + 1);
+        let mut bytes = Vec::with_capacity(ids.len() * 8);
+        offsets.push(0);
+        for i in 0..ids.len() as u32 {
+            ids.write_name(i, &mut bytes);
+            offsets.push(bytes.len() as u64);
+        }
+        IdBytes { offsets, bytes }
+    }
+
+    fn get(&self, i: u32) -> &[u8] {
+        &self.bytes[self.offsets[i as usize] as usize..self.offsets[i as usize + 1] as usize]
+    }
+}
+
 /// Per market, users by descending score, ties broken by id bytes.
-pub(crate) fn market_orders(result: &RankResult, ids: &[&str]) -> Vec<Vec<u32>> {
+pub(crate) fn market_orders(result: &RankResult, ids: &IdBytes) -> Vec<Vec<u32>> {
     let n = result.users();
     (0..result.k())
         .into_par_iter()
@@ -56,7 +79,7 @@ pub(crate) fn market_orders(result: &RankResult, ids: &[&str]) -> Vec<Vec<u32>> 
             order.par_sort_unstable_by(|&a, &b| {
                 col[b as usize]
                     .total_cmp(&col[a as usize])
-                    .then_with(|| ids[a as usize].as_bytes().cmp(ids[b as usize].as_bytes()))
+                    .then_with(|| ids.get(a).cmp(ids.get(b)))
             });
             order
         })
@@ -75,13 +98,10 @@ pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), 
     assert_eq!(content.user_ids.len(), n, "one id per user");
     assert_eq!(content.followers.len(), n, "one follower count per user");
 
-    let orders = market_orders(r, &content.user_ids);
+    let ids = IdBytes::new(content.user_ids);
+    let orders = market_orders(r, &ids);
     let mut id_index: Vec<u32> = (0..n as u32).collect();
-    id_index.par_sort_unstable_by(|&a, &b| {
-        content.user_ids[a as usize]
-            .as_bytes()
-            .cmp(content.user_ids[b as usize].as_bytes())
-    });
+    id_index.par_sort_unstable_by(|&a, &b| ids.get(a).cmp(ids.get(b)));
     let meta_json = serde_json::to_vec_pretty(&content.metadata).expect("metadata serialises");
 
     let mut file = AtomicFile::create(path).map_err(io)?;
@@ -106,23 +126,10 @@ pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), 
         w.put(&meta_json).map_err(io)?;
     });
     section!(KIND_ID_OFFSETS, {
-        let mut off = 0u64;
-        let mut buf = Vec::with_capacity(8 * 4096);
-        buf.extend_from_slice(&0u64.to_le_bytes());
-        for id in &content.user_ids {
-            off += id.len() as u64;
-            buf.extend_from_slice(&off.to_le_bytes());
-            if buf.len() >= 8 * 4096 {
-                w.put(&buf).map_err(io)?;
-                buf.clear();
-            }
-        }
-        w.put(&buf).map_err(io)?;
+        w.put(bytemuck::cast_slice(&ids.offsets)).map_err(io)?;
     });
     section!(KIND_ID_BYTES, {
-        for id in &content.user_ids {
-            w.put(id.as_bytes()).map_err(io)?;
-        }
+        w.put(&ids.bytes).map_err(io)?;
     });
     section!(KIND_FOLLOWERS, {
         w.put(bytemuck::cast_slice(&content.followers))

@@ -1,0 +1,287 @@
+//! Fast reading of large follow files: the input is cut into windows
+//! (slices of a memory map, or decompressed blocks of a gzip stream), each
+//! window into chunks at line boundaries that are parsed in parallel, then
+//! ids are interned sequentially in file order so indices do not depend on
+//! the thread count.
+
+use super::{parse_pair, BadLine, BadLines, Delimiter, LineStats};
+use crate::error::InputError;
+use crate::graph::{canonical_number, UserIds};
+use rayon::prelude::*;
+use std::io::Read;
+use std::path::Path;
+
+/// Bytes per parallel chunk: fixed, so chunking never depends on threads.
+const CHUNK: usize = 4 << 20;
+/// Bytes handled per window: bounds the parsed rows held at once (about
+/// 24 bytes per line) whatever the file size.
+const WINDOW: usize = 64 << 20;
+/// Field that indexes the window's bytes rather than holding a number.
+const STR_FIELD: u64 = 1 << 63;
+
+/// One parsed line: two fields (numbers, or `STR_FIELD | start << 31 | len`)
+/// and a weight.
+type Raw = (u64, u64, f32);
+
+/// What a chunk parse produced.
+struct ChunkOut {
+    rows: Vec<Raw>,
+    comments: u64,
+    skipped: Vec<(usize, BadLine)>,
+}
+
+/// Follows read from a file, as dense user indices.
+#[derive(Debug, Default)]
+pub struct EdgeColumns {
+    /// Followers.
+    pub src: Vec<u32>,
+    /// Followees.
+    pub dst: Vec<u32>,
+    /// Weights (empty when all are 1).
+    pub weights: Vec<f32>,
+}
+
+fn field(s: &str, base: usize) -> Result<u64, BadLine> {
+    if let Some(v) = canonical_number(s.as_bytes()) {
+        return Ok(v);
+    }
+    let start = base as u64;
+    let len = s.len() as u64;
+    if start >= 1 << 32 || len >= 1 << 31 {
+        return Err(BadLine {
+            kind: "id too long",
+            message: format!("id of {len} bytes is too long"),
+        });
+    }
+    Ok(STR_FIELD | start << 31 | len)
+}
+
+fn parse_chunk(
+    bytes: &[u8],
+    offset: usize,
+    sep: u8,
+    what: (&str, &str),
+    bad: BadLines,
+    file_start: bool,
+) -> ChunkOut {
+    let mut out = ChunkOut {
+        rows: Vec::with_capacity(bytes.len() / 12),
+        comments: 0,
+        skipped: Vec::new(),
+    };
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        let mut line = &bytes[pos..end];
+        let line_start = pos;
+        pos = end + 1;
+        if file_start && offset + line_start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
+            line = &line[3..];
+        }
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        if line.first() == Some(&b'#') || line.iter().all(|b| b.is_ascii_whitespace()) {
+            out.comments += 1;
+            continue;
+        }
+        let parsed = parse_pair(line, sep, what).and_then(|p| {
+            let base = offset + (p.first.as_ptr() as usize - bytes.as_ptr() as usize);
+            let a = field(p.first, base)?;
+            let base = offset + (p.second.as_ptr() as usize - bytes.as_ptr() as usize);
+            let b = field(p.second, base)?;
+            Ok((a, b, p.weight))
+        });
+        match parsed {
+            Ok(r) => out.rows.push(r),
+            Err(e) => {
+                out.skipped.push((offset + line_start, e));
+                if bad == BadLines::Fail {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Splits `bytes` into chunks of about [`CHUNK`] bytes ending at newlines.
+fn chunk_bounds(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let mut end = (start + CHUNK).min(bytes.len());
+        if end < bytes.len() {
+            end = memchr::memchr(b'\n', &bytes[end..]).map_or(bytes.len(), |i| end + i + 1);
+        }
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+/// State carried across windows.
+struct Reader<'p> {
+    path: &'p Path,
+    sep: u8,
+    bad: BadLines,
+    what: (&'p str, &'p str),
+    stats: LineStats,
+    lines_before: u64,
+}
+
+impl Reader<'_> {
+    /// Parses one window of whole lines and appends its follows.
+    fn window(
+        &mut self,
+        bytes: &[u8],
+        ids: &mut UserIds,
+        out: &mut EdgeColumns,
+    ) -> Result<(), InputError> {
+        let bounds = chunk_bounds(bytes);
+        let (sep, what, bad) = (self.sep, self.what, self.bad);
+        let file_start = self.lines_before == 0;
+        let parts: Vec<ChunkOut> = bounds
+            .par_iter()
+            .map(|&(a, b)| parse_chunk(&bytes[a..b], a, sep, what, bad, file_start))
+            .collect();
+        let line_of = |offset: usize| {
+            self.lines_before + 1 + memchr::memchr_iter(b'\n', &bytes[..offset]).count() as u64
+        };
+        for part in &parts {
+            self.stats.comments_and_blank += part.comments;
+            for (offset, e) in &part.skipped {
+                let line = line_of(*offset);
+                if bad == BadLines::Fail {
+                    return Err(InputError::Malformed {
+                        path: self.path.to_path_buf(),
+                        line,
+                        reason: e.message.clone(),
+                    });
+                }
+                *self.stats.skipped.entry(e.kind.to_string()).or_insert(0) += 1;
+                if self.stats.first_skipped.len() < 10 {
+                    self.stats.first_skipped.push((line, e.message.clone()));
+                }
+            }
+        }
+        let resolve = |ids: &mut UserIds, f: u64| -> Option<u32> {
+            if f & STR_FIELD == 0 {
+                ids.intern_number(f)
+            } else {
+                let start = ((f & !STR_FIELD) >> 31) as usize;
+                let len = (f & ((1 << 31) - 1)) as usize;
+                // The field came from a valid UTF-8 line, cut at separators.
+                let s = std::str::from_utf8(&bytes[start..start + len]).expect("checked UTF-8");
+                ids.intern(s)
+            }
+        };
+        for part in &parts {
+            for &(a, b, w) in &part.rows {
+                let (Some(a), Some(b)) = (resolve(ids, a), resolve(ids, b)) else {
+                    return Err(InputError::Unusable {
+                        path: self.path.to_path_buf(),
+                        reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits".into(),
+                    });
+                };
+                if w != 1.0 && out.weights.is_empty() {
+                    out.weights = vec![1.0; out.src.len()];
+                }
+                out.src.push(a);
+                out.dst.push(b);
+                if !out.weights.is_empty() {
+                    out.weights.push(w);
+                }
+            }
+        }
+        let lines = memchr::memchr_iter(b'\n', bytes).count() as u64
+            + u64::from(!bytes.ends_with(b"\n") && !bytes.is_empty());
+        self.lines_before += lines;
+        self.stats.lines += lines;
+        Ok(())
+    }
+}
+
+/// Reads a two-or-three-column file of follows in parallel, interning ids
+/// into `ids`. Plain files are memory-mapped; gzip files are decompressed in
+/// windows of 64 MB, so memory stays bounded.
+pub fn read_edges_parallel(
+    path: &Path,
+    ids: &mut UserIds,
+    bad: BadLines,
+) -> Result<(EdgeColumns, LineStats), InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, &e))?;
+    if meta.is_dir() {
+        return Err(InputError::Io {
+            path: path.to_path_buf(),
+            reason: "is a directory, not a file".into(),
+        });
+    }
+    let file = std::fs::File::open(path).map_err(|e| InputError::io(path, &e))?;
+    let mut reader = Reader {
+        path,
+        sep: Delimiter::for_path(path).byte(),
+        bad,
+        what: ("follower", "followee"),
+        stats: LineStats {
+            bytes: meta.len(),
+            ..LineStats::default()
+        },
+        lines_before: 0,
+    };
+    let mut out = EdgeColumns::default();
+    if meta.len() == 0 {
+        return Ok((out, reader.stats));
+    }
+    // SAFETY: read-only map of an input file; if another process truncates
+    // it while we read, the kernel may raise SIGBUS — the same contract as
+    // any mmap-based reader (ripgrep documents the same).
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| InputError::io(path, &e))?;
+    if map.starts_with(&[0x1f, 0x8b]) {
+        drop(map);
+        let mut gz =
+            flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file));
+        let mut buf: Vec<u8> = Vec::with_capacity(WINDOW + (1 << 20));
+        loop {
+            let start = buf.len();
+            buf.resize(start + WINDOW, 0);
+            let mut filled = start;
+            while filled < buf.len() {
+                match gz.read(&mut buf[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) => {
+                        let mut err = InputError::io(path, &e);
+                        if let InputError::Io { reason, .. } = &mut err {
+                            *reason = format!("after line {}: {reason}", reader.lines_before);
+                        }
+                        return Err(err);
+                    }
+                }
+            }
+            buf.truncate(filled);
+            let eof = filled == start || filled < start + WINDOW;
+            let cut = if eof {
+                buf.len()
+            } else {
+                memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
+            };
+            reader.window(&buf[..cut], ids, &mut out)?;
+            buf.drain(..cut);
+            if eof {
+                break;
+            }
+        }
+    } else {
+        let mut start = 0;
+        while start < map.len() {
+            let mut end = (start + WINDOW).min(map.len());
+            if end < map.len() {
+                end = memchr::memchr(b'\n', &map[end..]).map_or(map.len(), |i| end + i + 1);
+            }
+            reader.window(&map[start..end], ids, &mut out)?;
+            start = end;
+        }
+    }
+    Ok((out, reader.stats))
+}
