@@ -130,3 +130,35 @@ pub fn export(
     file.commit()?;
     Ok(rows)
 }
+
+/// Writes `user<TAB>market<TAB>score` for every non-zero score of `result`
+/// (the interchange format of `../shared/bench`), atomically.
+pub fn write_scores_tsv(
+    result: &crate::RankResult,
+    ids: &crate::UserIds,
+    out: &Path,
+) -> std::io::Result<u64> {
+    let mut file = AtomicFile::create(out)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file.file().try_clone()?);
+    let mut line = Vec::with_capacity(64);
+    let mut rows = 0;
+    for u in 0..result.users() {
+        for (c, name) in result.markets.iter().enumerate() {
+            let s = result.score(u, c);
+            if s != 0.0 {
+                line.clear();
+                ids.write_name(u as u32, &mut line);
+                line.push(b'\t');
+                line.extend_from_slice(name.as_bytes());
+                line.push(b'\t');
+                w.write_all(&line)?;
+                writeln!(w, "{s:e}")?;
+                rows += 1;
+            }
+        }
+    }
+    w.flush()?;
+    drop(w);
+    file.commit()?;
+    Ok(rows)
+}

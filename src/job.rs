@@ -4,7 +4,7 @@
 //! run the same job with a [`RankJob`] value.
 
 use crate::input::BadLines;
-use crate::load::{load_tagged_graph, TaggedGraph};
+use crate::load::{load_tagged_graph_with, TaggedGraph};
 use crate::rank::{
     append_markets, human_bytes, rank, read_market_mixes, MarketMix, MemoryEstimate, RankConfig,
     RankResult, TeleportMode, TopicTeleport, Walk, GLOBAL_MARKET,
@@ -32,6 +32,13 @@ pub struct RankJob {
     pub bad_lines: BadLines,
     /// Markets as mixes of topics (`market<TAB>topic<TAB>weight`).
     pub markets: Option<PathBuf>,
+    /// Compute the `_global` column (plain PageRank) too.
+    pub global: bool,
+    /// Only these topics (all when `None`).
+    pub only_topics: Option<Vec<String>>,
+    /// Also write `user<TAB>market<TAB>score` here (zeros omitted), the
+    /// interchange format of `../shared/bench`.
+    pub scores_tsv: Option<PathBuf>,
 }
 
 /// What a run did, for the summary line.
@@ -96,27 +103,25 @@ pub fn run_rank_job(
     };
     pool.install(|| {
         let t0 = Instant::now();
-        let data = load_tagged_graph(&job.edges, &job.topics, job.bad_lines)?;
+        let data = load_tagged_graph_with(&job.edges, &job.topics, job.bad_lines, job.only_topics.as_deref())?;
         let load_time = t0.elapsed();
-        let k = data.tags.len() + 1;
-        let estimate = MemoryEstimate::for_graph(&data.graph, k, data.tags.tags(), job.config.precision);
+        let k = data.tags.len() + usize::from(job.global);
+        let estimate = MemoryEstimate::for_graph(&data.graph, k, data.tags.tags(), &job.config);
         log(&format!(
-            "loaded {} users, {} follows, {} topics in {:.2?}; rank needs about {} more (graph {} + scores {})",
+            "loaded {} users, {} follows, {} topics in {:.2?} (peak memory so far {}); rank needs about {} more (graph {} + scores {})",
             data.ids.len(),
             data.graph.edges(),
             data.tags.len(),
             load_time,
+            peak_rss().map(human_bytes).unwrap_or_else(|| "unknown".into()),
             human_bytes(estimate.scores + estimate.other),
             human_bytes(estimate.graph),
             human_bytes(estimate.scores),
         ));
         report_dropped(&data, log);
         let t1 = Instant::now();
-        let teleport = match job.config.teleport {
-            TeleportMode::Tagged => TopicTeleport::from_tags(&data.tags, data.ids.len()),
-            TeleportMode::Earned => TopicTeleport::earned(&data.tags, &data.graph),
-        };
-        for c in 1..teleport.len() {
+        let teleport = TopicTeleport::new(&data.tags, &data.graph, job.config.teleport, job.global);
+        for c in 0..teleport.len() {
             if teleport.fell_back(c) {
                 log(&format!(
                     "warning: market `{}`: no tagged user earned teleport weight (nobody outside a closed group follows them); using plain tags",
@@ -129,7 +134,12 @@ pub fn run_rank_job(
             JobError::Config(format!("{}: {e}", job.markets.as_ref().map(|p| p.display().to_string()).unwrap_or_default()))
         })?;
         let rank_time = t1.elapsed();
-        log(&format!("ranked {k} markets in {} iterations, {:.2?}", result.iterations, rank_time));
+        log(&format!(
+            "ranked {k} markets in {} iterations, {:.2?} (peak memory so far {})",
+            result.iterations,
+            rank_time,
+            peak_rss().map(human_bytes).unwrap_or_else(|| "unknown".into())
+        ));
         for (m, c) in result.markets.iter().zip(&result.convergence) {
             if !c.converged {
                 log(&format!(
@@ -148,6 +158,10 @@ pub fn run_rank_job(
             model: Some((&data.graph, &teleport)),
         };
         write_snapshot(&job.out, &content)?;
+        if let Some(tsv) = &job.scores_tsv {
+            crate::export::write_scores_tsv(&result, &data.ids, tsv)
+                .map_err(|e| JobError::Config(format!("could not write {}: {e}", tsv.display())))?;
+        }
         let write_time = t2.elapsed();
         Ok(RankSummary { data, result, estimate, load_time, rank_time, write_time, peak_rss: peak_rss() })
     })

@@ -60,6 +60,18 @@ pub fn load_tagged_graph(
     topics: &Path,
     bad: BadLines,
 ) -> Result<TaggedGraph, InputError> {
+    load_tagged_graph_with(edges, topics, bad, None)
+}
+
+/// Like [`load_tagged_graph`], keeping only the topics in `only` (when
+/// given); users tagged only with other topics stay in the graph, untagged.
+/// A topic of `only` that the file never names is an error.
+pub fn load_tagged_graph_with(
+    edges: &Path,
+    topics: &Path,
+    bad: BadLines,
+    only: Option<&[String]>,
+) -> Result<TaggedGraph, InputError> {
     let mut ids = UserIds::new();
     let (cols, edge_lines) = read_edges_parallel(edges, &mut ids, bad)?;
     let builder = GraphBuilder::from_columns(cols.src, cols.dst, cols.weights);
@@ -68,7 +80,10 @@ pub fn load_tagged_graph(
     let mut tb = TopicsBuilder::new();
     let topic_lines = read_pairs(topics, ("user", "topic"), bad, |p| {
         match ids.intern(p.first) {
-            Some(u) => tb.add_tag(u, p.second, p.weight),
+            Some(u) if only.is_none_or(|o| o.iter().any(|t| t == p.second)) => {
+                tb.add_tag(u, p.second, p.weight)
+            }
+            Some(_) => {}
             None => overflow = true,
         }
     })?;
@@ -78,6 +93,12 @@ pub fn load_tagged_graph(
     let users = ids.len();
     let (graph, build) = builder.build(users);
     let tags = tb.build(users);
+    if let Some(missing) = only.and_then(|o| o.iter().find(|t| tags.topic_index(t).is_none())) {
+        return Err(InputError::Unusable {
+            path: topics.to_path_buf(),
+            reason: format!("topic `{missing}` (from --only-topics) is not in this file"),
+        });
+    }
     let report = LoadReport {
         edges_path: edges.to_path_buf(),
         topics_path: topics.to_path_buf(),

@@ -82,6 +82,19 @@ pub struct RankParams {
     /// Markets as weighted mixes of topics: `market<TAB>topic<TAB>weight`.
     #[arg(long)]
     pub markets: Option<PathBuf>,
+    /// Leave out the `_global` market (plain PageRank); topics only.
+    #[arg(long)]
+    pub no_global: bool,
+    /// Rank only these topics (comma separated); other tags are ignored.
+    #[arg(long, value_delimiter = ',')]
+    pub only_topics: Option<Vec<String>>,
+    /// Also write the scores as `user<TAB>market<TAB>score` (zeros omitted).
+    #[arg(long)]
+    pub scores_tsv: Option<PathBuf>,
+    /// Print one `BENCH_RESULT {json}` line on stdout (load_s, compute_s,
+    /// iterations, threads, version) for `../shared/bench/peers.py`.
+    #[arg(long)]
+    pub bench_result: bool,
     /// Skip malformed lines (counted and reported) instead of stopping.
     #[arg(long)]
     pub skip_bad_lines: bool,

@@ -26,6 +26,10 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         topic_bias: marketrank::RankConfig::DEFAULT_TOPIC_BIAS,
         teleport: None,
         markets: None,
+        no_global: false,
+        only_topics: None,
+        scores_tsv: None,
+        bench_result: false,
         skip_bad_lines: false,
         quiet: true,
     };

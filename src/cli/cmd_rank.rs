@@ -11,6 +11,25 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
     let job = job_from(&a.params, a.edges, a.topics, a.out);
     let summary = run_job(&job, a.params.quiet)?;
     print_summary(&job, &summary, a.params.quiet);
+    if a.params.bench_result {
+        let threads = if job.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            job.threads
+        };
+        println!(
+            "BENCH_RESULT {}",
+            serde_json::json!({
+                "load_s": summary.load_time.as_secs_f64(),
+                "compute_s": summary.rank_time.as_secs_f64(),
+                "write_s": summary.write_time.as_secs_f64(),
+                "iterations": summary.result.iterations,
+                "threads": threads,
+                "version": format!("marketrank {}", env!("CARGO_PKG_VERSION")),
+                "peak_rss_mb": summary.peak_rss.map(|b| b as f64 / 1e6),
+            })
+        );
+    }
     Ok(())
 }
 
@@ -39,6 +58,9 @@ pub fn job_from(p: &RankParams, edges: PathBuf, topics: PathBuf, out: PathBuf) -
             },
         },
         markets: p.markets.clone(),
+        global: !p.no_global,
+        only_topics: p.only_topics.clone(),
+        scores_tsv: p.scores_tsv.clone(),
         threads: p.threads,
         bad_lines: if p.skip_bad_lines {
             BadLines::Skip

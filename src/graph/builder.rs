@@ -1,6 +1,25 @@
 //! Building a [`FollowerGraph`] from follows in any order.
 
 use super::csr::FollowerGraph;
+use rayon::prelude::*;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Splits users into ranges of about `work` follows (at least one user).
+fn node_ranges(offsets: &[u64], work: u64) -> Vec<Range<usize>> {
+    let users = offsets.len() - 1;
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < users {
+        let mut end = start + 1;
+        while end < users && offsets[end] - offsets[start] < work {
+            end += 1;
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
 
 /// What the build dropped, so the summary can say it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -140,65 +159,112 @@ impl GraphBuilder {
         }
         drop((src, dst, weights, cursor));
 
-        // Sort each followee's followers and merge repeated follows, compacting in place.
-        let mut write = 0usize;
-        let mut pairs: Vec<(u32, f32)> = Vec::new();
-        for v in 0..users {
-            let (a, b) = (offsets[v] as usize, offsets[v + 1] as usize);
-            offsets[v] = write as u64;
+        // Sort each followee's followers and merge repeated follows within
+        // its segment, in parallel over node ranges (segments are disjoint).
+        let ranges = node_ranges(&offsets, 1 << 16);
+        let mut lens = vec![0u32; users];
+        {
+            let mut src_parts = Vec::with_capacity(ranges.len());
+            let mut w_parts = Vec::with_capacity(ranges.len());
+            let mut len_parts = Vec::with_capacity(ranges.len());
+            let (mut rest_s, mut rest_w, mut rest_l) =
+                (&mut sources[..], &mut wsorted[..], &mut lens[..]);
+            for r in &ranges {
+                let edges = (offsets[r.end] - offsets[r.start]) as usize;
+                let (s_head, s_tail) = rest_s.split_at_mut(edges);
+                let (w_head, w_tail) = rest_w.split_at_mut(if weighted { edges } else { 0 });
+                let (l_head, l_tail) = rest_l.split_at_mut(r.len());
+                src_parts.push(s_head);
+                w_parts.push(w_head);
+                len_parts.push(l_head);
+                (rest_s, rest_w, rest_l) = (s_tail, w_tail, l_tail);
+            }
+            let offsets = &offsets;
+            stats.duplicate_follows_merged = src_parts
+                .into_par_iter()
+                .zip(w_parts)
+                .zip(len_parts)
+                .zip(&ranges)
+                .map(|(((srcs, ws), lens), r)| {
+                    let base = offsets[r.start] as usize;
+                    let mut dups = 0u64;
+                    let mut pairs: Vec<(u32, f32)> = Vec::new();
+                    for (i, v) in r.clone().enumerate() {
+                        let (a, b) = (offsets[v] as usize - base, offsets[v + 1] as usize - base);
+                        let kept = if weighted {
+                            pairs.clear();
+                            pairs.extend(srcs[a..b].iter().copied().zip(ws[a..b].iter().copied()));
+                            // Largest weight first among repeats, so the kept one wins.
+                            pairs.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)));
+                            let mut n = 0;
+                            for j in 0..pairs.len() {
+                                if j > 0 && pairs[j].0 == pairs[j - 1].0 {
+                                    continue;
+                                }
+                                srcs[a + n] = pairs[j].0;
+                                ws[a + n] = pairs[j].1;
+                                n += 1;
+                            }
+                            n
+                        } else {
+                            let seg = &mut srcs[a..b];
+                            seg.sort_unstable();
+                            let mut n = 0;
+                            for j in 0..seg.len() {
+                                if j > 0 && seg[j] == seg[n - 1] {
+                                    continue;
+                                }
+                                seg[n] = seg[j];
+                                n += 1;
+                            }
+                            n
+                        };
+                        dups += (b - a - kept) as u64;
+                        lens[i] = kept as u32;
+                    }
+                    dups
+                })
+                .sum();
+        }
+        if stats.duplicate_follows_merged > 0 {
+            // Close the gaps the merged repeats left (sequential, rare).
+            let mut write = 0usize;
+            for v in 0..users {
+                let a = offsets[v] as usize;
+                let len = lens[v] as usize;
+                offsets[v] = write as u64;
+                sources.copy_within(a..a + len, write);
+                if weighted {
+                    wsorted.copy_within(a..a + len, write);
+                }
+                write += len;
+            }
+            offsets[users] = write as u64;
+            sources.truncate(write);
+            sources.shrink_to_fit();
             if weighted {
-                pairs.clear();
-                pairs.extend(
-                    sources[a..b]
-                        .iter()
-                        .copied()
-                        .zip(wsorted[a..b].iter().copied()),
-                );
-                pairs.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)));
-                let mut last = u32::MAX;
-                for &(s, w) in &pairs {
-                    if s == last {
-                        stats.duplicate_follows_merged += 1;
-                        continue;
-                    }
-                    last = s;
-                    sources[write] = s;
-                    wsorted[write] = w;
-                    write += 1;
-                }
-            } else {
-                sources[a..b].sort_unstable();
-                let mut last = u32::MAX;
-                for i in a..b {
-                    let s = sources[i];
-                    if s == last {
-                        stats.duplicate_follows_merged += 1;
-                        continue;
-                    }
-                    last = s;
-                    sources[write] = s;
-                    write += 1;
-                }
+                wsorted.truncate(write);
+                wsorted.shrink_to_fit();
             }
         }
-        offsets[users] = write as u64;
-        sources.truncate(write);
-        sources.shrink_to_fit();
-        if weighted {
-            wsorted.truncate(write);
-            wsorted.shrink_to_fit();
-        }
+        drop(lens);
 
-        let mut out_weight = vec![0f64; users];
-        if weighted {
+        let out_weight: Vec<f64> = if weighted {
+            let mut ow = vec![0f64; users];
             for (&s, &w) in sources.iter().zip(&wsorted) {
-                out_weight[s as usize] += w as f64;
+                ow[s as usize] += w as f64;
             }
+            ow
         } else {
-            for &s in &sources {
-                out_weight[s as usize] += 1.0;
-            }
-        }
+            // Integer counts: the order of the atomic adds cannot matter.
+            let counts: Vec<AtomicU32> = (0..users).map(|_| AtomicU32::new(0)).collect();
+            sources.par_chunks(1 << 16).for_each(|c| {
+                for &s in c {
+                    counts[s as usize].fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            counts.into_iter().map(|c| c.into_inner() as f64).collect()
+        };
         let graph = FollowerGraph {
             offsets,
             sources,

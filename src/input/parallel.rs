@@ -14,8 +14,8 @@ use std::path::Path;
 /// Bytes per parallel chunk: fixed, so chunking never depends on threads.
 const CHUNK: usize = 4 << 20;
 /// Bytes handled per window: bounds the parsed rows held at once (about
-/// 24 bytes per line) whatever the file size.
-const WINDOW: usize = 64 << 20;
+/// 24 bytes per line, twice the text) whatever the file size.
+const WINDOW: usize = 32 << 20;
 /// Field that indexes the window's bytes rather than holding a number.
 const STR_FIELD: u64 = 1 << 63;
 
@@ -84,6 +84,15 @@ fn parse_chunk(
         if line.first() == Some(&b'#') || line.iter().all(|b| b.is_ascii_whitespace()) {
             out.comments += 1;
             continue;
+        }
+        // Fast path: two canonical decimal ids and nothing else (the common
+        // case for large graphs); anything else goes through the full parser.
+        if let Some(i) = memchr::memchr(sep, line) {
+            let (a, b) = (&line[..i], &line[i + 1..]);
+            if let (Some(a), Some(b)) = (canonical_number(a), canonical_number(b)) {
+                out.rows.push((a, b, 1.0));
+                continue;
+            }
         }
         let parsed = parse_pair(line, sep, what).and_then(|p| {
             let base = offset + (p.first.as_ptr() as usize - bytes.as_ptr() as usize);
@@ -203,8 +212,8 @@ impl Reader<'_> {
 }
 
 /// Reads a two-or-three-column file of follows in parallel, interning ids
-/// into `ids`. Plain files are memory-mapped; gzip files are decompressed in
-/// windows of 64 MB, so memory stays bounded.
+/// into `ids`. Plain and gzip files are read in windows of 32 MB, so memory
+/// beyond the follows themselves stays bounded.
 pub fn read_edges_parallel(
     path: &Path,
     ids: &mut UserIds,
@@ -233,54 +242,58 @@ pub fn read_edges_parallel(
     if meta.len() == 0 {
         return Ok((out, reader.stats));
     }
-    // SAFETY: read-only map of an input file; if another process truncates
-    // it while we read, the kernel may raise SIGBUS — the same contract as
-    // any mmap-based reader (ripgrep documents the same).
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| InputError::io(path, &e))?;
-    if map.starts_with(&[0x1f, 0x8b]) {
-        drop(map);
-        let mut gz =
-            flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file));
-        let mut buf: Vec<u8> = Vec::with_capacity(WINDOW + (1 << 20));
-        loop {
-            let start = buf.len();
-            buf.resize(start + WINDOW, 0);
-            let mut filled = start;
-            while filled < buf.len() {
-                match gz.read(&mut buf[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) => {
-                        let mut err = InputError::io(path, &e);
-                        if let InputError::Io { reason, .. } = &mut err {
-                            *reason = format!("after line {}: {reason}", reader.lines_before);
-                        }
-                        return Err(err);
+    // Plain files are read, not memory-mapped, in windows: a map would keep
+    // the whole file resident (counted in the process's memory) while the
+    // follows are being collected.
+    let mut head = [0u8; 2];
+    let mut file = file;
+    let got = file.read(&mut head).map_err(|e| InputError::io(path, &e))?;
+    let gz = got == 2 && head == [0x1f, 0x8b];
+    use std::io::Seek;
+    file.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| InputError::io(path, &e))?;
+    let mut source: Box<dyn Read> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(
+            std::io::BufReader::with_capacity(1 << 20, file),
+        ))
+    } else {
+        // Room for the follows, from the file size at ~12 bytes a line,
+        // so the columns do not grow by doubling.
+        let guess = (meta.len() / 12) as usize;
+        out.src.reserve(guess);
+        out.dst.reserve(guess);
+        Box::new(file)
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(WINDOW + (1 << 20));
+    loop {
+        let start = buf.len();
+        buf.resize(start + WINDOW, 0);
+        let mut filled = start;
+        while filled < buf.len() {
+            match source.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let mut err = InputError::io(path, &e);
+                    if let InputError::Io { reason, .. } = &mut err {
+                        *reason = format!("after line {}: {reason}", reader.lines_before);
                     }
+                    return Err(err);
                 }
             }
-            buf.truncate(filled);
-            let eof = filled == start || filled < start + WINDOW;
-            let cut = if eof {
-                buf.len()
-            } else {
-                memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
-            };
-            reader.window(&buf[..cut], ids, &mut out)?;
-            buf.drain(..cut);
-            if eof {
-                break;
-            }
         }
-    } else {
-        let mut start = 0;
-        while start < map.len() {
-            let mut end = (start + WINDOW).min(map.len());
-            if end < map.len() {
-                end = memchr::memchr(b'\n', &map[end..]).map_or(map.len(), |i| end + i + 1);
-            }
-            reader.window(&map[start..end], ids, &mut out)?;
-            start = end;
+        buf.truncate(filled);
+        let eof = filled < start + WINDOW;
+        let cut = if eof {
+            buf.len()
+        } else {
+            memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
+        };
+        reader.window(&buf[..cut], ids, &mut out)?;
+        buf.drain(..cut);
+        if eof {
+            break;
         }
     }
     Ok((out, reader.stats))

@@ -138,8 +138,9 @@ impl Default for RankConfig {
 pub struct MemoryEstimate {
     /// The graph (CSR and per-user out-weights).
     pub graph: u64,
-    /// The users × K blocks the iteration holds (current, next, pre-divided
-    /// scores, and the topic-biased walk's normalisers).
+    /// The users × K blocks the iteration holds (current and next scores,
+    /// and the topic-biased walk's normalisers), rows padded as the kernel
+    /// lays them out.
     pub scores: u64,
     /// Teleport entries and everything else per user.
     pub other: u64,
@@ -153,12 +154,15 @@ impl MemoryEstimate {
         weighted: bool,
         markets: u64,
         tags: u64,
-        p: Precision,
+        config: &RankConfig,
     ) -> Self {
         let graph = (users + 1) * 8 + edges * (4 + if weighted { 4 } else { 0 }) + users * 8;
-        // current, next, pre-divided; the biased walk adds the 1/Z block.
-        let scores = 4 * users * markets * p.bytes() as u64;
-        let other = tags * 16 + (users + 1) * 8;
+        let bytes = config.precision.bytes();
+        let stride = super::block::row_stride(markets as usize, bytes) as u64;
+        // Current and next scores; the biased walk also keeps its normalisers.
+        let blocks = 2 + u64::from(matches!(config.walk, Walk::TopicBiased { .. }));
+        let scores = blocks * users * stride * bytes as u64;
+        let other = tags * 32 + (users + 1) * 8 + users * 9;
         MemoryEstimate {
             graph,
             scores,
@@ -167,14 +171,14 @@ impl MemoryEstimate {
     }
 
     /// Estimate for an already built graph.
-    pub fn for_graph(g: &FollowerGraph, markets: usize, tags: usize, p: Precision) -> Self {
+    pub fn for_graph(g: &FollowerGraph, markets: usize, tags: usize, config: &RankConfig) -> Self {
         Self::new(
             g.users() as u64,
             g.edges(),
             g.is_weighted(),
             markets as u64,
             tags as u64,
-            p,
+            config,
         )
     }
 

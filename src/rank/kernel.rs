@@ -18,14 +18,11 @@ use super::result::{MarketConvergence, RankResult, ScoreBlock};
 use super::teleport::TopicTeleport;
 use crate::graph::FollowerGraph;
 use rayon::prelude::*;
-use std::ops::{AddAssign, Mul, Range};
+use std::ops::{Add, AddAssign, Div, Mul, Range};
 
 /// Work per parallel chunk, in edges + users: large enough to amortise
 /// scheduling, small enough to balance skewed graphs on many cores.
 const CHUNK_WORK: u64 = 1 << 15;
-/// How many follows ahead the gather prefetches rows: far enough to hide
-/// DRAM latency, near enough that the lines are still in L1 when used.
-const PREFETCH_AHEAD: usize = 12;
 
 /// Storage type of a score block.
 pub(crate) trait Real:
@@ -35,13 +32,16 @@ pub(crate) trait Real:
     + Default
     + PartialEq
     + bytemuck::Pod
+    + Add<Output = Self>
     + AddAssign
     + Mul<Output = Self>
+    + Div<Output = Self>
     + std::fmt::Debug
     + 'static
 {
     fn from_f64(v: f64) -> Self;
     fn to_f64(self) -> f64;
+    fn abs_diff(self, other: Self) -> f64;
     fn into_block(v: Vec<Self>) -> ScoreBlock;
 }
 
@@ -53,6 +53,10 @@ impl Real for f32 {
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self as f64
+    }
+    #[inline(always)]
+    fn abs_diff(self, other: Self) -> f64 {
+        (self - other).abs() as f64
     }
     fn into_block(v: Vec<Self>) -> ScoreBlock {
         ScoreBlock::F32(v)
@@ -68,101 +72,49 @@ impl Real for f64 {
     fn to_f64(self) -> f64 {
         self
     }
+    #[inline(always)]
+    fn abs_diff(self, other: Self) -> f64 {
+        (self - other).abs()
+    }
     fn into_block(v: Vec<Self>) -> ScoreBlock {
         ScoreBlock::F64(v)
     }
 }
 
+/// `acc = Σ_u w(u→v) · rows[u]` over the followers `srcs`, for rows of `m`
+/// lines of `L` lanes. One line at a time, so each sum stays in registers.
 #[inline(always)]
-fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetch is a hint; it never faults, even on a bad address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
-/// `acc += Σ w · pre[u]` over the followers `srcs` (rows of exactly `L`).
-#[inline(always)]
-fn gather_fixed<T: Real, const L: usize>(
-    acc: &mut [T],
-    pre: &[T],
+fn gather<T: Real, const L: usize>(
+    acc: &mut [[T; L]],
+    rows: &[T],
     srcs: &[u32],
     ws: Option<&[f32]>,
 ) {
-    let mut a = [T::default(); L];
-    let base = pre.as_ptr();
-    match ws {
-        None => {
-            for (i, &u) in srcs.iter().enumerate() {
-                if let Some(&next) = srcs.get(i + PREFETCH_AHEAD) {
-                    prefetch(base.wrapping_add(next as usize * L));
-                }
-                let row: &[T; L] = pre[u as usize * L..u as usize * L + L].try_into().unwrap();
-                for j in 0..L {
-                    a[j] += row[j];
+    let stride = acc.len() * L;
+    for (l, out) in acc.iter_mut().enumerate() {
+        let mut a = [T::default(); L];
+        match ws {
+            None => {
+                for &u in srcs {
+                    let at = u as usize * stride + l * L;
+                    let row: &[T; L] = rows[at..at + L].try_into().unwrap();
+                    for j in 0..L {
+                        a[j] += row[j];
+                    }
                 }
             }
-        }
-        Some(ws) => {
-            for (i, (&u, &w)) in srcs.iter().zip(ws).enumerate() {
-                if let Some(&next) = srcs.get(i + PREFETCH_AHEAD) {
-                    prefetch(base.wrapping_add(next as usize * L));
-                }
-                let w = T::from_f64(w as f64);
-                let row: &[T; L] = pre[u as usize * L..u as usize * L + L].try_into().unwrap();
-                for j in 0..L {
-                    a[j] += w * row[j];
+            Some(ws) => {
+                for (&u, &w) in srcs.iter().zip(ws) {
+                    let at = u as usize * stride + l * L;
+                    let row: &[T; L] = rows[at..at + L].try_into().unwrap();
+                    let w = T::from_f64(w as f64);
+                    for j in 0..L {
+                        a[j] += w * row[j];
+                    }
                 }
             }
         }
-    }
-    acc[..L].copy_from_slice(&a);
-}
-
-/// The same for rows of several cache lines (`stride` a multiple of `L`).
-#[inline(always)]
-fn gather_lines<T: Real, const L: usize>(
-    acc: &mut [T],
-    pre: &[T],
-    srcs: &[u32],
-    ws: Option<&[f32]>,
-    stride: usize,
-) {
-    acc[..stride].fill(T::default());
-    let base = pre.as_ptr();
-    for (i, &u) in srcs.iter().enumerate() {
-        if let Some(&next) = srcs.get(i + PREFETCH_AHEAD) {
-            for l in (0..stride).step_by(L) {
-                prefetch(base.wrapping_add(next as usize * stride + l));
-            }
-        }
-        let w = T::from_f64(ws.map_or(1.0, |ws| ws[i] as f64));
-        let row = &pre[u as usize * stride..u as usize * stride + stride];
-        for (a, r) in acc[..stride].chunks_exact_mut(L).zip(row.chunks_exact(L)) {
-            let a: &mut [T; L] = a.try_into().unwrap();
-            let r: &[T; L] = r.try_into().unwrap();
-            for j in 0..L {
-                a[j] += w * r[j];
-            }
-        }
-    }
-}
-
-/// Dispatches to a fixed-width gather for the block's row stride.
-#[inline(always)]
-fn gather<T: Real>(acc: &mut [T], pre: &[T], srcs: &[u32], ws: Option<&[f32]>, stride: usize) {
-    let line = 64 / std::mem::size_of::<T>();
-    match stride {
-        1 => gather_fixed::<T, 1>(acc, pre, srcs, ws),
-        2 => gather_fixed::<T, 2>(acc, pre, srcs, ws),
-        4 => gather_fixed::<T, 4>(acc, pre, srcs, ws),
-        8 => gather_fixed::<T, 8>(acc, pre, srcs, ws),
-        16 if line == 16 => gather_fixed::<T, 16>(acc, pre, srcs, ws),
-        _ if line == 16 => gather_lines::<T, 16>(acc, pre, srcs, ws, stride),
-        _ => gather_lines::<T, 8>(acc, pre, srcs, ws, stride),
+        *out = a;
     }
 }
 
@@ -179,9 +131,21 @@ pub fn rank(graph: &FollowerGraph, teleport: &TopicTeleport, config: &RankConfig
         graph.users() + 1,
         "teleport built for another graph"
     );
+    let k = teleport.len();
     match config.precision {
-        Precision::F32 => run::<f32>(graph, teleport, config),
-        Precision::F64 => run::<f64>(graph, teleport, config),
+        Precision::F32 => match row_stride(k, 4) {
+            1 => run::<f32, 1>(graph, teleport, config),
+            2 => run::<f32, 2>(graph, teleport, config),
+            4 => run::<f32, 4>(graph, teleport, config),
+            8 => run::<f32, 8>(graph, teleport, config),
+            _ => run::<f32, 16>(graph, teleport, config),
+        },
+        Precision::F64 => match row_stride(k, 8) {
+            1 => run::<f64, 1>(graph, teleport, config),
+            2 => run::<f64, 2>(graph, teleport, config),
+            4 => run::<f64, 4>(graph, teleport, config),
+            _ => run::<f64, 8>(graph, teleport, config),
+        },
     }
 }
 
@@ -217,37 +181,60 @@ fn split_rows<'a, T>(
     out
 }
 
-fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig) -> RankResult {
+fn run<T: Real, const L: usize>(
+    graph: &FollowerGraph,
+    tele: &TopicTeleport,
+    config: &RankConfig,
+) -> RankResult {
     let n = graph.users();
     let k = tele.len();
     let s = row_stride(k, std::mem::size_of::<T>());
+    let m = s / L;
     let alpha = config.damping;
     let ranges = chunks(graph);
-
-    let inv_out: Vec<f64> = (0..n as u32)
-        .map(|u| graph.out_weight(u))
-        .map(|w| if w > 0.0 { 1.0 / w } else { 0.0 })
-        .collect();
-    // Topic-biased walk: per-column ε (the global column stays plain) and
-    // the per-user, per-market normalisers 1/Z, computed once.
+    let dangling_user: Vec<bool> = graph.out_weight.iter().map(|&w| w == 0.0).collect();
+    // Topic-biased walk: per-column ε (the global column stays plain).
     let eps: Vec<f64> = match config.walk {
         Walk::Plain => vec![1.0; k],
-        Walk::TopicBiased { epsilon } => {
-            (0..k).map(|c| if c == 0 { 1.0 } else { epsilon }).collect()
-        }
+        Walk::TopicBiased { epsilon } => (0..k)
+            .map(|c| if tele.is_global(c) { 1.0 } else { epsilon })
+            .collect(),
     };
     let biased = matches!(config.walk, Walk::TopicBiased { .. });
-    let inv_z: Vec<T> = if biased {
-        inverse_normalisers(graph, tele, &eps, &inv_out)
+    // What the block stores for a user who follows someone is the score
+    // already divided by what it is split over (out-weight, or the biased
+    // walk's per-market normaliser Z): exactly what followees gather, so an
+    // iteration is a plain sum of rows and needs no separate division pass.
+    // Users who follow nobody are never gathered; their rows hold the score.
+    let out_weight: &[f64] = &graph.out_weight;
+    let z: Block<T> = if biased {
+        normalisers(graph, tele, &eps, s)
     } else {
-        Vec::new()
+        Block::zeroed(0)
     };
-    // Start from the teleport vector: already the right answer for markets
-    // whose seeds follow nobody, and close to it for most others.
+    let zs = z.as_slice();
+    let divisor = |u: usize, c: usize| -> f64 {
+        if biased {
+            zs[u * s + c].to_f64()
+        } else {
+            out_weight[u]
+        }
+    };
     let mut x: Block<T> = Block::zeroed(n * s);
     fill_teleport(x.as_mut_slice(), &ranges, tele, k, s);
+    let mut dangling = dangling_mass(x.as_slice(), &ranges, &dangling_user, k, s);
+    {
+        let xs = x.as_mut_slice();
+        xs.par_chunks_mut(s)
+            .enumerate()
+            .filter(|(u, _)| !dangling_user[*u])
+            .for_each(|(u, row)| {
+                for c in 0..k {
+                    row[c] = T::from_f64(row[c].to_f64() / divisor(u, c));
+                }
+            });
+    }
     let mut next: Block<T> = Block::zeroed(n * s);
-    let mut pre: Block<T> = Block::zeroed(n * s);
 
     let mut conv = vec![
         MarketConvergence {
@@ -262,92 +249,55 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
     while iterations < config.max_iterations && conv.iter().any(|c| !c.converged) {
         iterations += 1;
         let xs = x.as_slice();
-        // 1. Pre-divide rows by out-weight; total the dangling mass.
-        let dangling = {
-            let parts: Vec<Vec<f64>> = split_rows(pre.as_mut_slice(), &ranges, s)
-                .into_par_iter()
-                .zip(&ranges)
-                .map(|(out, r)| {
-                    let mut d = vec![0f64; k];
-                    for (i, u) in r.clone().enumerate() {
-                        let row = &xs[u * s..u * s + k];
-                        let dst = &mut out[i * s..i * s + k];
-                        let inv = inv_out[u];
-                        if inv == 0.0 {
-                            dst.fill(T::default());
-                            for (acc, v) in d.iter_mut().zip(row) {
-                                *acc += v.to_f64();
-                            }
-                        } else if biased {
-                            let iz = &inv_z[u * k..(u + 1) * k];
-                            for ((o, &v), &z) in dst.iter_mut().zip(row).zip(iz) {
-                                *o = T::from_f64(v.to_f64() * z.to_f64());
-                            }
-                        } else {
-                            for (o, &v) in dst.iter_mut().zip(row) {
-                                *o = T::from_f64(v.to_f64() * inv);
-                            }
-                        }
-                    }
-                    d
-                })
-                .collect();
-            sum_parts(&parts, k)
-        };
-        // 2. Teleport amount per market: (1 − α)·mass + α·dangling, mass = 1.
+        // Teleport amount per market: (1 − α)·mass + α·dangling, mass = 1.
         let restart: Vec<f64> = (0..k)
             .map(|c| (1.0 - alpha) + alpha * dangling[c])
             .collect();
-        let active: Vec<bool> = conv.iter().map(|c| !c.converged).collect();
-        let pres = pre.as_slice();
-        // 3. Gather followers' rows, add teleport, measure the change.
-        let parts: Vec<Vec<f64>> = split_rows(next.as_mut_slice(), &ranges, s)
-            .into_par_iter()
-            .zip(&ranges)
-            .map(|(out, r)| {
-                let mut acc = vec![T::default(); s];
-                let mut bias = vec![1f64; k];
-                let mut resid = vec![0f64; k];
-                for (i, v) in r.clone().enumerate() {
-                    gather(
-                        &mut acc,
-                        pres,
-                        graph.followers(v as u32),
-                        graph.follower_weights(v as u32),
-                        s,
-                    );
-                    let old = &xs[v * s..v * s + k];
-                    let dst = &mut out[i * s..i * s + k];
-                    if biased {
-                        bias.copy_from_slice(&eps);
-                        for &(c, a) in tele.affinity_of(v as u32) {
-                            bias[c as usize] += a as f64;
-                        }
-                    }
-                    for c in 0..k {
-                        dst[c] = T::from_f64(
-                            alpha * bias[c] * acc[c].to_f64() + restart[c] * tele.base[c],
-                        );
-                    }
-                    for &(c, p) in tele.of_user(v as u32) {
-                        let c = c as usize;
-                        dst[c] = T::from_f64(dst[c].to_f64() + restart[c] * p);
-                    }
-                    for c in 0..k {
-                        if active[c] {
-                            resid[c] += (dst[c].to_f64() - old[c].to_f64()).abs();
-                        } else {
-                            dst[c] = old[c];
-                        }
-                    }
-                }
-                resid
-            })
-            .collect();
-        let resid = sum_parts(&parts, k);
+        let mut lane_const = vec![[T::default(); L]; m];
+        let mut lane_alpha = vec![[T::default(); L]; m];
+        let mut lane_active = vec![[false; L]; m];
+        for c in 0..k {
+            lane_const[c / L][c % L] = T::from_f64(restart[c] * tele.base[c]);
+            lane_alpha[c / L][c % L] = T::from_f64(alpha * eps[c]);
+            lane_active[c / L][c % L] = !conv[c].converged;
+        }
+        let ctx = Pass {
+            xs,
+            zs,
+            graph,
+            tele,
+            out_weight,
+            dangling_user: &dangling_user,
+            lane_const: &lane_const,
+            lane_alpha: &lane_alpha,
+            lane_active: &lane_active,
+            restart: &restart,
+            alpha,
+            biased,
+            m,
+            s,
+        };
+        let pass = pass_fn::<T, L>();
+        // Gather followers' rows, add teleport, measure the change, and total
+        // the new dangling mass for the next iteration, in one pass.
+        let parts: Vec<(Vec<[f64; L]>, Vec<[f64; L]>)> =
+            split_rows(next.as_mut_slice(), &ranges, s)
+                .into_par_iter()
+                .zip(&ranges)
+                .map(|(out, r)| pass(&ctx, out, r.clone()))
+                .collect();
+        let flat = |v: &Vec<[f64; L]>| -> Vec<f64> { v.iter().flatten().copied().collect() };
+        let resid = sum_parts(
+            parts.iter().map(|p| flat(&p.0)).collect::<Vec<_>>().iter(),
+            k,
+        );
+        dangling = sum_parts(
+            parts.iter().map(|p| flat(&p.1)).collect::<Vec<_>>().iter(),
+            k,
+        );
         std::mem::swap(&mut x, &mut next);
         for c in 0..k {
-            if active[c] {
+            if !conv[c].converged {
                 conv[c].iterations = iterations;
                 conv[c].residual = resid[c];
                 conv[c].converged = resid[c] <= config.tolerance;
@@ -355,13 +305,18 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
             }
         }
     }
-    drop((next, pre));
+    drop(next);
     let xs = x.as_slice();
     let mut compact = vec![T::default(); n * k];
     compact
         .par_chunks_mut(k.max(1))
         .enumerate()
-        .for_each(|(u, row)| row.copy_from_slice(&xs[u * s..u * s + k]));
+        .for_each(|(u, row)| {
+            for c in 0..k {
+                let d = if dangling_user[u] { 1.0 } else { divisor(u, c) };
+                row[c] = T::from_f64(xs[u * s + c].to_f64() * d);
+            }
+        });
     RankResult {
         markets: tele.markets.clone(),
         scores: T::into_block(compact),
@@ -370,15 +325,198 @@ fn run<T: Real>(graph: &FollowerGraph, tele: &TopicTeleport, config: &RankConfig
     }
 }
 
-/// `1 / Z[u][c]` with `Z[u][c] = ε_c · out_weight(u) + Σ_{u→v} w · affinity_c(v)`:
-/// the total biased weight of `u`'s follows in market `c` (0 for users who
-/// follow nobody). One sequential pass over the follows, in f64.
-fn inverse_normalisers<T: Real>(
+/// Everything one chunk of the gather pass reads.
+struct Pass<'a, T, const L: usize> {
+    xs: &'a [T],
+    zs: &'a [T],
+    graph: &'a FollowerGraph,
+    tele: &'a TopicTeleport,
+    out_weight: &'a [f64],
+    dangling_user: &'a [bool],
+    lane_const: &'a [[T; L]],
+    lane_alpha: &'a [[T; L]],
+    lane_active: &'a [[bool; L]],
+    restart: &'a [f64],
+    alpha: f64,
+    biased: bool,
+    m: usize,
+    s: usize,
+}
+
+/// Per-chunk partial sums: residuals and dangling mass, per lane.
+type PassSums<const L: usize> = (Vec<[f64; L]>, Vec<[f64; L]>);
+
+type PassFn<T, const L: usize> = fn(&Pass<'_, T, L>, &mut [T], Range<usize>) -> PassSums<L>;
+
+/// The gather pass for the users `r`, writing their new rows into `out`.
+#[inline(always)]
+fn pass_body<T: Real, const L: usize>(
+    ctx: &Pass<'_, T, L>,
+    out: &mut [T],
+    r: Range<usize>,
+) -> PassSums<L> {
+    let Pass {
+        xs,
+        zs,
+        graph,
+        tele,
+        out_weight,
+        dangling_user,
+        lane_const,
+        lane_alpha,
+        lane_active,
+        restart,
+        alpha,
+        biased,
+        m,
+        s,
+    } = *ctx;
+    // Two phases per chunk. First every user's gather, back to
+    // back: with nothing else in the instruction window the CPU
+    // keeps many row misses in flight. Interleaving the
+    // per-user arithmetic below halved the gather rate (measured).
+    let mut gathered = vec![[T::default(); L]; r.len() * m];
+    for (i, v) in r.clone().enumerate() {
+        let vv = v as u32;
+        gather::<T, L>(
+            &mut gathered[i * m..(i + 1) * m],
+            xs,
+            graph.followers(vv),
+            graph.follower_weights(vv),
+        );
+    }
+    let mut resid = vec![[0f64; L]; m];
+    let mut dang = vec![[0f64; L]; m];
+    let mut extra: Vec<f64> = Vec::new();
+    for (i, v) in r.clone().enumerate() {
+        let vv = v as u32;
+        let acc = &mut gathered[i * m..(i + 1) * m];
+        // Biased walk: followees in the market get (ε + affinity)/ε
+        // of the gathered mass; read before acc is overwritten.
+        let aff = if biased { tele.affinity_of(vv) } else { &[] };
+        extra.clear();
+        extra.extend(
+            aff.iter()
+                .map(|&(c, a)| alpha * a as f64 * acc[c as usize / L][c as usize % L].to_f64()),
+        );
+        for l in 0..m {
+            let (al, cl, a) = (&lane_alpha[l], &lane_const[l], &mut acc[l]);
+            for j in 0..L {
+                a[j] = al[j] * a[j] + cl[j];
+            }
+        }
+        for (&(c, _), &add) in aff.iter().zip(&extra) {
+            let c = c as usize;
+            acc[c / L][c % L] = T::from_f64(acc[c / L][c % L].to_f64() + add);
+        }
+        for &(c, p) in tele.of_user(vv) {
+            let c = c as usize;
+            acc[c / L][c % L] = T::from_f64(acc[c / L][c % L].to_f64() + restart[c] * p);
+        }
+        // Compare with the old scores, store the new ones divided
+        // by what the user splits them over (see above).
+        let stored = &xs[v * s..v * s + s];
+        let is_dangling = dangling_user[v];
+        let (w, inv_w) = (T::from_f64(out_weight[v]), T::from_f64(1.0 / out_weight[v]));
+        for l in 0..m {
+            let st: &[T; L] = stored[l * L..l * L + L].try_into().unwrap();
+            let (act, rl, a) = (&lane_active[l], &mut resid[l], &mut acc[l]);
+            if is_dangling {
+                for j in 0..L {
+                    let new = if act[j] { a[j] } else { st[j] };
+                    rl[j] += new.abs_diff(st[j]);
+                    a[j] = new;
+                    dang[l][j] += new.to_f64();
+                }
+            } else if biased {
+                let z: &[T; L] = zs[v * s + l * L..v * s + l * L + L].try_into().unwrap();
+                for j in 0..L {
+                    let old = st[j] * z[j];
+                    rl[j] += if act[j] { a[j].abs_diff(old) } else { 0.0 };
+                    a[j] = if act[j] { a[j] / z[j] } else { st[j] };
+                }
+            } else {
+                for j in 0..L {
+                    let old = st[j] * w;
+                    rl[j] += if act[j] { a[j].abs_diff(old) } else { 0.0 };
+                    a[j] = if act[j] { a[j] * inv_w } else { st[j] };
+                }
+            }
+            out[i * s + l * L..i * s + l * L + L].copy_from_slice(a);
+        }
+    }
+    (resid, dang)
+}
+
+fn pass_portable<T: Real, const L: usize>(
+    ctx: &Pass<'_, T, L>,
+    out: &mut [T],
+    r: Range<usize>,
+) -> PassSums<L> {
+    pass_body(ctx, out, r)
+}
+
+/// The same pass compiled for AVX2 (twice the lanes per instruction of the
+/// x86-64 baseline's SSE2): 0.13 → 0.10 s per iteration at 1M users × 16
+/// markets on the 2-core machine.
+///
+/// # Safety
+/// Only call where AVX2 and FMA are available (checked in [`pass_fn`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pass_avx2<T: Real, const L: usize>(
+    ctx: &Pass<'_, T, L>,
+    out: &mut [T],
+    r: Range<usize>,
+) -> PassSums<L> {
+    pass_body(ctx, out, r)
+}
+
+/// Picks the fastest pass this CPU supports. Both compute bit-identical
+/// results: Rust never fuses a multiply and an add on its own.
+fn pass_fn<T: Real, const L: usize>() -> PassFn<T, L> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        return |ctx, out, r| {
+            // SAFETY: AVX2 and FMA were detected just above.
+            unsafe { pass_avx2(ctx, out, r) }
+        };
+    }
+    pass_portable::<T, L>
+}
+
+/// Per-market mass of users who follow nobody (f64, chunk order).
+fn dangling_mass<T: Real>(
+    x: &[T],
+    ranges: &[Range<usize>],
+    dangling: &[bool],
+    k: usize,
+    s: usize,
+) -> Vec<f64> {
+    let parts: Vec<Vec<f64>> = ranges
+        .par_iter()
+        .map(|r| {
+            let mut d = vec![0f64; k];
+            for u in r.clone().filter(|&u| dangling[u]) {
+                for (acc, v) in d.iter_mut().zip(&x[u * s..u * s + k]) {
+                    *acc += v.to_f64();
+                }
+            }
+            d
+        })
+        .collect();
+    sum_parts(parts.iter(), k)
+}
+
+/// `Z[u][c] = ε_c · out_weight(u) + Σ_{u→v} w · affinity_c(v)`: the total
+/// biased weight of `u`'s follows in market `c` (0 for users who follow
+/// nobody), in rows of `s`. One sequential pass over the follows, in f64.
+fn normalisers<T: Real>(
     graph: &FollowerGraph,
     tele: &TopicTeleport,
     eps: &[f64],
-    inv_out: &[f64],
-) -> Vec<T> {
+    s: usize,
+) -> Block<T> {
     let n = graph.users();
     let k = eps.len();
     let mut z = vec![0f64; n * k];
@@ -395,19 +533,20 @@ fn inverse_normalisers<T: Real>(
             }
         }
     }
-    let mut inv = vec![T::default(); n * k];
-    inv.par_chunks_mut(k)
+    let mut out: Block<T> = Block::zeroed(n * s);
+    out.as_mut_slice()
+        .par_chunks_mut(s)
         .zip(z.par_chunks(k))
         .enumerate()
-        .for_each(|(u, (out, zr))| {
-            if inv_out[u] > 0.0 {
-                let ow = graph.out_weight(u as u32);
-                for c in 0..k {
-                    out[c] = T::from_f64(1.0 / (eps[c] * ow + zr[c]));
-                }
+        .for_each(|(u, (row, zr))| {
+            let ow = graph.out_weight(u as u32);
+            for c in 0..k {
+                row[c] = T::from_f64(eps[c] * ow + zr[c]);
             }
+            // Padding lanes hold 0 scores; dividing them by 1 keeps them 0.
+            row[k..].fill(T::from_f64(1.0));
         });
-    inv
+    out
 }
 
 /// Sets every row of `x` to the teleport vectors.
@@ -436,7 +575,7 @@ fn fill_teleport<T: Real>(
 }
 
 /// Sums per-chunk partial sums in chunk order (deterministic).
-fn sum_parts(parts: &[Vec<f64>], k: usize) -> Vec<f64> {
+fn sum_parts<'a>(parts: impl Iterator<Item = &'a Vec<f64>>, k: usize) -> Vec<f64> {
     let mut total = vec![0f64; k];
     for p in parts {
         for (t, v) in total.iter_mut().zip(p) {

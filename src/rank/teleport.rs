@@ -1,7 +1,22 @@
 //! Where each market's random walk restarts, and how strongly each user
 //! belongs to each market.
 
+use super::config::TeleportMode;
 use crate::graph::{strongly_connected, FollowerGraph, TopicTags};
+
+/// Users someone vouches for: followed by at least one account outside a
+/// closed group.
+fn vouched(graph: &FollowerGraph) -> Vec<bool> {
+    let comps = strongly_connected(graph);
+    (0..graph.users() as u32)
+        .map(|u| {
+            graph
+                .followers(u)
+                .iter()
+                .any(|&f| !comps.in_closed_group(f))
+        })
+        .collect()
+}
 
 /// Name of the absolute-influence market: ordinary PageRank, uniform
 /// teleport over all users.
@@ -12,7 +27,8 @@ pub const GLOBAL_MARKET: &str = "_global";
 ///
 /// Column `c`'s teleport probability at user `u` is `base[c]` plus the `prob`
 /// of an entry `(c, prob)` in `u`'s list; every column sums to 1. Column 0
-/// is [`GLOBAL_MARKET`] (uniform), column `t + 1` is topic `t`.
+/// is [`GLOBAL_MARKET`] (uniform), column `t + 1` is topic `t` (or column `t`
+/// when built without the global column).
 #[derive(Debug, Clone)]
 pub struct TopicTeleport {
     pub(crate) markets: Vec<String>,
@@ -24,12 +40,13 @@ pub struct TopicTeleport {
     pub(crate) aff_offsets: Vec<u64>,
     pub(crate) seeds: Vec<u64>,
     pub(crate) fallback: Vec<bool>,
+    pub(crate) global: bool,
 }
 
 impl TopicTeleport {
     /// Teleport over tagged users in proportion to tag weight.
     pub fn from_tags(tags: &TopicTags, users: usize) -> TopicTeleport {
-        Self::build(tags, users, None)
+        Self::build(tags, users, None, true)
     }
 
     /// *Earned* teleport: a tagged user restarts walks only if at least one
@@ -49,25 +66,41 @@ impl TopicTeleport {
     /// earn their weight. The topic-biased walk then still limits what the
     /// farm passes on, since untagged fakes carry no market mass.
     pub fn earned(tags: &TopicTags, graph: &FollowerGraph) -> TopicTeleport {
-        let comps = strongly_connected(graph);
-        let vouched: Vec<bool> = (0..graph.users() as u32)
-            .map(|u| {
-                graph
-                    .followers(u)
-                    .iter()
-                    .any(|&f| !comps.in_closed_group(f))
-            })
-            .collect();
-        Self::build(tags, graph.users(), Some(&vouched))
+        Self::build(tags, graph.users(), Some(&vouched(graph)), true)
     }
 
-    fn build(tags: &TopicTags, users: usize, vouched: Option<&[bool]>) -> TopicTeleport {
-        let k = tags.len() + 1;
+    /// Teleport of either mode, with or without the [`GLOBAL_MARKET`]
+    /// column (without it: topics only, for benchmarks against libraries
+    /// that compute topic vectors alone).
+    pub fn new(
+        tags: &TopicTags,
+        graph: &FollowerGraph,
+        mode: TeleportMode,
+        global: bool,
+    ) -> TopicTeleport {
+        match mode {
+            TeleportMode::Tagged => Self::build(tags, graph.users(), None, global),
+            TeleportMode::Earned => Self::build(tags, graph.users(), Some(&vouched(graph)), global),
+        }
+    }
+
+    fn build(
+        tags: &TopicTags,
+        users: usize,
+        vouched: Option<&[bool]>,
+        global: bool,
+    ) -> TopicTeleport {
+        let off = u32::from(global);
+        let k = tags.len() + off as usize;
         let mut markets = Vec::with_capacity(k);
-        markets.push(GLOBAL_MARKET.to_string());
+        if global {
+            markets.push(GLOBAL_MARKET.to_string());
+        }
         markets.extend(tags.names().iter().cloned());
         let mut base = vec![0.0; k];
-        base[0] = if users > 0 { 1.0 / users as f64 } else { 0.0 };
+        if global {
+            base[0] = if users > 0 { 1.0 / users as f64 } else { 0.0 };
+        }
         let counts_as = |u: u32| vouched.is_none_or(|v| v[u as usize]);
         // Totals of earned weight per topic; a topic with none falls back.
         let mut earned_total = vec![0f64; tags.len()];
@@ -81,8 +114,12 @@ impl TopicTeleport {
             }
         }
         let fallback_topic: Vec<bool> = earned_total.iter().map(|&t| t == 0.0).collect();
-        let mut seeds = vec![users as u64];
-        let mut fallback = vec![false];
+        let mut seeds = if global {
+            vec![users as u64]
+        } else {
+            Vec::new()
+        };
+        let mut fallback = if global { vec![false] } else { Vec::new() };
         for t in 0..tags.len() {
             fallback.push(fallback_topic[t]);
             seeds.push(if fallback_topic[t] {
@@ -103,11 +140,11 @@ impl TopicTeleport {
             for &(t, w) in user_tags {
                 let ti = t as usize;
                 if fallback_topic[ti] {
-                    entries.push((t + 1, w as f64 / tags.total_weight(t)));
+                    entries.push((t + off, w as f64 / tags.total_weight(t)));
                 } else if counts_as(u) {
-                    entries.push((t + 1, w as f64 / earned_total[ti]));
+                    entries.push((t + off, w as f64 / earned_total[ti]));
                 }
-                affinity.push((t + 1, w / strongest));
+                affinity.push((t + off, w / strongest));
             }
             offsets.push(entries.len() as u64);
             aff_offsets.push(affinity.len() as u64);
@@ -121,7 +158,13 @@ impl TopicTeleport {
             aff_offsets,
             seeds,
             fallback,
+            global,
         }
+    }
+
+    /// True when column `c` is the uniform-teleport [`GLOBAL_MARKET`].
+    pub fn is_global(&self, c: usize) -> bool {
+        self.global && c == 0
     }
 
     /// Market (column) names.

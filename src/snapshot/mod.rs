@@ -29,7 +29,7 @@
 //! | 3 `USER_ID_BYTES` | the ids, UTF-8, concatenated |
 //! | 4 `FOLLOWERS` | u32 × users: follower counts |
 //! | 5 `SCORES` | users × markets scores, row-major by user (row `i` = user `i`'s scores in every market, in [`Metadata::markets`] order) |
-//! | 6 `ORDER` | u32 × markets × users: per market, users by descending score, ties by id (byte order) |
+//! | 6 `ORDER` | u32 × markets × users: per market, users by descending score, ties by user index |
 //! | 7 `ID_INDEX` | u32 × users: users sorted by id (byte order), for binary-search lookup |
 //! | 8 `GRAPH_OFFSETS` | u64 × (users + 1): CSR of incoming follows (optional, with 9–14) |
 //! | 9 `GRAPH_SOURCES` | u32 × follows: followers of user `v` are `SOURCES[OFF[v]..OFF[v+1]]`, ascending |

@@ -68,22 +68,22 @@ impl IdBytes {
     }
 }
 
-/// Per market, users by descending score, ties broken by id bytes.
-pub(crate) fn market_orders(result: &RankResult, ids: &IdBytes) -> Vec<Vec<u32>> {
+/// Users of market `c` by descending score, ties by user index. One market
+/// at a time, so only one order is in memory. The key packs the score's bits
+/// (scores are ≥ 0, so their bit patterns sort like the values) and the
+/// index into one integer: a plain integer sort, no float or string compares.
+pub(crate) fn market_order(result: &RankResult, c: usize) -> Vec<u32> {
     let n = result.users();
-    (0..result.k())
+    let k = result.k();
+    let mut keys: Vec<u128> = (0..n)
         .into_par_iter()
-        .map(|c| {
-            let col = result.column(c);
-            let mut order: Vec<u32> = (0..n as u32).collect();
-            order.par_sort_unstable_by(|&a, &b| {
-                col[b as usize]
-                    .total_cmp(&col[a as usize])
-                    .then_with(|| ids.get(a).cmp(ids.get(b)))
-            });
-            order
+        .map(|u| {
+            let bits = result.scores.get(u, c, k).max(0.0).to_bits();
+            ((!bits as u128) << 32) | u as u128
         })
-        .collect()
+        .collect();
+    keys.par_sort_unstable();
+    keys.into_par_iter().map(|key| key as u32).collect()
 }
 
 /// Writes `content` to `path` atomically: readers see the old file or the
@@ -99,7 +99,6 @@ pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), 
     assert_eq!(content.followers.len(), n, "one follower count per user");
 
     let ids = IdBytes::new(content.user_ids);
-    let orders = market_orders(r, &ids);
     let mut id_index: Vec<u32> = (0..n as u32).collect();
     id_index.par_sort_unstable_by(|&a, &b| ids.get(a).cmp(ids.get(b)));
     let meta_json = serde_json::to_vec_pretty(&content.metadata).expect("metadata serialises");
@@ -139,8 +138,9 @@ pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), 
         w.put(r.scores.as_bytes()).map_err(io)?;
     });
     section!(KIND_ORDER, {
-        for o in &orders {
-            w.put(bytemuck::cast_slice(o)).map_err(io)?;
+        for c in 0..r.k() {
+            let o = market_order(r, c);
+            w.put(bytemuck::cast_slice(&o)).map_err(io)?;
         }
     });
     section!(KIND_ID_INDEX, {
