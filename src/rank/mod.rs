@@ -28,6 +28,9 @@ mod block;
 mod compose;
 mod config;
 mod kernel;
+mod layout;
+mod pass;
+mod real;
 mod result;
 mod teleport;
 
