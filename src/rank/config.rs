@@ -158,7 +158,8 @@ impl MemoryEstimate {
     ) -> Self {
         let graph = (users + 1) * 8 + edges * (4 + if weighted { 4 } else { 0 }) + users * 8;
         let bytes = config.precision.bytes();
-        let stride = super::block::row_stride(markets as usize, bytes) as u64;
+        let stride =
+            super::layout::Layout::new(users as usize, markets as usize, bytes).lanes() as u64;
         // Current and next scores; the biased walk also keeps its normalisers.
         let blocks = 2 + u64::from(matches!(config.walk, Walk::TopicBiased { .. }));
         let scores = blocks * users * stride * bytes as u64;
