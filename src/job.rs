@@ -6,8 +6,8 @@
 use crate::input::BadLines;
 use crate::load::{load_tagged_graph_with, TaggedGraph};
 use crate::rank::{
-    append_markets, human_bytes, rank, read_market_mixes, MarketMix, MemoryEstimate, RankConfig,
-    RankResult, TeleportMode, TopicTeleport, Walk, GLOBAL_MARKET,
+    append_markets, human_bytes, rank_from, read_market_mixes, MarketMix, MemoryEstimate,
+    RankConfig, RankResult, TeleportMode, TopicTeleport, Walk, GLOBAL_MARKET,
 };
 use crate::snapshot::{
     self, write_snapshot, InputFile, MarketMeta, Metadata, Parameters, SnapshotContent,
@@ -39,6 +39,9 @@ pub struct RankJob {
     /// Also write `user<TAB>market<TAB>score` here (zeros omitted), the
     /// interchange format of `../shared/bench`.
     pub scores_tsv: Option<PathBuf>,
+    /// Warm-start from this earlier snapshot (users matched by id, markets
+    /// by name; new users and markets start from teleport).
+    pub previous: Option<PathBuf>,
 }
 
 /// What a run did, for the summary line.
@@ -129,7 +132,12 @@ pub fn run_rank_job(
                 ));
             }
         }
-        let result = rank(&data.graph, &teleport, &job.config);
+        let start = match &job.previous {
+            Some(p) => Some(start_from_previous(p, &data, &teleport, log)?),
+            None => None,
+        };
+        let result = rank_from(&data.graph, &teleport, &job.config, start.as_deref());
+        drop(start);
         let result = append_markets(result, &mixes).map_err(|e| {
             JobError::Config(format!("{}: {e}", job.markets.as_ref().map(|p| p.display().to_string()).unwrap_or_default()))
         })?;
@@ -165,6 +173,49 @@ pub fn run_rank_job(
         let write_time = t2.elapsed();
         Ok(RankSummary { data, result, estimate, load_time, rank_time, write_time, peak_rss: peak_rss() })
     })
+}
+
+/// The previous snapshot's scores laid out for this run's users and
+/// markets (NaN where unknown).
+fn start_from_previous(
+    path: &std::path::Path,
+    data: &TaggedGraph,
+    tele: &TopicTeleport,
+    log: &mut (dyn FnMut(&str) + Send),
+) -> Result<Vec<f32>, JobError> {
+    let prev = crate::Snapshot::open(path)?;
+    let k = tele.len();
+    let cols: Vec<Option<usize>> = tele
+        .markets()
+        .iter()
+        .map(|m| prev.market_index(m))
+        .collect();
+    let mut start = vec![f32::NAN; data.ids.len() * k];
+    let mut matched = 0u64;
+    let mut name = Vec::new();
+    for u in 0..data.ids.len() as u32 {
+        name.clear();
+        data.ids.write_name(u, &mut name);
+        let Some(pu) = std::str::from_utf8(&name)
+            .ok()
+            .and_then(|s| prev.user_index(s))
+        else {
+            continue;
+        };
+        matched += 1;
+        for (c, pc) in cols.iter().enumerate() {
+            if let Some(pc) = pc {
+                start[u as usize * k + c] = prev.score(pu, *pc) as f32;
+            }
+        }
+    }
+    log(&format!(
+        "warm start from {}: {matched} of {} users and {} of {k} markets known",
+        path.display(),
+        data.ids.len(),
+        cols.iter().filter(|c| c.is_some()).count()
+    ));
+    Ok(start)
 }
 
 fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
@@ -285,6 +336,6 @@ fn metadata_for(
             "users_only_in_topics": r.users_only_in_topics,
             "skipped_lines": r.skipped_total(),
         }),
-        parent: None,
+        parent: job.previous.as_ref().map(|p| p.display().to_string()),
     }
 }

@@ -35,6 +35,7 @@ pub mod job;
 pub mod load;
 pub mod quality;
 pub mod rank;
+pub mod schedule;
 pub mod snapshot;
 pub mod standing;
 pub mod synth;

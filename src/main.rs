@@ -1,5 +1,6 @@
 //! The `marketrank` binary: parse flags, hand them to [`cli::run`], map
-//! errors to exit codes (0 ok, 1 nothing found, 2 error).
+//! errors to exit codes (0 ok, 1 nothing found, 2 error, 3 not converged
+//! under `--strict`).
 
 mod cli;
 
@@ -22,6 +23,8 @@ fn main() -> ExitCode {
             eprintln!("marketrank: {e:#}");
             if e.downcast_ref::<cli::NotFound>().is_some() {
                 ExitCode::from(1)
+            } else if e.downcast_ref::<cli::NotConverged>().is_some() {
+                ExitCode::from(3)
             } else {
                 ExitCode::from(2)
             }

@@ -30,6 +30,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run the whole path on the bundled sample and print the contrast.
     Demo(DemoArgs),
+    /// What a snapshot holds: parameters, inputs, markets, convergence.
+    Info(InfoArgs),
 }
 
 /// `marketrank rank`
@@ -42,8 +44,19 @@ pub struct RankArgs {
     #[arg(long)]
     pub topics: PathBuf,
     /// Snapshot to write (atomically).
+    #[arg(long, required_unless_present = "out_dir", conflicts_with = "out_dir")]
+    pub out: Option<PathBuf>,
+    /// For scheduled runs: write `DIR/<UTC timestamp>.snap` and point
+    /// `DIR/latest.snap` at it once it is complete (and converged).
     #[arg(long)]
-    pub out: PathBuf,
+    pub out_dir: Option<PathBuf>,
+    /// With `--out-dir`: keep this many timestamped snapshots, remove older ones.
+    #[arg(long, default_value_t = 7, requires = "out_dir")]
+    pub keep: usize,
+    /// Exit with code 3 when a market did not converge (the snapshot is
+    /// written but `latest.snap` is not moved).
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub params: RankParams,
 }
@@ -82,6 +95,10 @@ pub struct RankParams {
     /// Markets as weighted mixes of topics: `market<TAB>topic<TAB>weight`.
     #[arg(long)]
     pub markets: Option<PathBuf>,
+    /// Warm-start from an earlier snapshot (periodic recomputes converge in
+    /// fewer iterations); recorded as the new snapshot's parent.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
     /// Leave out the `_global` market (plain PageRank); topics only.
     #[arg(long)]
     pub no_global: bool,
@@ -221,6 +238,16 @@ pub struct CompareArgs {
     /// Also write the figures and specialists as CSV.
     #[arg(long)]
     pub csv: Option<PathBuf>,
+}
+
+/// `marketrank info`
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Snapshot file.
+    pub snapshot: PathBuf,
+    /// One JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `marketrank demo`

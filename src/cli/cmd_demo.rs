@@ -26,6 +26,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         topic_bias: marketrank::RankConfig::DEFAULT_TOPIC_BIAS,
         teleport: None,
         markets: None,
+        previous: None,
         no_global: false,
         only_topics: None,
         scores_tsv: None,

@@ -1,6 +1,8 @@
 //! `marketrank rank`: load, rank, write the snapshot.
 
 use super::args::{RankArgs, RankParams, TeleportArg, WalkArg};
+use super::NotConverged;
+use anyhow::Context;
 use marketrank::input::BadLines;
 use marketrank::job::{run_rank_job, RankJob, RankSummary};
 use marketrank::rank::human_bytes;
@@ -8,9 +10,49 @@ use marketrank::{RankConfig, TeleportMode, Walk};
 use std::path::PathBuf;
 
 pub fn run(a: RankArgs) -> anyhow::Result<()> {
-    let job = job_from(&a.params, a.edges, a.topics, a.out);
+    let out = match (&a.out, &a.out_dir) {
+        (Some(out), _) => out.clone(),
+        (None, Some(dir)) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("could not create {}", dir.display()))?;
+            marketrank::schedule::timestamped_path(dir)
+        }
+        (None, None) => anyhow::bail!("give --out FILE or --out-dir DIR"),
+    };
+    let job = job_from(&a.params, a.edges, a.topics, out.clone());
     let summary = run_job(&job, a.params.quiet)?;
     print_summary(&job, &summary, a.params.quiet);
+    let unconverged: Vec<&str> = summary
+        .result
+        .markets
+        .iter()
+        .zip(&summary.result.convergence)
+        .filter(|(_, c)| !c.converged)
+        .map(|(m, _)| m.as_str())
+        .collect();
+    if a.strict && !unconverged.is_empty() {
+        return Err(NotConverged(format!(
+            "{} market(s) did not converge ({}); {} was written but not published (raise --max-iter or --tol)",
+            unconverged.len(),
+            unconverged.join(", "),
+            out.display()
+        ))
+        .into());
+    }
+    if let Some(dir) = &a.out_dir {
+        marketrank::schedule::publish_latest(dir, &out)
+            .with_context(|| format!("could not update {}/latest.snap", dir.display()))?;
+        let removed = marketrank::schedule::prune(dir, a.keep.max(1))
+            .with_context(|| format!("could not prune {}", dir.display()))?;
+        if !a.params.quiet {
+            eprintln!(
+                "{}/latest.snap -> {}; removed {} old snapshot(s)",
+                dir.display(),
+                out.display(),
+                removed.len()
+            );
+        }
+    }
     if a.params.bench_result {
         let threads = if job.threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -61,6 +103,7 @@ pub fn job_from(p: &RankParams, edges: PathBuf, topics: PathBuf, out: PathBuf) -
         global: !p.no_global,
         only_topics: p.only_topics.clone(),
         scores_tsv: p.scores_tsv.clone(),
+        previous: p.previous.clone(),
         threads: p.threads,
         bad_lines: if p.skip_bad_lines {
             BadLines::Skip

@@ -6,6 +6,7 @@ mod cmd_compare;
 mod cmd_demo;
 mod cmd_explain;
 mod cmd_export;
+mod cmd_info;
 mod cmd_rank;
 mod cmd_show;
 mod cmd_top;
@@ -18,6 +19,11 @@ use args::{Cli, Command};
 #[error("{0}")]
 pub struct NotFound(pub String);
 
+/// A run that did not converge under `--strict`: exit code 3.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotConverged(pub String);
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -28,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Explain(a) => cmd_explain::run(a),
         Command::Compare(a) => cmd_compare::run(a),
         Command::Demo(a) => cmd_demo::run(a),
+        Command::Info(a) => cmd_info::run(a),
     }
 }
 

@@ -41,7 +41,31 @@ const CHUNK_WORK: u64 = 1 << 15;
 /// If `teleport` was built for another number of users, or `config` is
 /// invalid (call [`RankConfig::validate`] first).
 pub fn rank(graph: &FollowerGraph, teleport: &TopicTeleport, config: &RankConfig) -> RankResult {
+    rank_from(graph, teleport, config, None)
+}
+
+/// Like [`rank`], starting from `start` (users × markets, node-major; NaN
+/// where there is no previous value, e.g. a new user or market) instead of
+/// the teleport vectors: a warm start from the previous run of a periodic
+/// recompute. Each market's start is completed with teleport mass for what
+/// is missing and normalised to sum 1; the fixed point is the same.
+///
+/// # Panics
+/// As [`rank`], and if `start` does not have users × markets values.
+pub fn rank_from(
+    graph: &FollowerGraph,
+    teleport: &TopicTeleport,
+    config: &RankConfig,
+    start: Option<&[f32]>,
+) -> RankResult {
     config.validate().expect("invalid RankConfig");
+    if let Some(s) = start {
+        assert_eq!(
+            s.len(),
+            graph.users() * teleport.len(),
+            "start block has the wrong size"
+        );
+    }
     assert_eq!(
         teleport.offsets.len(),
         graph.users() + 1,
@@ -52,27 +76,27 @@ pub fn rank(graph: &FollowerGraph, teleport: &TopicTeleport, config: &RankConfig
         Precision::F32 => {
             let lay = Layout::new(n, k, 4);
             match (lay.l, lay.sb) {
-                (1, _) => run::<f32, 1, 0>(graph, teleport, config, lay),
-                (2, _) => run::<f32, 2, 0>(graph, teleport, config, lay),
-                (4, _) => run::<f32, 4, 0>(graph, teleport, config, lay),
-                (8, _) => run::<f32, 8, 0>(graph, teleport, config, lay),
-                (_, 0) => run::<f32, 16, 0>(graph, teleport, config, lay),
-                (_, 1) => run::<f32, 16, 1>(graph, teleport, config, lay),
-                (_, 2) => run::<f32, 16, 2>(graph, teleport, config, lay),
-                (_, 4) => run::<f32, 16, 4>(graph, teleport, config, lay),
-                (_, _) => run::<f32, 16, 8>(graph, teleport, config, lay),
+                (1, _) => run::<f32, 1, 0>(graph, teleport, config, lay, start),
+                (2, _) => run::<f32, 2, 0>(graph, teleport, config, lay, start),
+                (4, _) => run::<f32, 4, 0>(graph, teleport, config, lay, start),
+                (8, _) => run::<f32, 8, 0>(graph, teleport, config, lay, start),
+                (_, 0) => run::<f32, 16, 0>(graph, teleport, config, lay, start),
+                (_, 1) => run::<f32, 16, 1>(graph, teleport, config, lay, start),
+                (_, 2) => run::<f32, 16, 2>(graph, teleport, config, lay, start),
+                (_, 4) => run::<f32, 16, 4>(graph, teleport, config, lay, start),
+                (_, _) => run::<f32, 16, 8>(graph, teleport, config, lay, start),
             }
         }
         Precision::F64 => {
             let lay = Layout::new(n, k, 8);
             match (lay.l, lay.sb) {
-                (1, _) => run::<f64, 1, 0>(graph, teleport, config, lay),
-                (2, _) => run::<f64, 2, 0>(graph, teleport, config, lay),
-                (4, _) => run::<f64, 4, 0>(graph, teleport, config, lay),
-                (_, 0) => run::<f64, 8, 0>(graph, teleport, config, lay),
-                (_, 1) => run::<f64, 8, 1>(graph, teleport, config, lay),
-                (_, 2) => run::<f64, 8, 2>(graph, teleport, config, lay),
-                (_, _) => run::<f64, 8, 4>(graph, teleport, config, lay),
+                (1, _) => run::<f64, 1, 0>(graph, teleport, config, lay, start),
+                (2, _) => run::<f64, 2, 0>(graph, teleport, config, lay, start),
+                (4, _) => run::<f64, 4, 0>(graph, teleport, config, lay, start),
+                (_, 0) => run::<f64, 8, 0>(graph, teleport, config, lay, start),
+                (_, 1) => run::<f64, 8, 1>(graph, teleport, config, lay, start),
+                (_, 2) => run::<f64, 8, 2>(graph, teleport, config, lay, start),
+                (_, _) => run::<f64, 8, 4>(graph, teleport, config, lay, start),
             }
         }
     }
@@ -115,6 +139,7 @@ fn run<T: Real, const L: usize, const LB: usize>(
     tele: &TopicTeleport,
     config: &RankConfig,
     lay: Layout,
+    start: Option<&[f32]>,
 ) -> RankResult {
     let (n, k, lanes, sa) = (lay.n, lay.k, lay.lanes(), lay.sa());
     let alpha = config.damping;
@@ -145,6 +170,9 @@ fn run<T: Real, const L: usize, const LB: usize>(
     };
     let mut x: Block<T> = Block::zeroed(lay.len());
     fill_teleport(x.as_mut_slice(), tele, &lay);
+    if let Some(start) = start {
+        warm_start(x.as_mut_slice(), start, &lay);
+    }
     let mut dangling = dangling_mass(x.as_slice(), &ranges, &dangling_user, &lay);
     {
         let xs = x.as_mut_slice();
@@ -316,6 +344,35 @@ fn fill_teleport<T: Real>(x: &mut [T], tele: &TopicTeleport, lay: &Layout) {
         for &(c, p) in tele.of_user(u as u32) {
             let at = lay.at(u, lay.lane(c as usize));
             x[at] = T::from_f64(x[at].to_f64() + p);
+        }
+    }
+}
+
+/// Replaces the teleport start `x` by the previous scores where known:
+/// per market, previous values (0 where missing) plus the teleport vector
+/// scaled by the mass they lack, normalised to sum 1.
+fn warm_start<T: Real>(x: &mut [T], start: &[f32], lay: &Layout) {
+    let (n, k) = (lay.n, lay.k);
+    for c in 0..k {
+        let known: f64 = (0..n)
+            .map(|u| start[u * k + c])
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .map(|v| v as f64)
+            .sum();
+        if known == 0.0 {
+            continue;
+        }
+        let missing = (1.0 - known).max(0.0);
+        let total = known + missing;
+        for u in 0..n {
+            let at = lay.at(u, lay.lane(c));
+            let prev = start[u * k + c];
+            let prev = if prev.is_finite() && prev > 0.0 {
+                prev as f64
+            } else {
+                0.0
+            };
+            x[at] = T::from_f64((prev + missing * x[at].to_f64()) / total);
         }
     }
 }

@@ -43,7 +43,7 @@
 //! percentile is `100 × users with a strictly lower score / users`.
 
 mod format;
-mod meta;
+pub mod meta;
 mod reader;
 mod writer;
 

@@ -5,6 +5,7 @@ mod common;
 mod cli;
 mod determinism;
 mod hand_checked;
+mod periodic;
 mod planted;
 mod reference;
 mod relative;

@@ -1,0 +1,100 @@
+//! `marketrank info`: what a snapshot holds, in plain words or as JSON.
+
+use super::args::InfoArgs;
+use marketrank::rank::human_bytes;
+
+pub fn run(a: InfoArgs) -> anyhow::Result<()> {
+    let snap = super::open_snapshot(&a.snapshot)?;
+    let m = snap.metadata();
+    if a.json {
+        let iterations: serde_json::Map<String, serde_json::Value> = m
+            .markets
+            .iter()
+            .map(|mk| (mk.name.clone(), mk.iterations.into()))
+            .collect();
+        let out = serde_json::json!({
+            "format_version": m.format_version,
+            "tool_version": m.tool_version,
+            "users": m.users,
+            "edges": m.edges,
+            "markets": m.markets.iter().map(|mk| mk.name.clone()).collect::<Vec<_>>(),
+            "parameters": m.parameters,
+            "created": m.created,
+            "parent": m.parent,
+            "iterations": iterations,
+            "converged": m.markets.iter().all(|mk| mk.converged),
+            "inputs": m.inputs,
+            "file_bytes": std::fs::metadata(&a.snapshot)?.len(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let p = &m.parameters;
+    println!(
+        "{}: marketrank snapshot, format version {}, written by marketrank {} at {}",
+        a.snapshot.display(),
+        m.format_version,
+        m.tool_version,
+        m.created
+    );
+    println!(
+        "  {} users, {} follows, {} markets, {}",
+        m.users,
+        m.edges,
+        m.markets.len(),
+        human_bytes(std::fs::metadata(&a.snapshot)?.len())
+    );
+    println!(
+        "  walk {}{}, teleport {}, damping {}, tolerance {:e}, at most {} iterations, {} scores",
+        p.walk,
+        p.topic_bias
+            .map(|e| format!(" (ε = {e})"))
+            .unwrap_or_default(),
+        p.teleport,
+        p.damping,
+        p.tolerance,
+        p.max_iterations,
+        p.precision
+    );
+    for i in &m.inputs {
+        println!(
+            "  input {}: {} ({} bytes, {} lines, {} skipped)",
+            i.role, i.path, i.bytes, i.lines, i.skipped_lines
+        );
+    }
+    if let Some(parent) = &m.parent {
+        println!("  continued from {parent}");
+    }
+    println!();
+    let rows: Vec<Vec<String>> = m
+        .markets
+        .iter()
+        .map(|mk| {
+            vec![
+                mk.name.clone(),
+                mk.kind.clone(),
+                mk.seed_users.to_string(),
+                mk.iterations.to_string(),
+                format!("{:.2e}", mk.residual),
+                if mk.converged {
+                    "yes".into()
+                } else {
+                    "NO".into()
+                },
+            ]
+        })
+        .collect();
+    super::table::print(
+        &[
+            "market",
+            "kind",
+            "seed users",
+            "iterations",
+            "residual",
+            "converged",
+        ],
+        &rows,
+        &[2, 3, 4],
+    );
+    Ok(())
+}

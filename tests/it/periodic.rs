@@ -1,0 +1,204 @@
+//! Periodic recomputes: warm start from the previous snapshot, and what a
+//! scheduler reads (`info --json`).
+
+use crate::common::cmd;
+use marketrank::synth::{generate, PlantedConfig};
+use marketrank::Snapshot;
+use std::io::Write;
+use std::path::Path;
+
+fn write_graph(
+    dir: &Path,
+    name: &str,
+    edges: &[(u32, u32)],
+    tags: &[(u32, String)],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let e = dir.join(format!("{name}.edges.tsv"));
+    let t = dir.join(format!("{name}.topics.tsv"));
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&e).unwrap());
+    for (a, b) in edges {
+        writeln!(f, "{a}\t{b}").unwrap();
+    }
+    let mut g = std::io::BufWriter::new(std::fs::File::create(&t).unwrap());
+    for (u, topic) in tags {
+        writeln!(g, "{u}\t{topic}").unwrap();
+    }
+    (e, t)
+}
+
+fn rank(e: &Path, t: &Path, out: &Path, extra: &[&str]) -> Snapshot {
+    cmd()
+        .args(["rank", "--quiet"])
+        .arg("--edges")
+        .arg(e)
+        .arg("--topics")
+        .arg(t)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+    Snapshot::open(out).unwrap()
+}
+
+#[test]
+fn warm_start_converges_in_fewer_iterations_to_the_same_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = generate(&PlantedConfig::for_users(20_000));
+    let tags: Vec<(u32, String)> = p
+        .tags
+        .iter()
+        .map(|&(u, t)| (u, p.topic_names[t as usize].clone()))
+        .collect();
+    let (e0, t0) = write_graph(dir.path(), "day0", &p.edges, &tags);
+    let day0 = dir.path().join("day0.snap");
+    rank(&e0, &t0, &day0, &[]);
+    // Day 1: 1% of the follows replaced by others.
+    let n = p.users as u64;
+    let mut edges = p.edges.clone();
+    let step = 100;
+    let mut state = 12345u64;
+    for i in (0..edges.len()).step_by(step) {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let a = ((state >> 33) % n) as u32;
+        let b = ((state >> 13) % n) as u32;
+        edges[i] = (a, b);
+    }
+    let (e1, t1) = write_graph(dir.path(), "day1", &edges, &tags);
+    let cold = rank(&e1, &t1, &dir.path().join("cold.snap"), &[]);
+    let warm_path = dir.path().join("warm.snap");
+    let warm = rank(
+        &e1,
+        &t1,
+        &warm_path,
+        &["--previous", day0.to_str().unwrap()],
+    );
+    let iters = |s: &Snapshot| {
+        s.metadata()
+            .markets
+            .iter()
+            .map(|m| m.iterations)
+            .collect::<Vec<_>>()
+    };
+    let (ci, wi) = (iters(&cold), iters(&warm));
+    println!("iterations per market: cold {ci:?}, warm {wi:?}");
+    assert!(
+        wi.iter().sum::<u32>() < ci.iter().sum::<u32>(),
+        "warm {wi:?} vs cold {ci:?}"
+    );
+    assert!(wi.iter().zip(&ci).all(|(w, c)| w <= c));
+    for m in 0..cold.markets().len() {
+        let l1: f64 = (0..cold.users() as u32)
+            .map(|u| (cold.score(u, m) - warm.score(u, m)).abs())
+            .sum();
+        assert!(l1 <= 3e-5, "market {}: L1 {l1}", cold.markets()[m]);
+    }
+    assert_eq!(
+        warm.metadata().parent.as_deref(),
+        Some(day0.to_str().unwrap())
+    );
+}
+
+#[test]
+fn info_json_has_what_schedulers_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.snap");
+    let repo = |p: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p);
+    cmd()
+        .args(["rank", "--quiet"])
+        .arg("--edges")
+        .arg(repo("data/edges.tsv"))
+        .arg("--topics")
+        .arg(repo("data/topics.tsv"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let o = cmd()
+        .arg("info")
+        .arg(&out)
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&o).unwrap();
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["users"], 523);
+    assert_eq!(
+        v["markets"],
+        serde_json::json!(["_global", "cooking", "fashion", "fitness", "tech"])
+    );
+    assert_eq!(v["parameters"]["walk"], "topic_biased");
+    assert!(v["created"].as_str().unwrap().ends_with('Z'));
+    assert!(v["parent"].is_null());
+    assert!(v["iterations"]["fashion"].as_u64().unwrap() > 0);
+    cmd()
+        .arg("info")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("523 users"));
+}
+
+#[test]
+fn out_dir_publishes_latest_keeps_n_and_strict_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let repo = |p: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p);
+    for _ in 0..4 {
+        cmd()
+            .args(["rank", "--quiet", "--keep", "2", "--out-dir"])
+            .arg(&runs)
+            .arg("--edges")
+            .arg(repo("data/edges.tsv"))
+            .arg("--topics")
+            .arg(repo("data/topics.tsv"))
+            .assert()
+            .success();
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names.len(),
+        3,
+        "two timestamped snapshots and latest.snap: {names:?}"
+    );
+    assert!(names.contains(&"latest.snap".to_string()));
+    let latest = Snapshot::open(runs.join("latest.snap")).unwrap();
+    assert_eq!(latest.users(), 523);
+    let target = std::fs::read_link(runs.join("latest.snap")).unwrap();
+    assert_eq!(
+        target.to_str().unwrap(),
+        names[1],
+        "latest points at the newest"
+    );
+    // --strict with too few iterations: exit 3, latest not moved.
+    cmd()
+        .args([
+            "rank",
+            "--quiet",
+            "--strict",
+            "--max-iter",
+            "2",
+            "--out-dir",
+        ])
+        .arg(&runs)
+        .arg("--edges")
+        .arg(repo("data/edges.tsv"))
+        .arg("--topics")
+        .arg(repo("data/topics.tsv"))
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("did not converge"));
+    assert_eq!(
+        std::fs::read_link(runs.join("latest.snap")).unwrap(),
+        target
+    );
+}
