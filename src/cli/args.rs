@@ -32,6 +32,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// What a snapshot holds: parameters, inputs, markets, convergence.
     Info(InfoArgs),
+    /// Risers, fallers, newcomers and departures of a market between two runs.
+    Diff(DiffArgs),
 }
 
 /// `marketrank rank`
@@ -248,6 +250,27 @@ pub struct InfoArgs {
     /// One JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `marketrank diff`
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot.
+    pub old: PathBuf,
+    /// The later snapshot.
+    pub new: PathBuf,
+    /// Market to compare.
+    #[arg(long, short)]
+    pub market: String,
+    /// Compare the users in either run's top K.
+    #[arg(short, long, default_value_t = 100)]
+    pub k: usize,
+    /// Users listed per kind of change.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Also write all listed changes as CSV.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
 }
 
 /// `marketrank demo`

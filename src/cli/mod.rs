@@ -4,6 +4,7 @@
 pub mod args;
 mod cmd_compare;
 mod cmd_demo;
+mod cmd_diff;
 mod cmd_explain;
 mod cmd_export;
 mod cmd_info;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(a) => cmd_compare::run(a),
         Command::Demo(a) => cmd_demo::run(a),
         Command::Info(a) => cmd_info::run(a),
+        Command::Diff(a) => cmd_diff::run(a),
     }
 }
 
