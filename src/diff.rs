@@ -41,9 +41,19 @@ pub struct MarketDiff {
 
 /// Compares market `market` of two snapshots over the users in either
 /// top `k`, listing at most `limit` per kind.
-pub fn diff_market(old: &Snapshot, new: &Snapshot, market: &str, k: usize, limit: usize) -> Result<MarketDiff, String> {
-    let mo = old.market_index(market).ok_or_else(|| format!("no market `{market}` in the old snapshot"))?;
-    let mn = new.market_index(market).ok_or_else(|| format!("no market `{market}` in the new snapshot"))?;
+pub fn diff_market(
+    old: &Snapshot,
+    new: &Snapshot,
+    market: &str,
+    k: usize,
+    limit: usize,
+) -> Result<MarketDiff, String> {
+    let mo = old
+        .market_index(market)
+        .ok_or_else(|| format!("no market `{market}` in the old snapshot"))?;
+    let mn = new
+        .market_index(market)
+        .ok_or_else(|| format!("no market `{market}` in the new snapshot"))?;
     let (ro, rn) = (market_ranks(old, mo), market_ranks(new, mn));
     let mut seen = std::collections::HashSet::new();
     let mut changes = Vec::new();
@@ -77,11 +87,17 @@ pub fn diff_market(old: &Snapshot, new: &Snapshot, market: &str, k: usize, limit
             _ => {}
         }
     }
-    d.risers.sort_by_key(|c| (std::cmp::Reverse(c.rank_delta()), c.new_rank));
+    d.risers
+        .sort_by_key(|c| (std::cmp::Reverse(c.rank_delta()), c.new_rank));
     d.fallers.sort_by_key(|c| (c.rank_delta(), c.old_rank));
     d.newcomers.sort_by_key(|c| c.new_rank);
     d.departures.sort_by_key(|c| c.old_rank);
-    for list in [&mut d.risers, &mut d.fallers, &mut d.newcomers, &mut d.departures] {
+    for list in [
+        &mut d.risers,
+        &mut d.fallers,
+        &mut d.newcomers,
+        &mut d.departures,
+    ] {
         list.truncate(limit);
     }
     Ok(d)

@@ -198,13 +198,21 @@ pub struct ExportArgs {
     /// Only each market's top N users.
     #[arg(long)]
     pub top: Option<usize>,
+    /// Only rows at or above this percentile (e.g. 99 for the top 1%).
+    #[arg(long)]
+    pub min_percentile: Option<f64>,
+    /// One row per user, a column group per market.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {
-    /// `user,market,score,rank,percentile,followers`
+    /// `user,market,score,rank,percentile,followers,influence,global_rank,lift`
     Csv,
+    /// One JSON object per line, same fields.
+    Jsonl,
 }
 
 /// `marketrank explain`

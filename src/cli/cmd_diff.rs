@@ -24,25 +24,62 @@ pub fn run(a: DiffArgs) -> anyhow::Result<()> {
     let old = super::open_snapshot(&a.old)?;
     let new = super::open_snapshot(&a.new)?;
     let d = diff_market(&old, &new, &a.market, a.k, a.limit).map_err(|e| super::NotFound(e))?;
-    let header = ["user", "old rank", "new rank", "change", "old score", "new score"];
-    for (title, list) in [("risers", &d.risers), ("fallers", &d.fallers), ("newcomers", &d.newcomers), ("departures", &d.departures)] {
-        println!("{} {title} (within either top {}): {}", a.market, a.k, list.len());
+    let header = [
+        "user",
+        "old rank",
+        "new rank",
+        "change",
+        "old score",
+        "new score",
+    ];
+    for (title, list) in [
+        ("risers", &d.risers),
+        ("fallers", &d.fallers),
+        ("newcomers", &d.newcomers),
+        ("departures", &d.departures),
+    ] {
+        println!(
+            "{} {title} (within either top {}): {}",
+            a.market,
+            a.k,
+            list.len()
+        );
         if !list.is_empty() {
-            table::print(&header, &list.iter().map(cells).collect::<Vec<_>>(), &[1, 2, 3, 4, 5]);
+            table::print(
+                &header,
+                &list.iter().map(cells).collect::<Vec<_>>(),
+                &[1, 2, 3, 4, 5],
+            );
         }
         println!();
     }
     if let Some(path) = &a.csv {
-        let mut f = marketrank::atomic::AtomicFile::create(path).with_context(|| format!("could not write {}", path.display()))?;
+        let mut f = marketrank::atomic::AtomicFile::create(path)
+            .with_context(|| format!("could not write {}", path.display()))?;
         let mut w = std::io::BufWriter::new(f.file().try_clone()?);
-        writeln!(w, "kind,user,old_rank,new_rank,rank_change,old_score,new_score")?;
+        writeln!(
+            w,
+            "kind,user,old_rank,new_rank,rank_change,old_score,new_score"
+        )?;
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
         let sc = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:e}"));
-        for (kind, list) in [("riser", &d.risers), ("faller", &d.fallers), ("newcomer", &d.newcomers), ("departure", &d.departures)] {
+        for (kind, list) in [
+            ("riser", &d.risers),
+            ("faller", &d.fallers),
+            ("newcomer", &d.newcomers),
+            ("departure", &d.departures),
+        ] {
             for c in list {
                 let delta = c.rank_delta().map_or(String::new(), |d| d.to_string());
                 let user = marketrank::export::csv_field(&c.user);
-                writeln!(w, "{kind},{user},{},{},{delta},{},{}", opt(c.old_rank), opt(c.new_rank), sc(c.old_score), sc(c.new_score))?;
+                writeln!(
+                    w,
+                    "{kind},{user},{},{},{delta},{},{}",
+                    opt(c.old_rank),
+                    opt(c.new_rank),
+                    sc(c.old_score),
+                    sc(c.new_score)
+                )?;
             }
         }
         w.flush()?;

@@ -11,10 +11,13 @@ pub fn run(a: ExportArgs) -> anyhow::Result<()> {
     }
     let format = match a.format {
         FormatArg::Csv => ExportFormat::Csv,
+        FormatArg::Jsonl => ExportFormat::JsonLines,
     };
     let filter = ExportFilter {
         markets: a.market,
         top: a.top,
+        min_percentile: a.min_percentile,
+        wide: a.wide,
     };
     let rows = export(&snap, format, &filter, &a.out)
         .with_context(|| format!("could not write {}", a.out.display()))?;

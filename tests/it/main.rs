@@ -9,4 +9,5 @@ mod periodic;
 mod planted;
 mod reference;
 mod relative;
+mod roundtrip;
 mod snapshot;

@@ -211,14 +211,23 @@ fn diff_lists_fallers_newcomers_and_departures() {
     let topics = repo("data/topics.tsv");
     // Day 2: mila_atelier loses her followers, a newcomer appears and is
     // followed by the fashion tastemakers, cheap_followers_buyer leaves.
-    let mut day2: String = edges.lines().filter(|l| !l.ends_with("\tmila_atelier") && !l.contains("cheap_followers_buyer")).map(|l| format!("{l}\n")).collect();
+    let mut day2: String = edges
+        .lines()
+        .filter(|l| !l.ends_with("\tmila_atelier") && !l.contains("cheap_followers_buyer"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     for t in ["vogue_vera", "runway_rosa", "stylist_kemal", "fabric_ines"] {
         day2.push_str(&format!("{t}\tnew_designer\n"));
     }
     let e2 = dir.path().join("day2.tsv");
     std::fs::write(&e2, day2).unwrap();
     let t2 = dir.path().join("topics2.tsv");
-    let topics2: String = std::fs::read_to_string(&topics).unwrap().lines().filter(|l| !l.starts_with("cheap_followers_buyer")).map(|l| format!("{l}\n")).collect();
+    let topics2: String = std::fs::read_to_string(&topics)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("cheap_followers_buyer"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(&t2, topics2 + "new_designer\tfashion\n").unwrap();
     let (a, b) = (dir.path().join("a.snap"), dir.path().join("b.snap"));
     rank(&repo("data/edges.tsv"), &topics, &a, &[]);
@@ -228,15 +237,35 @@ fn diff_lists_fallers_newcomers_and_departures() {
         .arg("diff")
         .arg(&a)
         .arg(&b)
-        .args(["--market", "fashion", "-k", "100", "--limit", "1000", "--csv"])
+        .args([
+            "--market", "fashion", "-k", "100", "--limit", "1000", "--csv",
+        ])
         .arg(&csv)
         .assert()
         .success()
         .stdout(predicates::str::contains("fashion fallers"));
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with("kind,user,old_rank,new_rank,rank_change,old_score,new_score\n"));
-    assert!(text.lines().any(|l| l.starts_with("faller,mila_atelier,1,")), "{text}");
-    assert!(text.lines().any(|l| l.starts_with("newcomer,new_designer,,")), "{text}");
-    assert!(text.lines().any(|l| l.starts_with("departure,cheap_followers_buyer,")), "{text}");
-    cmd().arg("diff").arg(&a).arg(&b).args(["--market", "gardening"]).assert().code(1);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("faller,mila_atelier,1,")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("newcomer,new_designer,,")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("departure,cheap_followers_buyer,")),
+        "{text}"
+    );
+    cmd()
+        .arg("diff")
+        .arg(&a)
+        .arg(&b)
+        .args(["--market", "gardening"])
+        .assert()
+        .code(1);
 }

@@ -1,0 +1,60 @@
+//! Exports read back by other ecosystems: a Python script reads the
+//! snapshot with numpy from docs/snapshot-format.md alone, and the CSV and
+//! JSON Lines exports with polars and DuckDB (installed by .ci/run).
+
+use crate::common::{cmd, repo};
+
+#[test]
+fn exports_read_back_in_polars_and_duckdb_equal_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("s.snap");
+    cmd()
+        .args(["rank", "--quiet"])
+        .arg("--edges")
+        .arg(repo("data/edges.tsv"))
+        .arg("--topics")
+        .arg(repo("data/topics.tsv"))
+        .arg("--out")
+        .arg(&snap)
+        .assert()
+        .success();
+    let (csv, jsonl, wide) = (
+        dir.path().join("long.csv"),
+        dir.path().join("long.jsonl"),
+        dir.path().join("wide.csv"),
+    );
+    cmd()
+        .arg("export")
+        .arg(&snap)
+        .arg("--out")
+        .arg(&csv)
+        .assert()
+        .success();
+    cmd()
+        .arg("export")
+        .arg(&snap)
+        .args(["--format", "jsonl", "--out"])
+        .arg(&jsonl)
+        .assert()
+        .success();
+    cmd()
+        .arg("export")
+        .arg(&snap)
+        .args(["--wide", "--out"])
+        .arg(&wide)
+        .assert()
+        .success();
+    let out = std::process::Command::new("python3")
+        .arg(repo("tests/py/roundtrip.py"))
+        .args([&snap, &csv, &jsonl, &wide])
+        .output()
+        .expect("python3 (with numpy, polars, duckdb: see .ci/run) is needed for this test");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{text}");
+    assert!(out.status.success(), "round trip failed:\n{text}");
+    assert!(text.contains("DuckDB CSV: 2615 rows match"));
+}
