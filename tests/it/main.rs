@@ -3,6 +3,7 @@
 mod common;
 
 mod cli;
+mod crash;
 mod determinism;
 mod hand_checked;
 mod periodic;
