@@ -6,7 +6,7 @@
 use crate::input::BadLines;
 use crate::load::{load_tagged_graph_with, TaggedGraph};
 use crate::rank::{
-    append_markets, human_bytes, rank_from, read_market_mixes, MarketMix, MemoryEstimate,
+    append_markets, human_bytes, rank_observed, read_market_mixes, MarketMix, MemoryEstimate,
     RankConfig, RankResult, TeleportMode, TopicTeleport, Walk, GLOBAL_MARKET,
 };
 use crate::snapshot::{
@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Everything a rank run needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RankJob {
     /// Follow file.
     pub edges: PathBuf,
@@ -42,6 +42,8 @@ pub struct RankJob {
     /// Warm-start from this earlier snapshot (users matched by id, markets
     /// by name; new users and markets start from teleport).
     pub previous: Option<PathBuf>,
+    /// Receives one line per iteration (for progress displays).
+    pub progress: Option<std::sync::Arc<dyn Fn(&str) + Send + Sync>>,
 }
 
 /// What a run did, for the summary line.
@@ -136,7 +138,20 @@ pub fn run_rank_job(
             Some(p) => Some(start_from_previous(p, &data, &teleport, log)?),
             None => None,
         };
-        let result = rank_from(&data.graph, &teleport, &job.config, start.as_deref());
+        let t_iter = Instant::now();
+        let progress = |r: &crate::rank::IterationReport| {
+            if let Some(p) = &job.progress {
+                p(&format!(
+                    "iteration {}: {} of {} markets still iterating, largest L1 change {:.2e} ({:.1?})",
+                    r.iteration,
+                    r.active,
+                    teleport.len(),
+                    r.max_residual,
+                    t_iter.elapsed()
+                ));
+            }
+        };
+        let result = rank_observed(&data.graph, &teleport, &job.config, start.as_deref(), &progress);
         drop(start);
         let result = append_markets(result, &mixes).map_err(|e| {
             JobError::Config(format!("{}: {e}", job.markets.as_ref().map(|p| p.display().to_string()).unwrap_or_default()))

@@ -104,6 +104,7 @@ pub fn job_from(p: &RankParams, edges: PathBuf, topics: PathBuf, out: PathBuf) -
         only_topics: p.only_topics.clone(),
         scores_tsv: p.scores_tsv.clone(),
         previous: p.previous.clone(),
+        progress: (!p.quiet).then(progress_printer),
         threads: p.threads,
         bad_lines: if p.skip_bad_lines {
             BadLines::Skip
@@ -113,10 +114,27 @@ pub fn job_from(p: &RankParams, edges: PathBuf, topics: PathBuf, out: PathBuf) -
     }
 }
 
+/// Per-iteration progress on stderr: one line rewritten in place on a
+/// terminal, plain log lines otherwise (files, schedulers).
+fn progress_printer() -> std::sync::Arc<dyn Fn(&str) + Send + Sync> {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        std::sync::Arc::new(|s: &str| eprint!("\r\x1b[2K{s}"))
+    } else {
+        std::sync::Arc::new(|s: &str| eprintln!("{s}"))
+    }
+}
+
 /// Runs the job, logging progress to stderr (warnings even when quiet).
 pub fn run_job(job: &RankJob, quiet: bool) -> anyhow::Result<RankSummary> {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
     let mut log = |s: &str| {
         if !quiet || s.starts_with("warning") || s.starts_with("skipped") {
+            // On a terminal, first clear the progress line.
+            if terminal {
+                eprint!("\r\x1b[2K");
+            }
             eprintln!("{s}");
         }
     };

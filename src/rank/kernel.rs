@@ -58,6 +58,28 @@ pub fn rank_from(
     config: &RankConfig,
     start: Option<&[f32]>,
 ) -> RankResult {
+    rank_observed(graph, teleport, config, start, &|_| {})
+}
+
+/// What one finished iteration reports to an observer (progress displays).
+#[derive(Debug, Clone, Copy)]
+pub struct IterationReport {
+    /// Iterations done.
+    pub iteration: u32,
+    /// Markets still iterating after this one.
+    pub active: usize,
+    /// Largest L1 change among the markets that iterated.
+    pub max_residual: f64,
+}
+
+/// Like [`rank_from`], calling `observe` after every iteration.
+pub fn rank_observed(
+    graph: &FollowerGraph,
+    teleport: &TopicTeleport,
+    config: &RankConfig,
+    start: Option<&[f32]>,
+    observe: &dyn Fn(&IterationReport),
+) -> RankResult {
     config.validate().expect("invalid RankConfig");
     if let Some(s) = start {
         assert_eq!(
@@ -76,27 +98,27 @@ pub fn rank_from(
         Precision::F32 => {
             let lay = Layout::new(n, k, 4);
             match (lay.l, lay.sb) {
-                (1, _) => run::<f32, 1, 0>(graph, teleport, config, lay, start),
-                (2, _) => run::<f32, 2, 0>(graph, teleport, config, lay, start),
-                (4, _) => run::<f32, 4, 0>(graph, teleport, config, lay, start),
-                (8, _) => run::<f32, 8, 0>(graph, teleport, config, lay, start),
-                (_, 0) => run::<f32, 16, 0>(graph, teleport, config, lay, start),
-                (_, 1) => run::<f32, 16, 1>(graph, teleport, config, lay, start),
-                (_, 2) => run::<f32, 16, 2>(graph, teleport, config, lay, start),
-                (_, 4) => run::<f32, 16, 4>(graph, teleport, config, lay, start),
-                (_, _) => run::<f32, 16, 8>(graph, teleport, config, lay, start),
+                (1, _) => run::<f32, 1, 0>(graph, teleport, config, lay, start, observe),
+                (2, _) => run::<f32, 2, 0>(graph, teleport, config, lay, start, observe),
+                (4, _) => run::<f32, 4, 0>(graph, teleport, config, lay, start, observe),
+                (8, _) => run::<f32, 8, 0>(graph, teleport, config, lay, start, observe),
+                (_, 0) => run::<f32, 16, 0>(graph, teleport, config, lay, start, observe),
+                (_, 1) => run::<f32, 16, 1>(graph, teleport, config, lay, start, observe),
+                (_, 2) => run::<f32, 16, 2>(graph, teleport, config, lay, start, observe),
+                (_, 4) => run::<f32, 16, 4>(graph, teleport, config, lay, start, observe),
+                (_, _) => run::<f32, 16, 8>(graph, teleport, config, lay, start, observe),
             }
         }
         Precision::F64 => {
             let lay = Layout::new(n, k, 8);
             match (lay.l, lay.sb) {
-                (1, _) => run::<f64, 1, 0>(graph, teleport, config, lay, start),
-                (2, _) => run::<f64, 2, 0>(graph, teleport, config, lay, start),
-                (4, _) => run::<f64, 4, 0>(graph, teleport, config, lay, start),
-                (_, 0) => run::<f64, 8, 0>(graph, teleport, config, lay, start),
-                (_, 1) => run::<f64, 8, 1>(graph, teleport, config, lay, start),
-                (_, 2) => run::<f64, 8, 2>(graph, teleport, config, lay, start),
-                (_, _) => run::<f64, 8, 4>(graph, teleport, config, lay, start),
+                (1, _) => run::<f64, 1, 0>(graph, teleport, config, lay, start, observe),
+                (2, _) => run::<f64, 2, 0>(graph, teleport, config, lay, start, observe),
+                (4, _) => run::<f64, 4, 0>(graph, teleport, config, lay, start, observe),
+                (_, 0) => run::<f64, 8, 0>(graph, teleport, config, lay, start, observe),
+                (_, 1) => run::<f64, 8, 1>(graph, teleport, config, lay, start, observe),
+                (_, 2) => run::<f64, 8, 2>(graph, teleport, config, lay, start, observe),
+                (_, _) => run::<f64, 8, 4>(graph, teleport, config, lay, start, observe),
             }
         }
     }
@@ -140,6 +162,7 @@ fn run<T: Real, const L: usize, const LB: usize>(
     config: &RankConfig,
     lay: Layout,
     start: Option<&[f32]>,
+    observe: &dyn Fn(&IterationReport),
 ) -> RankResult {
     let (n, k, lanes, sa) = (lay.n, lay.k, lay.lanes(), lay.sa());
     let alpha = config.damping;
@@ -254,6 +277,15 @@ fn run<T: Real, const L: usize, const LB: usize>(
                 conv[c].restart = restart[c];
             }
         }
+        let max_residual = (0..k)
+            .filter(|&c| conv[c].iterations == iterations)
+            .map(|c| resid[c])
+            .fold(0.0, f64::max);
+        observe(&IterationReport {
+            iteration: iterations,
+            active: conv.iter().filter(|c| !c.converged).count(),
+            max_residual,
+        });
     }
     drop(next);
     let xs = x.as_slice();

@@ -36,6 +36,6 @@ mod teleport;
 
 pub use compose::{append_markets, mix_coefficients, read_market_mixes, MarketMix};
 pub use config::{human_bytes, MemoryEstimate, Precision, RankConfig, TeleportMode, Walk};
-pub use kernel::{rank, rank_from};
+pub use kernel::{rank, rank_from, rank_observed, IterationReport};
 pub use result::{MarketConvergence, RankResult, ScoreBlock};
 pub use teleport::{TopicTeleport, GLOBAL_MARKET};
