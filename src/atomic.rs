@@ -111,3 +111,17 @@ impl Drop for AtomicFile {
         }
     }
 }
+
+/// Writes `target` atomically through a buffered writer handed to `write`.
+pub fn write_with<T>(
+    target: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<T>,
+) -> io::Result<T> {
+    let mut file = AtomicFile::create(target)?;
+    let mut w = io::BufWriter::with_capacity(1 << 20, file.file().try_clone()?);
+    let out = write(&mut w)?;
+    io::Write::flush(&mut w)?;
+    drop(w);
+    file.commit()?;
+    Ok(out)
+}

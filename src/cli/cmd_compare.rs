@@ -4,7 +4,6 @@ use super::args::CompareArgs;
 use super::table;
 use anyhow::Context;
 use marketrank::compare::compare_markets;
-use std::io::Write;
 
 pub fn run(a: CompareArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
@@ -50,34 +49,32 @@ pub fn run(a: CompareArgs) -> anyhow::Result<()> {
         );
     }
     if let Some(path) = &a.csv {
-        let mut f = marketrank::atomic::AtomicFile::create(path)
-            .with_context(|| format!("could not write {}", path.display()))?;
-        let mut w = std::io::BufWriter::new(f.file().try_clone()?);
-        writeln!(
-            w,
-            "market_a,market_b,k,jaccard_top_k,spearman,kendall_tau_top_k"
-        )?;
-        writeln!(
-            w,
-            "{na},{nb},{},{},{},{}",
-            c.k, c.jaccard_top_k, c.spearman, c.kendall_tau_top_k
-        )?;
-        writeln!(w, "\nspecialist_of,user,rank_here,rank_there,followers")?;
-        for (here, list) in [(na, &c.specialists_a), (nb, &c.specialists_b)] {
-            for s in list {
-                let id = marketrank::export::csv_field(snap.user_id(s.user));
-                writeln!(
-                    w,
-                    "{here},{id},{},{},{}",
-                    s.rank_here,
-                    s.rank_there,
-                    snap.followers(s.user)
-                )?;
+        marketrank::atomic::write_with(path, |w| {
+            writeln!(
+                w,
+                "market_a,market_b,k,jaccard_top_k,spearman,kendall_tau_top_k"
+            )?;
+            writeln!(
+                w,
+                "{na},{nb},{},{},{},{}",
+                c.k, c.jaccard_top_k, c.spearman, c.kendall_tau_top_k
+            )?;
+            writeln!(w, "\nspecialist_of,user,rank_here,rank_there,followers")?;
+            for (here, list) in [(na, &c.specialists_a), (nb, &c.specialists_b)] {
+                for s in list {
+                    let id = marketrank::export::csv_field(snap.user_id(s.user));
+                    writeln!(
+                        w,
+                        "{here},{id},{},{},{}",
+                        s.rank_here,
+                        s.rank_there,
+                        snap.followers(s.user)
+                    )?;
+                }
             }
-        }
-        w.flush()?;
-        drop(w);
-        f.commit()?;
+            Ok(())
+        })
+        .with_context(|| format!("could not write {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

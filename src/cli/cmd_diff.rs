@@ -5,7 +5,6 @@ use super::args::DiffArgs;
 use super::table;
 use anyhow::Context;
 use marketrank::diff::{diff_market, RankChange};
-use std::io::Write;
 
 fn cells(c: &RankChange) -> Vec<String> {
     let opt = |v: Option<u64>| v.map_or("-".into(), |v| v.to_string());
@@ -54,37 +53,35 @@ pub fn run(a: DiffArgs) -> anyhow::Result<()> {
         println!();
     }
     if let Some(path) = &a.csv {
-        let mut f = marketrank::atomic::AtomicFile::create(path)
-            .with_context(|| format!("could not write {}", path.display()))?;
-        let mut w = std::io::BufWriter::new(f.file().try_clone()?);
-        writeln!(
-            w,
-            "kind,user,old_rank,new_rank,rank_change,old_score,new_score"
-        )?;
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
         let sc = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:e}"));
-        for (kind, list) in [
-            ("riser", &d.risers),
-            ("faller", &d.fallers),
-            ("newcomer", &d.newcomers),
-            ("departure", &d.departures),
-        ] {
-            for c in list {
-                let delta = c.rank_delta().map_or(String::new(), |d| d.to_string());
-                let user = marketrank::export::csv_field(&c.user);
-                writeln!(
-                    w,
-                    "{kind},{user},{},{},{delta},{},{}",
-                    opt(c.old_rank),
-                    opt(c.new_rank),
-                    sc(c.old_score),
-                    sc(c.new_score)
-                )?;
+        marketrank::atomic::write_with(path, |w| {
+            writeln!(
+                w,
+                "kind,user,old_rank,new_rank,rank_change,old_score,new_score"
+            )?;
+            for (kind, list) in [
+                ("riser", &d.risers),
+                ("faller", &d.fallers),
+                ("newcomer", &d.newcomers),
+                ("departure", &d.departures),
+            ] {
+                for c in list {
+                    let delta = c.rank_delta().map_or(String::new(), |d| d.to_string());
+                    let user = marketrank::export::csv_field(&c.user);
+                    writeln!(
+                        w,
+                        "{kind},{user},{},{},{delta},{},{}",
+                        opt(c.old_rank),
+                        opt(c.new_rank),
+                        sc(c.old_score),
+                        sc(c.new_score)
+                    )?;
+                }
             }
-        }
-        w.flush()?;
-        drop(w);
-        f.commit()?;
+            Ok(())
+        })
+        .with_context(|| format!("could not write {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -1,19 +1,13 @@
 //! `marketrank explain`: which followers carry a user's score in a market.
 
 use super::args::ExplainArgs;
-use super::{table, NotFound};
+use super::table;
 use marketrank::explain::explain;
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
     let m = super::market(&snap, &a.market)?;
-    let u = snap.user_index(&a.user).ok_or_else(|| {
-        NotFound(format!(
-            "no user `{}` in this snapshot ({} users)",
-            a.user,
-            snap.users()
-        ))
-    })?;
+    let u = super::user(&snap, &a.user)?;
     let e = explain(&snap, u, m).map_err(anyhow::Error::msg)?;
     let st = snap.standing(u, m);
     println!(

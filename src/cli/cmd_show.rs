@@ -1,18 +1,12 @@
 //! `marketrank show`: one user's standing in every market.
 
 use super::args::ShowArgs;
-use super::{table, NotFound};
+use super::table;
 use marketrank::standing::user_view;
 
 pub fn run(a: ShowArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
-    let u = snap.user_index(&a.user).ok_or_else(|| {
-        NotFound(format!(
-            "no user `{}` in this snapshot ({} users)",
-            a.user,
-            snap.users()
-        ))
-    })?;
+    let u = super::user(&snap, &a.user)?;
     let first = user_view(&snap, u, 0);
     println!(
         "{}: {} followers, global rank {} of {}",

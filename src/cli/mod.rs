@@ -55,3 +55,14 @@ fn market(snap: &marketrank::Snapshot, market: &str) -> anyhow::Result<usize> {
         .into()
     })
 }
+
+/// The index of user `id`, or a [`NotFound`] that says how many users there are.
+fn user(snap: &marketrank::Snapshot, id: &str) -> anyhow::Result<u32> {
+    snap.user_index(id).ok_or_else(|| {
+        NotFound(format!(
+            "no user `{id}` in this snapshot ({} users)",
+            snap.users()
+        ))
+        .into()
+    })
+}

@@ -65,6 +65,24 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
 }
 
+/// Maps a snapshot file read-only.
+fn map_file(path: &Path) -> Result<(Mmap, String), SnapshotError> {
+    let p = path.display().to_string();
+    let io = |e: std::io::Error| SnapshotError::Io {
+        path: p.clone(),
+        source: e,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.is_dir() {
+        return Err(SnapshotError::NotASnapshot { path: p });
+    }
+    // SAFETY: the map is read-only; the contract that the file is not
+    // modified while open is documented on `Snapshot::open`, and every
+    // access is bounds-checked.
+    let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+    Ok((map, p))
+}
+
 impl Snapshot {
     /// Opens and fully verifies (header, checksums, section bounds) the
     /// snapshot at `path`.
@@ -73,19 +91,7 @@ impl Snapshot {
     /// marketrank itself never modifies a snapshot in place (it writes a new
     /// file and renames it), so this holds for files it wrote.
     pub fn open(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
-        let path = path.as_ref();
-        let p = path.display().to_string();
-        let io = |e: std::io::Error| SnapshotError::Io {
-            path: p.clone(),
-            source: e,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        if file.metadata().map_err(io)?.is_dir() {
-            return Err(SnapshotError::NotASnapshot { path: p });
-        }
-        // SAFETY: the map is read-only and the contract above (no in-place
-        // modification) is documented; all accesses are bounds-checked below.
-        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+        let (map, p) = map_file(path.as_ref())?;
         Self::from_map(map, &p, true)
     }
 
@@ -97,18 +103,7 @@ impl Snapshot {
     /// (by [`open`](Self::open) or `marketrank info`) and is never modified:
     /// on a damaged file, lookups may panic instead of returning an error.
     pub fn open_unverified(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
-        let path = path.as_ref();
-        let p = path.display().to_string();
-        let io = |e: std::io::Error| SnapshotError::Io {
-            path: p.clone(),
-            source: e,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        if file.metadata().map_err(io)?.is_dir() {
-            return Err(SnapshotError::NotASnapshot { path: p });
-        }
-        // SAFETY: as in `open`.
-        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+        let (map, p) = map_file(path.as_ref())?;
         Self::from_map(map, &p, false)
     }
 

@@ -99,3 +99,17 @@ pub fn dense_pagerank(
     }
     x
 }
+
+/// Runs `marketrank rank --quiet` on the bundled sample, writing `out`.
+pub fn rank_sample(out: &Path) {
+    cmd()
+        .args(["rank", "--quiet"])
+        .arg("--edges")
+        .arg(repo("data/edges.tsv"))
+        .arg("--topics")
+        .arg(repo("data/topics.tsv"))
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}

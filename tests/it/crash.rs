@@ -2,7 +2,7 @@
 //! previous snapshot at the output path whole and loadable, and the next
 //! run removes the dead run's temporary file.
 
-use crate::common::{cmd, repo};
+use crate::common::rank_sample;
 use marketrank::synth::{generate, PlantedConfig};
 use marketrank::Snapshot;
 use std::io::Write;
@@ -13,16 +13,7 @@ fn kill_9_during_rank_leaves_the_previous_snapshot_intact() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("scores.snap");
     // The previous snapshot: the bundled sample.
-    cmd()
-        .args(["rank", "--quiet"])
-        .arg("--edges")
-        .arg(repo("data/edges.tsv"))
-        .arg("--topics")
-        .arg(repo("data/topics.tsv"))
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    rank_sample(&out);
     let old_users = Snapshot::open(&out).unwrap().users();
     // A graph big enough that the run takes a while (~1 s).
     let p = generate(&PlantedConfig::for_users(150_000));
@@ -60,16 +51,7 @@ fn kill_9_during_rank_leaves_the_previous_snapshot_intact() {
     let mut saw_temp = false;
     for frac in [0.1, 0.3, 0.5, 0.7, 0.85, 0.95, 0.99] {
         // Put the old snapshot back, then kill a run that writes over it.
-        cmd()
-            .args(["rank", "--quiet"])
-            .arg("--edges")
-            .arg(repo("data/edges.tsv"))
-            .arg("--topics")
-            .arg(repo("data/topics.tsv"))
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .success();
+        rank_sample(&out);
         let mut child = run();
         std::thread::sleep(Duration::from_secs_f64(full.as_secs_f64() * frac));
         let _ = child.kill(); // SIGKILL
@@ -100,16 +82,7 @@ fn kill_9_during_rank_leaves_the_previous_snapshot_intact() {
     };
     let mut killed_mid_write = 0;
     for _ in 0..5 {
-        cmd()
-            .args(["rank", "--quiet"])
-            .arg("--edges")
-            .arg(repo("data/edges.tsv"))
-            .arg("--topics")
-            .arg(repo("data/topics.tsv"))
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .success();
+        rank_sample(&out);
         let mut child = run();
         let start = Instant::now();
         while !temp_exists() && start.elapsed() < full * 10 && child.try_wait().unwrap().is_none() {
@@ -132,16 +105,7 @@ fn kill_9_during_rank_leaves_the_previous_snapshot_intact() {
     );
     assert!(saw_temp);
     // The next run cleans up temporaries of dead runs.
-    cmd()
-        .args(["rank", "--quiet"])
-        .arg("--edges")
-        .arg(repo("data/edges.tsv"))
-        .arg("--topics")
-        .arg(repo("data/topics.tsv"))
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    rank_sample(&out);
     let leftovers: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -1,7 +1,7 @@
 //! Periodic recomputes: warm start from the previous snapshot, and what a
 //! scheduler reads (`info --json`).
 
-use crate::common::cmd;
+use crate::common::{cmd, rank_sample};
 use marketrank::synth::{generate, PlantedConfig};
 use marketrank::Snapshot;
 use std::io::Write;
@@ -105,17 +105,7 @@ fn warm_start_converges_in_fewer_iterations_to_the_same_scores() {
 fn info_json_has_what_schedulers_read() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s.snap");
-    let repo = |p: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p);
-    cmd()
-        .args(["rank", "--quiet"])
-        .arg("--edges")
-        .arg(repo("data/edges.tsv"))
-        .arg("--topics")
-        .arg(repo("data/topics.tsv"))
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    rank_sample(&out);
     let o = cmd()
         .arg("info")
         .arg(&out)

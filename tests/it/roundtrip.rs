@@ -2,22 +2,13 @@
 //! snapshot with numpy from docs/snapshot-format.md alone, and the CSV and
 //! JSON Lines exports with polars and DuckDB (installed by .ci/run).
 
-use crate::common::{cmd, repo};
+use crate::common::{cmd, rank_sample, repo};
 
 #[test]
 fn exports_read_back_in_polars_and_duckdb_equal_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("s.snap");
-    cmd()
-        .args(["rank", "--quiet"])
-        .arg("--edges")
-        .arg(repo("data/edges.tsv"))
-        .arg("--topics")
-        .arg(repo("data/topics.tsv"))
-        .arg("--out")
-        .arg(&snap)
-        .assert()
-        .success();
+    rank_sample(&snap);
     let (csv, jsonl, wide) = (
         dir.path().join("long.csv"),
         dir.path().join("long.jsonl"),

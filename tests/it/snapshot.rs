@@ -1,20 +1,11 @@
 //! Snapshot round trip and refusal of damaged files.
 
-use crate::common::{cmd, repo, write};
+use crate::common::{cmd, rank_sample, write};
 use marketrank::{Snapshot, SnapshotError};
 
 fn demo_snapshot(dir: &std::path::Path) -> std::path::PathBuf {
     let out = dir.join("s.snap");
-    cmd()
-        .args(["rank", "--quiet"])
-        .arg("--edges")
-        .arg(repo("data/edges.tsv"))
-        .arg("--topics")
-        .arg(repo("data/topics.tsv"))
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    rank_sample(&out);
     out
 }
 
