@@ -1,8 +1,7 @@
 //! Exports of a snapshot for other tools.
 
-use crate::atomic::AtomicFile;
+use crate::atomic::write_with;
 use crate::snapshot::Snapshot;
-use std::io::Write;
 use std::path::Path;
 
 /// Export file formats.
@@ -141,141 +140,138 @@ pub fn export(
     let global_ranks = global.map(|g| market_ranks(snap, g));
     let g = global.zip(global_ranks.as_deref());
     let grank = |u: u32| global_ranks.as_ref().map_or(0, |r| r[u as usize]);
-    let mut file = AtomicFile::create(out)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file.file().try_clone()?);
-    let mut rows = 0u64;
-    if filter.wide {
-        // Users selected by any market's filter, in user order.
-        let per_market: Vec<Vec<Row>> = markets
-            .iter()
-            .map(|&m| market_rows(snap, m, filter, g))
-            .collect();
-        let mut cells: Vec<Option<Row>> = Vec::new();
-        let k = markets.len();
-        let mut selected = vec![false; snap.users()];
-        let mut slot = vec![u32::MAX; snap.users()];
-        let mut order: Vec<u32> = Vec::new();
-        for rs in &per_market {
-            for r in rs {
-                if !selected[r.user as usize] {
-                    selected[r.user as usize] = true;
-                    order.push(r.user);
+    write_with(out, |w| {
+        let mut rows = 0u64;
+        if filter.wide {
+            // Users selected by any market's filter, in user order.
+            let per_market: Vec<Vec<Row>> = markets
+                .iter()
+                .map(|&m| market_rows(snap, m, filter, g))
+                .collect();
+            let mut cells: Vec<Option<Row>> = Vec::new();
+            let k = markets.len();
+            let mut selected = vec![false; snap.users()];
+            let mut slot = vec![u32::MAX; snap.users()];
+            let mut order: Vec<u32> = Vec::new();
+            for rs in &per_market {
+                for r in rs {
+                    if !selected[r.user as usize] {
+                        selected[r.user as usize] = true;
+                        order.push(r.user);
+                    }
                 }
             }
-        }
-        order.sort_unstable();
-        for (i, &u) in order.iter().enumerate() {
-            slot[u as usize] = i as u32;
-        }
-        cells.resize_with(order.len() * k, || None);
-        for (mi, rs) in per_market.into_iter().enumerate() {
-            for r in rs {
-                let at = slot[r.user as usize] as usize * k + mi;
-                cells[at] = Some(r);
+            order.sort_unstable();
+            for (i, &u) in order.iter().enumerate() {
+                slot[u as usize] = i as u32;
             }
-        }
-        let names: Vec<&str> = markets
-            .iter()
-            .map(|&m| snap.markets()[m].as_str())
-            .collect();
-        if format == ExportFormat::Csv {
-            write!(w, "user,followers,global_rank")?;
-            for n in &names {
-                let n = csv_field(n);
-                write!(
-                    w,
-                    ",{n}_score,{n}_rank,{n}_percentile,{n}_influence,{n}_lift"
-                )?;
+            cells.resize_with(order.len() * k, || None);
+            for (mi, rs) in per_market.into_iter().enumerate() {
+                for r in rs {
+                    let at = slot[r.user as usize] as usize * k + mi;
+                    cells[at] = Some(r);
+                }
             }
-            writeln!(w)?;
-        }
-        for (i, &u) in order.iter().enumerate() {
-            let row = &cells[i * k..(i + 1) * k];
-            match format {
-                ExportFormat::Csv => {
+            let names: Vec<&str> = markets
+                .iter()
+                .map(|&m| snap.markets()[m].as_str())
+                .collect();
+            if format == ExportFormat::Csv {
+                write!(w, "user,followers,global_rank")?;
+                for n in &names {
+                    let n = csv_field(n);
                     write!(
                         w,
-                        "{},{},{}",
-                        csv_field(snap.user_id(u)),
-                        snap.followers(u),
-                        grank(u)
+                        ",{n}_score,{n}_rank,{n}_percentile,{n}_influence,{n}_lift"
                     )?;
-                    for c in row {
-                        match c {
-                            Some(r) => write!(
-                                w,
-                                ",{:e},{},{:.4},{:.2},{:.6}",
-                                r.score, r.rank, r.percentile, r.influence, r.lift
-                            )?,
-                            None => write!(w, ",,,,,")?,
-                        }
-                    }
-                    writeln!(w)?;
                 }
-                ExportFormat::JsonLines => {
-                    let mut obj = serde_json::Map::new();
-                    obj.insert("user".into(), snap.user_id(u).into());
-                    obj.insert("followers".into(), snap.followers(u).into());
-                    obj.insert("global_rank".into(), grank(u).into());
-                    for (n, c) in names.iter().zip(row) {
-                        if let Some(r) = c {
-                            obj.insert(
+                writeln!(w)?;
+            }
+            for (i, &u) in order.iter().enumerate() {
+                let row = &cells[i * k..(i + 1) * k];
+                match format {
+                    ExportFormat::Csv => {
+                        write!(
+                            w,
+                            "{},{},{}",
+                            csv_field(snap.user_id(u)),
+                            snap.followers(u),
+                            grank(u)
+                        )?;
+                        for c in row {
+                            match c {
+                                Some(r) => write!(
+                                    w,
+                                    ",{:e},{},{:.4},{:.2},{:.6}",
+                                    r.score, r.rank, r.percentile, r.influence, r.lift
+                                )?,
+                                None => write!(w, ",,,,,")?,
+                            }
+                        }
+                        writeln!(w)?;
+                    }
+                    ExportFormat::JsonLines => {
+                        let mut obj = serde_json::Map::new();
+                        obj.insert("user".into(), snap.user_id(u).into());
+                        obj.insert("followers".into(), snap.followers(u).into());
+                        obj.insert("global_rank".into(), grank(u).into());
+                        for (n, c) in names.iter().zip(row) {
+                            if let Some(r) = c {
+                                obj.insert(
                                 (*n).to_string(),
                                 serde_json::json!({"score": r.score, "rank": r.rank, "percentile": r.percentile, "influence": r.influence, "lift": r.lift}),
                             );
+                            }
                         }
-                    }
-                    serde_json::to_writer(&mut w, &obj)?;
-                    writeln!(w)?;
-                }
-            }
-            rows += 1;
-        }
-    } else {
-        if format == ExportFormat::Csv {
-            writeln!(
-                w,
-                "user,market,score,rank,percentile,followers,influence,global_rank,lift"
-            )?;
-        }
-        for &m in &markets {
-            let name = &snap.markets()[m];
-            let quoted = csv_field(name).into_owned();
-            for r in market_rows(snap, m, filter, g) {
-                let u = r.user;
-                match format {
-                    ExportFormat::Csv => writeln!(
-                        w,
-                        "{},{quoted},{:e},{},{:.4},{},{:.2},{},{:.6}",
-                        csv_field(snap.user_id(u)),
-                        r.score,
-                        r.rank,
-                        r.percentile,
-                        snap.followers(u),
-                        r.influence,
-                        grank(u),
-                        r.lift
-                    )?,
-                    ExportFormat::JsonLines => {
-                        serde_json::to_writer(
-                            &mut w,
-                            &serde_json::json!({
-                                "user": snap.user_id(u), "market": name, "score": r.score, "rank": r.rank,
-                                "percentile": r.percentile, "followers": snap.followers(u),
-                                "influence": r.influence, "global_rank": grank(u), "lift": r.lift,
-                            }),
-                        )?;
+                        serde_json::to_writer(&mut *w, &obj)?;
                         writeln!(w)?;
                     }
                 }
                 rows += 1;
             }
+        } else {
+            if format == ExportFormat::Csv {
+                writeln!(
+                    w,
+                    "user,market,score,rank,percentile,followers,influence,global_rank,lift"
+                )?;
+            }
+            for &m in &markets {
+                let name = &snap.markets()[m];
+                let quoted = csv_field(name).into_owned();
+                for r in market_rows(snap, m, filter, g) {
+                    let u = r.user;
+                    match format {
+                        ExportFormat::Csv => writeln!(
+                            w,
+                            "{},{quoted},{:e},{},{:.4},{},{:.2},{},{:.6}",
+                            csv_field(snap.user_id(u)),
+                            r.score,
+                            r.rank,
+                            r.percentile,
+                            snap.followers(u),
+                            r.influence,
+                            grank(u),
+                            r.lift
+                        )?,
+                        ExportFormat::JsonLines => {
+                            serde_json::to_writer(
+                                &mut *w,
+                                &serde_json::json!({
+                                    "user": snap.user_id(u), "market": name, "score": r.score, "rank": r.rank,
+                                    "percentile": r.percentile, "followers": snap.followers(u),
+                                    "influence": r.influence, "global_rank": grank(u), "lift": r.lift,
+                                }),
+                            )?;
+                            writeln!(w)?;
+                        }
+                    }
+                    rows += 1;
+                }
+            }
         }
-    }
-    w.flush()?;
-    drop(w);
-    file.commit()?;
-    Ok(rows)
+        Ok(rows)
+    })
 }
 
 /// Writes `user<TAB>market<TAB>score` for every non-zero score of `result`
@@ -285,27 +281,24 @@ pub fn write_scores_tsv(
     ids: &crate::UserIds,
     out: &Path,
 ) -> std::io::Result<u64> {
-    let mut file = AtomicFile::create(out)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file.file().try_clone()?);
-    let mut line = Vec::with_capacity(64);
-    let mut rows = 0;
-    for u in 0..result.users() {
-        for (c, name) in result.markets.iter().enumerate() {
-            let s = result.score(u, c);
-            if s != 0.0 {
-                line.clear();
-                ids.write_name(u as u32, &mut line);
-                line.push(b'\t');
-                line.extend_from_slice(name.as_bytes());
-                line.push(b'\t');
-                w.write_all(&line)?;
-                writeln!(w, "{s:e}")?;
-                rows += 1;
+    write_with(out, |w| {
+        let mut line = Vec::with_capacity(64);
+        let mut rows = 0;
+        for u in 0..result.users() {
+            for (c, name) in result.markets.iter().enumerate() {
+                let s = result.score(u, c);
+                if s != 0.0 {
+                    line.clear();
+                    ids.write_name(u as u32, &mut line);
+                    line.push(b'\t');
+                    line.extend_from_slice(name.as_bytes());
+                    line.push(b'\t');
+                    w.write_all(&line)?;
+                    writeln!(w, "{s:e}")?;
+                    rows += 1;
+                }
             }
         }
-    }
-    w.flush()?;
-    drop(w);
-    file.commit()?;
-    Ok(rows)
+        Ok(rows)
+    })
 }
