@@ -26,6 +26,7 @@
 
 pub mod atomic;
 pub mod compare;
+mod container;
 pub mod diff;
 pub mod error;
 pub mod explain;

@@ -6,9 +6,6 @@ pub(crate) const VERSION_MAJOR: u16 = 1;
 pub(crate) const VERSION_MINOR: u16 = 0;
 /// Oldest major version this reader accepts.
 pub(crate) const OLDEST_MAJOR: u16 = 1;
-pub(crate) const HEADER_LEN: usize = 64;
-pub(crate) const ENTRY_LEN: usize = 32;
-pub(crate) const ALIGN: u64 = 64;
 
 pub(crate) const DTYPE_F32: u32 = 1;
 pub(crate) const DTYPE_F64: u32 = 2;

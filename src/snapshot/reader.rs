@@ -3,6 +3,7 @@
 
 use super::format::*;
 use super::meta::Metadata;
+use crate::container::{find_section, parse_table, Header, HeaderError, HEADER_LEN};
 use memmap2::Mmap;
 use std::ops::Range;
 use std::path::Path;
@@ -55,16 +56,6 @@ pub struct UserStanding {
     pub percentile: f64,
 }
 
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes(b[at..at + 2].try_into().unwrap())
-}
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
-}
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
-}
-
 /// Maps a snapshot file read-only.
 fn map_file(path: &Path) -> Result<(Mmap, String), SnapshotError> {
     let p = path.display().to_string();
@@ -113,36 +104,31 @@ impl Snapshot {
             reason,
         };
         let have = map.len() as u64;
-        if map.len() < HEADER_LEN || map[0..8] != MAGIC {
-            return Err(SnapshotError::NotASnapshot {
-                path: p.to_string(),
-            });
-        }
-        let h = &map[0..HEADER_LEN];
-        let hcrc = crc32fast::hash(&h[0..60]);
-        if hcrc != u32_at(h, 60) {
-            return Err(SnapshotError::Checksum {
-                path: p.into(),
-                part: "header",
-                expected: u32_at(h, 60),
-                found: hcrc,
-            });
-        }
-        let major = u16_at(h, 8);
-        if !(OLDEST_MAJOR..=VERSION_MAJOR).contains(&major) {
+        let h = match Header::decode(&map, &MAGIC) {
+            Ok(h) => h,
+            Err(HeaderError::NotOurs) => {
+                return Err(SnapshotError::NotASnapshot {
+                    path: p.to_string(),
+                })
+            }
+            Err(HeaderError::Checksum(expected, found)) => {
+                return Err(SnapshotError::Checksum {
+                    path: p.into(),
+                    part: "header",
+                    expected,
+                    found,
+                })
+            }
+        };
+        if !(OLDEST_MAJOR..=VERSION_MAJOR).contains(&h.major) {
             return Err(SnapshotError::Version {
                 path: p.into(),
-                found: major,
+                found: h.major,
                 oldest: OLDEST_MAJOR,
                 newest: VERSION_MAJOR,
             });
         }
-        let dtype = u32_at(h, 12);
-        let users = u64_at(h, 16);
-        let k = u64_at(h, 24);
-        let file_len = u64_at(h, 32);
-        let table_off = u64_at(h, 40);
-        let sections = u64_at(h, 48);
+        let (dtype, users, k, file_len) = (h.tag, h.a, h.b, h.file_len);
         if file_len != have {
             if have < file_len {
                 return Err(SnapshotError::Truncated {
@@ -159,13 +145,13 @@ impl Snapshot {
         let bcrc = if verify {
             crc32fast::hash(&map[HEADER_LEN..])
         } else {
-            u32_at(h, 56)
+            h.body_crc
         };
-        if bcrc != u32_at(h, 56) {
+        if bcrc != h.body_crc {
             return Err(SnapshotError::Checksum {
                 path: p.into(),
                 part: "body",
-                expected: u32_at(h, 56),
+                expected: h.body_crc,
                 found: bcrc,
             });
         }
@@ -179,37 +165,11 @@ impl Snapshot {
                 "implausible size: {users} users × {k} markets"
             )));
         }
-        let table_end = sections
-            .checked_mul(ENTRY_LEN as u64)
-            .and_then(|l| l.checked_add(table_off));
-        if table_end.is_none_or(|e| e > have) {
-            return Err(bad("section table outside the file".into()));
-        }
-        let find_opt = |kind: u32,
-                        want: Option<u64>|
-         -> Result<Option<Range<usize>>, SnapshotError> {
-            for i in 0..sections as usize {
-                let e = table_off as usize + i * ENTRY_LEN;
-                if u32_at(&map, e) != kind {
-                    continue;
-                }
-                let off = u64_at(&map, e + 8);
-                let len = u64_at(&map, e + 16);
-                let end = off
-                    .checked_add(len)
-                    .filter(|&end| end <= table_off && off >= HEADER_LEN as u64);
-                if end.is_none() || off % ALIGN != 0 {
-                    return Err(bad(format!("section {kind} out of bounds or misaligned")));
-                }
-                if let Some(w) = want {
-                    if w != len {
-                        return Err(bad(format!("section {kind} has {len} bytes, expected {w}")));
-                    }
-                }
-                return Ok(Some(off as usize..(off + len) as usize));
-            }
-            Ok(None)
-        };
+        let table = h
+            .table_range(have)
+            .ok_or_else(|| bad("section table outside the file".into()))
+            .and_then(|r| parse_table(&map[r], h.table_offset).map_err(bad))?;
+        let find_opt = |kind: u32, want: Option<u64>| find_section(&table, kind, want).map_err(bad);
         let find = |kind: u32, want: Option<u64>| -> Result<Range<usize>, SnapshotError> {
             find_opt(kind, want)?.ok_or_else(|| bad(format!("section {kind} missing")))
         };
