@@ -209,6 +209,9 @@ def main(argv):
         rows1, meta1 = read_peers(os.path.join(res, g, "peers_t1.jsonl"))
         data[g] = dict(rows=rows, meta=meta, rows1=rows1, meta1=meta1,
                        time=time_v(read(os.path.join(res, g, "time_rank.log"))),
+                       ingest=time_v(read(os.path.join(res, g, "time_ingest.log"))),
+                       cached=time_v(read(os.path.join(res, g, "time_rank_cache.log"))),
+                       cache_bytes=read(os.path.join(res, g, "graph.mrg.bytes")),
                        probe=probe(read(os.path.join(res, g, "probe.log"))),
                        lp=load_phases(res, g), polars=polars(res, g))
 
@@ -375,6 +378,31 @@ def main(argv):
               f"build_s {num(sc['build_s'])} + compute_s {num(sc['compute_s'])} = "
               f"**{num(q['spbc'])} s** (peak RSS {num(sc.get('peak_rss_mb'))} MiB)")
         p(f"- scipy parse+build+compute / engine wall = {verdict('process', q['x']['process'])}")
+        p("")
+
+        # graph cache
+        p("### Graph cache (`ingest`, then `rank --graph`)")
+        p("")
+        ing, cached = d["ingest"] or {}, d["cached"] or {}
+        if ing:
+            cb = (d["cache_bytes"] or "").strip()
+            p(f"- `marketrank ingest`: wall **{num(ing.get('wall_s'))} s**, max RSS "
+              f"{num(ing.get('max_rss_kb', 0) / 1024)} MiB, cache file "
+              f"{num(int(cb) / 1048576) if cb else '-'} MiB")
+        if cached:
+            cbr, tbr = cached.get("bench") or {}, tv.get("bench") or {}
+            p(f"- `rank --graph` (same parameters as the whole-process run): wall "
+              f"**{num(cached.get('wall_s'))} s**, max RSS {num(cached.get('max_rss_kb', 0) / 1024)} MiB; "
+              f"graph load **{num(cbr.get('load_s'))} s** from the cache vs {num(tbr.get('load_s'))} s "
+              f"from text ({num(ratio(tbr.get('load_s'), cbr.get('load_s')))}x)")
+            if q["need"] and cached.get("max_rss_kb"):
+                p(f"- max RSS / data needs from the cache: "
+                  f"{num(cached['max_rss_kb'] * 1024 / q['need']['total'])}")
+            if ok(sc) and cached.get("wall_s"):
+                p(f"- scipy parse+build+compute / `rank --graph` wall = "
+                  f"{num(ratio(q['spbc'], cached['wall_s']))}")
+        if not ing and not cached:
+            p("- not measured")
         p("")
 
         # per iteration

@@ -15,13 +15,48 @@ use crate::snapshot::{
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// Where the graph comes from.
+#[derive(Debug, Clone)]
+pub enum GraphInput {
+    /// Text files: follows and topic tags.
+    Text {
+        /// Follow file (`follower<TAB>followee[<TAB>weight]`).
+        edges: PathBuf,
+        /// Topic file (`user<TAB>topic[<TAB>weight]`).
+        topics: PathBuf,
+    },
+    /// A graph cache written by `marketrank ingest` ([`crate::graph_cache`]).
+    Cache(PathBuf),
+}
+
+impl GraphInput {
+    /// Loads the graph, keeping only the topics in `only` when given.
+    pub fn load(&self, bad: BadLines, only: Option<&[String]>) -> Result<TaggedGraph, JobError> {
+        match self {
+            GraphInput::Text { edges, topics } => {
+                Ok(load_tagged_graph_with(edges, topics, bad, only)?)
+            }
+            GraphInput::Cache(path) => {
+                let mut data = crate::graph_cache::read_graph_cache(path)?;
+                if let Some(only) = only {
+                    data.tags = data.tags.restrict(only).map_err(|t| {
+                        JobError::Config(format!(
+                            "topic `{t}` (from --only-topics) is not in {}",
+                            path.display()
+                        ))
+                    })?;
+                }
+                Ok(data)
+            }
+        }
+    }
+}
+
 /// Everything a rank run needs.
 #[derive(Clone)]
 pub struct RankJob {
-    /// Follow file.
-    pub edges: PathBuf,
-    /// Topic file.
-    pub topics: PathBuf,
+    /// The graph: text files or a graph cache.
+    pub input: GraphInput,
     /// Snapshot to write.
     pub out: PathBuf,
     /// Iteration parameters.
@@ -74,6 +109,9 @@ pub enum JobError {
     /// Could not write the snapshot.
     #[error(transparent)]
     Snapshot(#[from] crate::SnapshotError),
+    /// Could not read the graph cache.
+    #[error(transparent)]
+    GraphCache(#[from] crate::graph_cache::GraphCacheError),
     /// Bad parameters.
     #[error("{0}")]
     Config(String),
@@ -108,7 +146,7 @@ pub fn run_rank_job(
     };
     pool.install(|| {
         let t0 = Instant::now();
-        let data = load_tagged_graph_with(&job.edges, &job.topics, job.bad_lines, job.only_topics.as_deref())?;
+        let data = job.input.load(job.bad_lines, job.only_topics.as_deref())?;
         let load_time = t0.elapsed();
         let k = data.tags.len() + usize::from(job.global);
         let estimate = MemoryEstimate::for_graph(&data.graph, k, data.tags.tags(), &job.config);
@@ -233,7 +271,8 @@ fn start_from_previous(
     Ok(start)
 }
 
-fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
+/// Logs what loading dropped, merged or skipped (counts, then the first bad lines).
+pub fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
     let r = &data.report;
     if r.build.self_follows_dropped > 0 || r.build.duplicate_follows_merged > 0 {
         log(&format!(
@@ -262,6 +301,37 @@ fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
             }
         }
     }
+}
+
+/// The text files the graph came from (through the cache, when one was
+/// used, which is listed too with role `graph_cache`).
+fn inputs_of(job: &RankJob, r: &crate::load::LoadReport) -> Vec<InputFile> {
+    let mut inputs = vec![
+        InputFile {
+            role: "edges".into(),
+            path: r.edges_path.display().to_string(),
+            bytes: r.edge_lines.bytes,
+            lines: r.edge_lines.lines,
+            skipped_lines: r.edge_lines.skipped_total(),
+        },
+        InputFile {
+            role: "topics".into(),
+            path: r.topics_path.display().to_string(),
+            bytes: r.topic_lines.bytes,
+            lines: r.topic_lines.lines,
+            skipped_lines: r.topic_lines.skipped_total(),
+        },
+    ];
+    if let GraphInput::Cache(p) = &job.input {
+        inputs.push(InputFile {
+            role: "graph_cache".into(),
+            path: p.display().to_string(),
+            bytes: std::fs::metadata(p).map_or(0, |m| m.len()),
+            lines: 0,
+            skipped_lines: 0,
+        });
+    }
+    inputs
 }
 
 fn metadata_for(
@@ -298,22 +368,7 @@ fn metadata_for(
                 TeleportMode::Earned => "earned".into(),
             },
         },
-        inputs: vec![
-            InputFile {
-                role: "edges".into(),
-                path: job.edges.display().to_string(),
-                bytes: r.edge_lines.bytes,
-                lines: r.edge_lines.lines,
-                skipped_lines: r.edge_lines.skipped_total(),
-            },
-            InputFile {
-                role: "topics".into(),
-                path: job.topics.display().to_string(),
-                bytes: r.topic_lines.bytes,
-                lines: r.topic_lines.lines,
-                skipped_lines: r.topic_lines.skipped_total(),
-            },
-        ],
+        inputs: inputs_of(job, r),
         markets: result
             .markets
             .iter()

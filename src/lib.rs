@@ -32,6 +32,7 @@ pub mod error;
 pub mod explain;
 pub mod export;
 pub mod graph;
+pub mod graph_cache;
 pub mod input;
 pub mod job;
 pub mod load;

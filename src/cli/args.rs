@@ -18,6 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Rank every market of a follower graph and write a snapshot.
     Rank(RankArgs),
+    /// Parse follows and topics once into a binary graph cache for `rank --graph`.
+    Ingest(IngestArgs),
     /// The most influential users of a market.
     Top(TopArgs),
     /// One user's standing in every market.
@@ -40,11 +42,15 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RankArgs {
     /// Follows: `follower<TAB>followee[<TAB>weight]` (.tsv, .csv, optionally .gz).
-    #[arg(long)]
-    pub edges: PathBuf,
+    #[arg(long, required_unless_present = "graph", requires = "topics")]
+    pub edges: Option<PathBuf>,
     /// Topic tags: `user<TAB>topic[<TAB>weight]`.
-    #[arg(long)]
-    pub topics: PathBuf,
+    #[arg(long, requires = "edges")]
+    pub topics: Option<PathBuf>,
+    /// A graph cache from `marketrank ingest`, instead of --edges/--topics:
+    /// no parsing, the same scores.
+    #[arg(long, conflicts_with_all = ["edges", "topics", "skip_bad_lines"])]
+    pub graph: Option<PathBuf>,
     /// Snapshot to write (atomically).
     #[arg(long, required_unless_present = "out_dir", conflicts_with = "out_dir")]
     pub out: Option<PathBuf>,
@@ -61,6 +67,27 @@ pub struct RankArgs {
     pub strict: bool,
     #[command(flatten)]
     pub params: RankParams,
+}
+
+/// `marketrank ingest`
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Follows: `follower<TAB>followee[<TAB>weight]` (.tsv, .csv, optionally .gz).
+    pub edges: PathBuf,
+    /// Topic tags: `user<TAB>topic[<TAB>weight]`.
+    pub topics: PathBuf,
+    /// Graph cache to write (atomically), conventionally `.mrg`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Skip malformed lines (counted and reported) instead of stopping.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+    /// Print only warnings and errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Parameters shared by `rank` and `demo`.

@@ -34,7 +34,14 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         skip_bad_lines: false,
         quiet: true,
     };
-    let job = super::cmd_rank::job_from(&params, edges.clone(), topics.clone(), out.clone());
+    let job = super::cmd_rank::job_from(
+        &params,
+        marketrank::job::GraphInput::Text {
+            edges: edges.clone(),
+            topics: topics.clone(),
+        },
+        out.clone(),
+    );
     super::cmd_rank::run_job(&job, true)?;
     let snap = Snapshot::open(&out)?;
     println!(

@@ -4,7 +4,7 @@ use super::args::{RankArgs, RankParams, TeleportArg, WalkArg};
 use super::NotConverged;
 use anyhow::Context;
 use marketrank::input::BadLines;
-use marketrank::job::{run_rank_job, RankJob, RankSummary};
+use marketrank::job::{run_rank_job, GraphInput, RankJob, RankSummary};
 use marketrank::rank::human_bytes;
 use marketrank::{RankConfig, TeleportMode, Walk};
 use std::path::PathBuf;
@@ -19,7 +19,12 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
         }
         (None, None) => anyhow::bail!("give --out FILE or --out-dir DIR"),
     };
-    let job = job_from(&a.params, a.edges, a.topics, out.clone());
+    let input = match (a.graph, a.edges, a.topics) {
+        (Some(g), _, _) => GraphInput::Cache(g),
+        (None, Some(edges), Some(topics)) => GraphInput::Text { edges, topics },
+        _ => anyhow::bail!("give --edges and --topics, or --graph"),
+    };
+    let job = job_from(&a.params, input, out.clone());
     let summary = run_job(&job, a.params.quiet)?;
     print_summary(&job, &summary, a.params.quiet);
     let unconverged: Vec<&str> = summary
@@ -76,10 +81,9 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
 }
 
 /// Builds the library job from flags.
-pub fn job_from(p: &RankParams, edges: PathBuf, topics: PathBuf, out: PathBuf) -> RankJob {
+pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> RankJob {
     RankJob {
-        edges,
-        topics,
+        input,
         out,
         config: RankConfig {
             damping: p.damping,

@@ -8,6 +8,7 @@ mod cmd_diff;
 mod cmd_explain;
 mod cmd_export;
 mod cmd_info;
+mod cmd_ingest;
 mod cmd_rank;
 mod cmd_show;
 mod cmd_top;
@@ -29,6 +30,7 @@ pub struct NotConverged(pub String);
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Rank(a) => cmd_rank::run(a),
+        Command::Ingest(a) => cmd_ingest::run(a),
         Command::Top(a) => cmd_top::run(a),
         Command::Show(a) => cmd_show::run(a),
         Command::Export(a) => cmd_export::run(a),

@@ -159,6 +159,44 @@ impl UserIds {
         (0..self.keys.len() as u32).map(|i| self.name(i))
     }
 
+    /// The stored keys (numeric id, or [`STR_TAG`] | index into `strs`) and
+    /// the string ids, for the graph cache.
+    pub(crate) fn parts(&self) -> (&[u64], &[Box<str>]) {
+        (&self.keys, &self.strs)
+    }
+
+    /// Rebuilds the table from [`parts`](Self::parts); `None` when a key
+    /// names a missing string or an id repeats.
+    pub(crate) fn from_parts(keys: Vec<u64>, strs: Vec<Box<str>>) -> Option<UserIds> {
+        let mut ids = UserIds {
+            keys: Vec::with_capacity(keys.len()),
+            strs: Vec::new(),
+            str_map: FxHashMap::default(),
+            num_map: FxHashMap::default(),
+            num_table: Vec::new(),
+        };
+        let table_len = keys
+            .iter()
+            .filter(|&&k| k < TABLE_LIMIT)
+            .max()
+            .map_or(0, |&m| m as usize + 1);
+        ids.num_table = vec![ABSENT; table_len];
+        let mut strs: Vec<Option<Box<str>>> = strs.into_iter().map(Some).collect();
+        for k in keys {
+            let before = ids.len();
+            let got = if k & STR_TAG != 0 {
+                let s = strs.get_mut((k & !STR_TAG) as usize)?.take()?;
+                ids.intern(&s)?
+            } else {
+                ids.intern_number(k)?
+            };
+            if got as usize != before {
+                return None;
+            }
+        }
+        Some(ids)
+    }
+
     /// Rough heap size in bytes (for the memory estimate).
     pub fn heap_bytes(&self) -> usize {
         let text: usize = self.strs.iter().map(|s| s.len()).sum();

@@ -76,6 +76,72 @@ impl TopicTags {
         self.entries.len()
     }
 
+    /// The raw table, for the graph cache: per-user offsets and
+    /// `(topic, weight)` entries.
+    pub(crate) fn parts(&self) -> (&[u64], &[(u32, f32)]) {
+        (&self.offsets, &self.entries)
+    }
+
+    /// Rebuilds a table from [`parts`](Self::parts); `None` when the parts
+    /// are inconsistent (offsets not ending at the entry count, topics out
+    /// of range or unsorted within a user, weights not positive).
+    pub(crate) fn from_parts(
+        names: Vec<String>,
+        offsets: Vec<u64>,
+        entries: Vec<(u32, f32)>,
+        duplicates: u64,
+    ) -> Option<TopicTags> {
+        let ok_offsets = offsets.first() == Some(&0)
+            && offsets.last() == Some(&(entries.len() as u64))
+            && offsets.windows(2).all(|w| w[0] <= w[1]);
+        if !ok_offsets {
+            return None;
+        }
+        let mut totals = vec![0f64; names.len()];
+        let mut counts = vec![0u64; names.len()];
+        for w in offsets.windows(2) {
+            let user = &entries[w[0] as usize..w[1] as usize];
+            if user.windows(2).any(|p| p[0].0 >= p[1].0) {
+                return None;
+            }
+            for &(t, weight) in user {
+                if t as usize >= names.len() || !(weight > 0.0 && weight.is_finite()) {
+                    return None;
+                }
+                totals[t as usize] += weight as f64;
+                counts[t as usize] += 1;
+            }
+        }
+        Some(TopicTags {
+            names,
+            offsets,
+            entries,
+            totals,
+            counts,
+            duplicates,
+        })
+    }
+
+    /// Only the topics in `keep` (renumbered in name order); users keep
+    /// their index. `Err(name)` for a name this table does not have.
+    pub fn restrict(&self, keep: &[String]) -> Result<TopicTags, String> {
+        if let Some(missing) = keep.iter().find(|t| self.topic_index(t).is_none()) {
+            return Err(missing.clone());
+        }
+        let mut b = TopicsBuilder::new();
+        for u in 0..self.users() as u32 {
+            for &(t, w) in self.of_user(u) {
+                let name = &self.names[t as usize];
+                if keep.contains(name) {
+                    b.add_tag(u, name, w);
+                }
+            }
+        }
+        let mut tags = b.build(self.users());
+        tags.duplicates = self.duplicates;
+        Ok(tags)
+    }
+
     /// The topic number of a name.
     pub fn topic_index(&self, name: &str) -> Option<u32> {
         self.names.iter().position(|n| n == name).map(|i| i as u32)

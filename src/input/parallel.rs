@@ -12,10 +12,10 @@ use std::io::Read;
 use std::path::Path;
 
 /// Bytes per parallel chunk: fixed, so chunking never depends on threads.
-const CHUNK: usize = 4 << 20;
+const CHUNK: usize = 1 << 20;
 /// Bytes handled per window: bounds the parsed rows held at once (about
 /// 24 bytes per line, twice the text) whatever the file size.
-const WINDOW: usize = 32 << 20;
+const WINDOW: usize = 8 << 20;
 /// Field that indexes the window's bytes rather than holding a number.
 const STR_FIELD: u64 = 1 << 63;
 

@@ -5,6 +5,7 @@ mod common;
 mod cli;
 mod crash;
 mod determinism;
+mod graph_cache;
 mod hand_checked;
 mod periodic;
 mod planted;

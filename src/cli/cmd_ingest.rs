@@ -1,0 +1,40 @@
+//! `marketrank ingest`: parse the text once, save the built graph.
+
+use super::args::IngestArgs;
+use marketrank::input::BadLines;
+use marketrank::job::{peak_rss, thread_pool};
+use marketrank::rank::human_bytes;
+use std::time::Instant;
+
+pub fn run(a: IngestArgs) -> anyhow::Result<()> {
+    let bad = if a.skip_bad_lines {
+        BadLines::Skip
+    } else {
+        BadLines::Fail
+    };
+    let pool = thread_pool(a.threads)?;
+    let t0 = Instant::now();
+    let data = pool.install(|| marketrank::load_tagged_graph(&a.edges, &a.topics, bad))?;
+    let load = t0.elapsed();
+    marketrank::job::report_dropped(&data, &mut |s: &str| {
+        if !a.quiet || s.starts_with("skipped") || s.starts_with("  ") {
+            eprintln!("{s}")
+        }
+    });
+    let t1 = Instant::now();
+    marketrank::graph_cache::write_graph_cache(&a.out, &data)?;
+    if !a.quiet {
+        eprintln!(
+            "wrote {}: {} users, {} follows, {} topics ({}); parse+build {:.2?}, write {:.2?}; peak memory {}",
+            a.out.display(),
+            data.ids.len(),
+            data.graph.edges(),
+            data.tags.len(),
+            human_bytes(std::fs::metadata(&a.out).map_or(0, |m| m.len())),
+            load,
+            t1.elapsed(),
+            peak_rss().map(human_bytes).unwrap_or_else(|| "unknown".into()),
+        );
+    }
+    Ok(())
+}
