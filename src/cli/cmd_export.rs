@@ -1,4 +1,4 @@
-//! `marketrank export`: scores as CSV for other tools.
+//! `marketrank export`: scores as CSV, JSON Lines or Parquet for other tools.
 
 use super::args::{ExportArgs, FormatArg};
 use anyhow::Context;
@@ -12,6 +12,7 @@ pub fn run(a: ExportArgs) -> anyhow::Result<()> {
     let format = match a.format {
         FormatArg::Csv => ExportFormat::Csv,
         FormatArg::Jsonl => ExportFormat::JsonLines,
+        FormatArg::Parquet => ExportFormat::Parquet,
     };
     let filter = ExportFilter {
         markets: a.market,

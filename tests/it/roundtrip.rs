@@ -1,6 +1,7 @@
 //! Exports read back by other ecosystems: a Python script reads the
 //! snapshot with numpy from docs/snapshot-format.md alone, and the CSV and
-//! JSON Lines exports with polars and DuckDB (installed by .ci/run).
+//! JSON Lines and Parquet exports with polars and DuckDB (installed by
+//! .ci/run).
 
 use crate::common::{cmd, rank_sample, repo};
 
@@ -35,9 +36,27 @@ fn exports_read_back_in_polars_and_duckdb_equal_the_snapshot() {
         .arg(&wide)
         .assert()
         .success();
+    let (long_pq, wide_pq) = (
+        dir.path().join("long.parquet"),
+        dir.path().join("wide.parquet"),
+    );
+    cmd()
+        .arg("export")
+        .arg(&snap)
+        .args(["--format", "parquet", "--out"])
+        .arg(&long_pq)
+        .assert()
+        .success();
+    cmd()
+        .arg("export")
+        .arg(&snap)
+        .args(["--format", "parquet", "--wide", "--top", "10", "--out"])
+        .arg(&wide_pq)
+        .assert()
+        .success();
     let out = std::process::Command::new("python3")
         .arg(repo("tests/py/roundtrip.py"))
-        .args([&snap, &csv, &jsonl, &wide])
+        .args([&snap, &csv, &jsonl, &wide, &long_pq, &wide_pq])
         .output()
         .expect("python3 (with numpy, polars, duckdb: see .ci/run) is needed for this test");
     let text = format!(
@@ -48,4 +67,6 @@ fn exports_read_back_in_polars_and_duckdb_equal_the_snapshot() {
     println!("{text}");
     assert!(out.status.success(), "round trip failed:\n{text}");
     assert!(text.contains("DuckDB CSV: 2615 rows match"));
+    assert!(text.contains("DuckDB Parquet: 2615 rows match"));
+    assert!(text.contains("polars wide Parquet"));
 }

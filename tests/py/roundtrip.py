@@ -2,7 +2,8 @@
 docs/snapshot-format.md, and checks that the CSV and JSON Lines exports read
 back by polars and DuckDB carry the same values with the right types.
 
-Usage: python3 tests/py/roundtrip.py SNAPSHOT LONG.csv LONG.jsonl WIDE.csv
+Usage: python3 tests/py/roundtrip.py SNAPSHOT LONG.csv LONG.jsonl WIDE.csv LONG.parquet WIDE_TOP.parquet
+(WIDE_TOP.parquet: `export --wide --top 10 --format parquet`, so it has nulls.)
 Exits non-zero with a message on the first mismatch.
 """
 import json
@@ -13,7 +14,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-snap, long_csv, long_jsonl, wide_csv = sys.argv[1:5]
+snap, long_csv, long_jsonl, wide_csv, long_pq, wide_pq = sys.argv[1:7]
 
 # --- the snapshot, from the format document only ---
 b = np.memmap(snap, dtype=np.uint8, mode="r")
@@ -75,3 +76,42 @@ for market in markets:
         w = want[(user, market)]
         assert abs(s - w) <= 1e-12 + 1e-7 * abs(w), ("wide", user, market)
 print(f"polars wide CSV: {wide.height} users x {len(markets)} markets match")
+
+# --- Parquet: typed columns in polars and DuckDB ---
+lp = pl.read_parquet(long_pq)
+assert dict(lp.schema)["followers"] == pl.UInt64, lp.schema
+assert dict(lp.schema)["rank"] == pl.Int64 and dict(lp.schema)["global_rank"] == pl.Int64, lp.schema
+assert dict(lp.schema)["influence"] == pl.Float64 and dict(lp.schema)["lift"] == pl.Float64, lp.schema
+check_long(lp, "polars Parquet")
+csv_rows = pl.read_csv(long_csv).sort("market", "rank", "user")
+pq_rows = lp.sort("market", "rank", "user")
+assert csv_rows["rank"].to_list() == pq_rows["rank"].to_list(), "ranks equal in CSV and Parquet"
+assert csv_rows["global_rank"].to_list() == pq_rows["global_rank"].to_list()
+
+types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{long_pq}')").fetchall()}
+assert types["user"] == "VARCHAR" and types["market"] == "VARCHAR", types
+assert types["score"] == "DOUBLE" and types["percentile"] == "DOUBLE", types
+assert types["rank"] == "BIGINT" and types["followers"] == "UBIGINT", types
+rows = con.execute(f"SELECT user, market, score, followers FROM read_parquet('{long_pq}')").fetchall()
+assert len(rows) == n * k, len(rows)
+for user, market, score, followers_ in rows:
+    w = want[(user, market)]
+    assert score == w, ("duckdb parquet: scores are stored as float64, bit for bit", user, market, score, w)
+    assert followers_ == fol[user]
+top = con.execute(f"SELECT user FROM read_parquet('{long_pq}') WHERE market = 'fashion' ORDER BY rank, user LIMIT 1").fetchone()[0]
+assert top == ids[order[markets.index("fashion"), 0]], top
+print(f"DuckDB Parquet: {len(rows)} rows match the snapshot; types {types['followers']}, {types['rank']}")
+
+wp = pl.read_parquet(wide_pq)
+for market in markets:
+    col = wp[f"{market}_score"]
+    assert col.dtype == pl.Float64 and wp[f"{market}_rank"].dtype == pl.Int64
+    present = col.drop_nulls()
+    assert len(present) == 10, (market, len(present))
+    for user, s in zip(wp["user"].to_list(), col.to_list()):
+        if s is not None:
+            assert s == want[(user, market)], ("wide parquet", user, market)
+    best = wp.filter(pl.col(f"{market}_rank") == 1)["user"].to_list()
+    assert ids[order[markets.index(market), 0]] in best, (market, best)
+assert wp.height == wp["user"].n_unique() and wp.null_count().sum_horizontal()[0] > 0
+print(f"polars wide Parquet (--top 10): {wp.height} users, nulls where a market left a user out")

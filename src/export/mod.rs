@@ -1,4 +1,6 @@
-//! Exports of a snapshot for other tools.
+//! Exports of a snapshot for other tools: CSV, JSON Lines, Parquet.
+
+mod parquet;
 
 use crate::atomic::write_with;
 use crate::snapshot::Snapshot;
@@ -11,6 +13,8 @@ pub enum ExportFormat {
     Csv,
     /// One JSON object per line.
     JsonLines,
+    /// Apache Parquet, typed columns, Snappy-compressed (see [`parquet`](self#parquet)).
+    Parquet,
 }
 
 /// Which rows to export, and how.
@@ -54,6 +58,7 @@ pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// One exported (user, market) row.
+#[derive(Clone, Copy)]
 struct Row {
     user: u32,
     score: f64,
@@ -109,15 +114,9 @@ fn market_rows(
     out
 }
 
-/// Writes the export atomically to `out`. Long format: rows grouped by
-/// market, in rank order. Returns the number of rows written.
-pub fn export(
-    snap: &Snapshot,
-    format: ExportFormat,
-    filter: &ExportFilter,
-    out: &Path,
-) -> std::io::Result<u64> {
-    let markets: Vec<usize> = if filter.markets.is_empty() {
+/// The snapshot columns of the filter's markets (all when none are named).
+fn selected_markets(snap: &Snapshot, filter: &ExportFilter) -> std::io::Result<Vec<usize>> {
+    Ok(if filter.markets.is_empty() {
         (0..snap.markets().len()).collect()
     } else {
         filter
@@ -135,43 +134,70 @@ pub fn export(
                 })
             })
             .collect::<Result<_, _>>()?
-    };
+    })
+}
+
+/// The wide layout: users selected by any market's filter, in user order,
+/// and their cells (`users × markets`, `None` where a market's filter left
+/// the user out).
+fn wide_cells(
+    snap: &Snapshot,
+    markets: &[usize],
+    filter: &ExportFilter,
+    g: Option<(usize, &[u64])>,
+) -> (Vec<u32>, Vec<Option<Row>>) {
+    let per_market: Vec<Vec<Row>> = markets
+        .iter()
+        .map(|&m| market_rows(snap, m, filter, g))
+        .collect();
+    let k = markets.len();
+    let mut selected = vec![false; snap.users()];
+    let mut order: Vec<u32> = Vec::new();
+    for rs in &per_market {
+        for r in rs {
+            if !selected[r.user as usize] {
+                selected[r.user as usize] = true;
+                order.push(r.user);
+            }
+        }
+    }
+    drop(selected);
+    order.sort_unstable();
+    let mut slot = vec![u32::MAX; snap.users()];
+    for (i, &u) in order.iter().enumerate() {
+        slot[u as usize] = i as u32;
+    }
+    let mut cells: Vec<Option<Row>> = Vec::new();
+    cells.resize_with(order.len() * k, || None);
+    for (mi, rs) in per_market.into_iter().enumerate() {
+        for r in rs {
+            cells[slot[r.user as usize] as usize * k + mi] = Some(r);
+        }
+    }
+    (order, cells)
+}
+
+/// Writes the export atomically to `out`. Long format: rows grouped by
+/// market, in rank order. Returns the number of rows written.
+pub fn export(
+    snap: &Snapshot,
+    format: ExportFormat,
+    filter: &ExportFilter,
+    out: &Path,
+) -> std::io::Result<u64> {
+    let markets = selected_markets(snap, filter)?;
     let global = snap.market_index(crate::GLOBAL_MARKET);
     let global_ranks = global.map(|g| market_ranks(snap, g));
     let g = global.zip(global_ranks.as_deref());
     let grank = |u: u32| global_ranks.as_ref().map_or(0, |r| r[u as usize]);
+    if format == ExportFormat::Parquet {
+        return parquet::write(snap, &markets, filter, g, &grank, out);
+    }
     write_with(out, |w| {
         let mut rows = 0u64;
         if filter.wide {
-            // Users selected by any market's filter, in user order.
-            let per_market: Vec<Vec<Row>> = markets
-                .iter()
-                .map(|&m| market_rows(snap, m, filter, g))
-                .collect();
-            let mut cells: Vec<Option<Row>> = Vec::new();
+            let (order, cells) = wide_cells(snap, &markets, filter, g);
             let k = markets.len();
-            let mut selected = vec![false; snap.users()];
-            let mut slot = vec![u32::MAX; snap.users()];
-            let mut order: Vec<u32> = Vec::new();
-            for rs in &per_market {
-                for r in rs {
-                    if !selected[r.user as usize] {
-                        selected[r.user as usize] = true;
-                        order.push(r.user);
-                    }
-                }
-            }
-            order.sort_unstable();
-            for (i, &u) in order.iter().enumerate() {
-                slot[u as usize] = i as u32;
-            }
-            cells.resize_with(order.len() * k, || None);
-            for (mi, rs) in per_market.into_iter().enumerate() {
-                for r in rs {
-                    let at = slot[r.user as usize] as usize * k + mi;
-                    cells[at] = Some(r);
-                }
-            }
             let names: Vec<&str> = markets
                 .iter()
                 .map(|&m| snap.markets()[m].as_str())
@@ -226,6 +252,7 @@ pub fn export(
                         serde_json::to_writer(&mut *w, &obj)?;
                         writeln!(w)?;
                     }
+                    ExportFormat::Parquet => unreachable!("written above"),
                 }
                 rows += 1;
             }
@@ -265,6 +292,7 @@ pub fn export(
                             )?;
                             writeln!(w)?;
                         }
+                        ExportFormat::Parquet => unreachable!("written above"),
                     }
                     rows += 1;
                 }
