@@ -8,7 +8,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let t = Instant::now();
     let mut ids = UserIds::new();
-    let (cols, _) = read_edges_parallel(args[1].as_ref(), &mut ids, BadLines::Fail).unwrap();
+    let (cols, _) = read_edges_parallel(args[1].as_ref(), &mut ids, BadLines::Fail, None).unwrap();
     println!(
         "parse+intern {:.2?} ({} users, {} follows)",
         t.elapsed(),

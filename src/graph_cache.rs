@@ -72,12 +72,12 @@ pub struct CacheMetadata {
 #[derive(Debug, thiserror::Error)]
 pub enum GraphCacheError {
     /// I/O failure.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The cache path.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (in the message, not a `source()`, so it prints once).
+        cause: std::io::Error,
     },
     /// The file is not a usable graph cache; `reason` says why and what to do.
     #[error("{path}: {reason}")]
@@ -99,9 +99,9 @@ struct TagEntry {
 
 /// Writes `data` to `path` atomically.
 pub fn write_graph_cache(path: &Path, data: &TaggedGraph) -> Result<(), GraphCacheError> {
-    let io = |source| GraphCacheError::Io {
+    let io = |cause| GraphCacheError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let created = crate::snapshot::meta_now();
     let meta = CacheMetadata {
@@ -206,9 +206,9 @@ impl BodyReader {
 /// Reads a cache written by [`write_graph_cache`], checking its checksums
 /// and structure.
 pub fn read_graph_cache(path: &Path) -> Result<TaggedGraph, GraphCacheError> {
-    let io = |source| GraphCacheError::Io {
+    let io = |cause| GraphCacheError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let bad = |reason: String| GraphCacheError::Unusable {
         path: path.to_path_buf(),

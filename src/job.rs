@@ -3,8 +3,9 @@
 //! The CLI is a thin layer over [`run_rank_job`]; other Rust programs can
 //! run the same job with a [`RankJob`] value.
 
-use crate::input::BadLines;
+use crate::input::{BadLines, Rejects};
 use crate::load::{load_tagged_graph_with, TaggedGraph};
+use crate::memory::{current_rss, MemoryLimit};
 use crate::rank::{
     append_markets, human_bytes, rank_observed, read_market_mixes, MarketMix, MemoryEstimate,
     RankConfig, RankResult, TeleportMode, TopicTeleport, Walk, GLOBAL_MARKET,
@@ -30,11 +31,17 @@ pub enum GraphInput {
 }
 
 impl GraphInput {
-    /// Loads the graph, keeping only the topics in `only` when given.
-    pub fn load(&self, bad: BadLines, only: Option<&[String]>) -> Result<TaggedGraph, JobError> {
+    /// Loads the graph, keeping only the topics in `only` when given;
+    /// skipped lines go to `rejects` (text input only: a cache has none).
+    pub fn load(
+        &self,
+        bad: BadLines,
+        only: Option<&[String]>,
+        rejects: Option<&mut Rejects>,
+    ) -> Result<TaggedGraph, JobError> {
         match self {
             GraphInput::Text { edges, topics } => {
-                Ok(load_tagged_graph_with(edges, topics, bad, only)?)
+                Ok(load_tagged_graph_with(edges, topics, bad, only, rejects)?)
             }
             GraphInput::Cache(path) => {
                 let mut data = crate::graph_cache::read_graph_cache(path)?;
@@ -65,6 +72,12 @@ pub struct RankJob {
     pub threads: usize,
     /// Stop or skip at malformed lines.
     pub bad_lines: BadLines,
+    /// With [`BadLines::Skip`]: where the skipped lines go
+    /// (default `<out>.rejects.tsv`).
+    pub rejects: Option<PathBuf>,
+    /// Refuse the run up front when its estimated peak memory exceeds this
+    /// many bytes (`None`: the memory available when the run starts).
+    pub max_memory: Option<u64>,
     /// Markets as mixes of topics (`market<TAB>topic<TAB>weight`).
     pub markets: Option<PathBuf>,
     /// Compute the `_global` column (plain PageRank) too.
@@ -77,8 +90,53 @@ pub struct RankJob {
     /// Warm-start from this earlier snapshot (users matched by id, markets
     /// by name; new users and markets start from teleport).
     pub previous: Option<PathBuf>,
-    /// Receives one line per iteration (for progress displays).
-    pub progress: Option<std::sync::Arc<dyn Fn(&str) + Send + Sync>>,
+    /// Called after every iteration (for progress displays).
+    pub progress: Option<std::sync::Arc<dyn Fn(&Progress) + Send + Sync>>,
+}
+
+/// Where the power iteration stands, after each iteration.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// Iterations done.
+    pub iteration: u32,
+    /// Markets still iterating.
+    pub active: usize,
+    /// Markets in all.
+    pub markets: usize,
+    /// Largest L1 change of this iteration.
+    pub max_residual: f64,
+    /// The largest L1 change of the first iteration.
+    pub first_residual: f64,
+    /// The tolerance every market must reach.
+    pub tolerance: f64,
+    /// Time since the iteration started.
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    /// Estimated share of the work done, in [0, 1]: the L1 change falls
+    /// geometrically, so progress is how far its logarithm has come from
+    /// the first iteration's down to the tolerance.
+    pub fn fraction(&self) -> f64 {
+        if self.active == 0 {
+            return 1.0;
+        }
+        let span = (self.first_residual / self.tolerance).ln();
+        if !(span.is_finite() && span > 0.0) {
+            return 0.0;
+        }
+        ((self.first_residual / self.max_residual).ln() / span).clamp(0.0, 1.0)
+    }
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "iteration {}: {} of {} markets still iterating, largest L1 change {:.2e} ({:.1?})",
+            self.iteration, self.active, self.markets, self.max_residual, self.elapsed
+        )
+    }
 }
 
 /// What a run did, for the summary line.
@@ -98,6 +156,8 @@ pub struct RankSummary {
     pub write_time: Duration,
     /// Peak resident memory of the process, if the OS reports it.
     pub peak_rss: Option<u64>,
+    /// The rejects file written and its line count (with skipped lines).
+    pub rejects: Option<(PathBuf, u64)>,
 }
 
 /// Errors of a job: input, snapshot, or configuration.
@@ -115,6 +175,9 @@ pub enum JobError {
     /// Bad parameters.
     #[error("{0}")]
     Config(String),
+    /// Refused up front: the run would not fit in memory.
+    #[error(transparent)]
+    Memory(#[from] crate::memory::MemoryRefusal),
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), in bytes.
@@ -145,11 +208,62 @@ pub fn run_rank_job(
         None => Vec::new(),
     };
     pool.install(|| {
+        log(&match &job.input {
+            GraphInput::Text { edges, topics } => {
+                format!("reading {} and {}", edges.display(), topics.display())
+            }
+            GraphInput::Cache(p) => format!("reading graph cache {}", p.display()),
+        });
+        let limit = MemoryLimit::resolve(job.max_memory);
+        if let Some(limit) = limit {
+            let (needed, detail) = read_need(&job.input);
+            limit.check("reading the graph", needed, detail)?;
+        }
         let t0 = Instant::now();
-        let data = job.input.load(job.bad_lines, job.only_topics.as_deref())?;
+        let mut rejects = match (job.bad_lines, &job.input) {
+            (BadLines::Skip, GraphInput::Text { .. }) => {
+                let path = job.rejects.clone().unwrap_or_else(|| rejects_path_for(&job.out));
+                Some(Rejects::create(&path).map_err(|e| {
+                    JobError::Config(format!("could not write the rejects file {}: {e}", path.display()))
+                })?)
+            }
+            _ => None,
+        };
+        let data = job.input.load(job.bad_lines, job.only_topics.as_deref(), rejects.as_mut())?;
+        let rejects = match rejects {
+            Some(r) => {
+                let path = r.path().to_path_buf();
+                let done = r.finish().map_err(|e| {
+                    JobError::Config(format!("could not write the rejects file {}: {e}", path.display()))
+                })?;
+                if done.1 > 0 {
+                    log(&format!("skipped lines written to {} ({} lines)", done.0.display(), done.1));
+                }
+                Some(done)
+            }
+            None => None,
+        };
         let load_time = t0.elapsed();
         let k = data.tags.len() + usize::from(job.global);
         let estimate = MemoryEstimate::for_graph(&data.graph, k, data.tags.tags(), &job.config);
+        if let Some(limit) = limit {
+            let resident = current_rss().unwrap_or(0);
+            let users = data.ids.len() as u64;
+            // Writing the snapshot: one market's sort keys and order at a
+            // time, the id bytes and index, and the composed markets' columns.
+            let write = users * (16 + 4 + 24) + users * mixes.len() as u64 * 8;
+            limit.check(
+                "ranking",
+                resident + estimate.scores + estimate.other + write,
+                format!(
+                    "{} resident after loading + score blocks {} + teleport and per-user tables {} + snapshot writing {}",
+                    human_bytes(resident),
+                    human_bytes(estimate.scores),
+                    human_bytes(estimate.other),
+                    human_bytes(write)
+                ),
+            )?;
+        }
         log(&format!(
             "loaded {} users, {} follows, {} topics in {:.2?} (peak memory so far {}); rank needs about {} more (graph {} + scores {})",
             data.ids.len(),
@@ -177,16 +291,19 @@ pub fn run_rank_job(
             None => None,
         };
         let t_iter = Instant::now();
+        let first = std::sync::Mutex::new(None::<f64>);
         let progress = |r: &crate::rank::IterationReport| {
             if let Some(p) = &job.progress {
-                p(&format!(
-                    "iteration {}: {} of {} markets still iterating, largest L1 change {:.2e} ({:.1?})",
-                    r.iteration,
-                    r.active,
-                    teleport.len(),
-                    r.max_residual,
-                    t_iter.elapsed()
-                ));
+                let first_residual = *first.lock().unwrap().get_or_insert(r.max_residual);
+                p(&Progress {
+                    iteration: r.iteration,
+                    active: r.active,
+                    markets: teleport.len(),
+                    max_residual: r.max_residual,
+                    first_residual,
+                    tolerance: job.config.tolerance,
+                    elapsed: t_iter.elapsed(),
+                });
             }
         };
         let result = rank_observed(&data.graph, &teleport, &job.config, start.as_deref(), &progress);
@@ -224,7 +341,7 @@ pub fn run_rank_job(
                 .map_err(|e| JobError::Config(format!("could not write {}: {e}", tsv.display())))?;
         }
         let write_time = t2.elapsed();
-        Ok(RankSummary { data, result, estimate, load_time, rank_time, write_time, peak_rss: peak_rss() })
+        Ok(RankSummary { data, result, estimate, load_time, rank_time, write_time, peak_rss: peak_rss(), rejects })
     })
 }
 
@@ -271,6 +388,50 @@ fn start_from_previous(
     Ok(start)
 }
 
+/// The estimated peak of reading `input`, and how it was estimated.
+fn read_need(input: &GraphInput) -> (u64, String) {
+    let resident = current_rss().unwrap_or(0);
+    match input {
+        GraphInput::Text { edges, .. } => {
+            let bytes = std::fs::metadata(edges).map_or(0, |m| m.len());
+            let mut head = [0u8; 2];
+            let gzip = std::fs::File::open(edges)
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+                .is_ok()
+                && head == [0x1f, 0x8b];
+            let need = crate::memory::read_estimate(bytes, gzip);
+            (
+                resident + need,
+                format!(
+                    "at least {} to parse {} of follows{}, + {} resident",
+                    human_bytes(need),
+                    human_bytes(bytes),
+                    if gzip { " (gzip)" } else { "" },
+                    human_bytes(resident)
+                ),
+            )
+        }
+        GraphInput::Cache(p) => {
+            let bytes = std::fs::metadata(p).map_or(0, |m| m.len());
+            (
+                resident + bytes,
+                format!(
+                    "the graph cache's {} + {} resident",
+                    human_bytes(bytes),
+                    human_bytes(resident)
+                ),
+            )
+        }
+    }
+}
+
+/// Where `--skip-bad-lines` writes skipped lines by default: beside `out`.
+pub fn rejects_path_for(out: &std::path::Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".rejects.tsv");
+    out.with_file_name(name)
+}
+
 /// Logs what loading dropped, merged or skipped (counts, then the first bad lines).
 pub fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
     let r = &data.report;
@@ -284,6 +445,12 @@ pub fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
         (&r.edges_path, &r.edge_lines),
         (&r.topics_path, &r.topic_lines),
     ] {
+        if stats.headers > 0 {
+            log(&format!(
+                "skipped a header line in {} (its first data line names columns, not users)",
+                path.display()
+            ));
+        }
         if stats.skipped_total() > 0 {
             let by: Vec<String> = stats
                 .skipped

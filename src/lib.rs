@@ -36,6 +36,7 @@ pub mod graph_cache;
 pub mod input;
 pub mod job;
 pub mod load;
+pub mod memory;
 pub mod quality;
 pub mod rank;
 pub mod schedule;

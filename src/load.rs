@@ -3,7 +3,7 @@
 
 use crate::error::InputError;
 use crate::graph::{BuildStats, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
-use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats};
+use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats, Rejects};
 use std::path::{Path, PathBuf};
 
 /// A loaded, tagged follower graph.
@@ -60,25 +60,27 @@ pub fn load_tagged_graph(
     topics: &Path,
     bad: BadLines,
 ) -> Result<TaggedGraph, InputError> {
-    load_tagged_graph_with(edges, topics, bad, None)
+    load_tagged_graph_with(edges, topics, bad, None, None)
 }
 
 /// Like [`load_tagged_graph`], keeping only the topics in `only` (when
 /// given); users tagged only with other topics stay in the graph, untagged.
-/// A topic of `only` that the file never names is an error.
+/// A topic of `only` that the file never names is an error. Lines skipped
+/// under [`BadLines::Skip`] go to `rejects` when given.
 pub fn load_tagged_graph_with(
     edges: &Path,
     topics: &Path,
     bad: BadLines,
     only: Option<&[String]>,
+    mut rejects: Option<&mut Rejects>,
 ) -> Result<TaggedGraph, InputError> {
     let mut ids = UserIds::new();
-    let (cols, edge_lines) = read_edges_parallel(edges, &mut ids, bad)?;
+    let (cols, edge_lines) = read_edges_parallel(edges, &mut ids, bad, rejects.as_deref_mut())?;
     let builder = GraphBuilder::from_columns(cols.src, cols.dst, cols.weights);
     let mut overflow = false;
     let users_in_edges = ids.len();
     let mut tb = TopicsBuilder::new();
-    let topic_lines = read_pairs(topics, ("user", "topic"), bad, |p| {
+    let topic_lines = read_pairs(topics, ("user", "topic"), bad, rejects, |p| {
         match ids.intern(p.first) {
             Some(u) if only.is_none_or(|o| o.iter().any(|t| t == p.second)) => {
                 tb.add_tag(u, p.second, p.weight)
@@ -92,6 +94,19 @@ pub fn load_tagged_graph_with(
     }
     let users = ids.len();
     let (graph, build) = builder.build(users);
+    if graph.edges() == 0 {
+        return Err(InputError::Unusable {
+            path: edges.to_path_buf(),
+            reason: format!(
+                "no follows to rank: {} lines, of which {} blank or comments, {} header, {} skipped as malformed, {} self-follows dropped",
+                edge_lines.lines,
+                edge_lines.comments_and_blank,
+                edge_lines.headers,
+                edge_lines.skipped_total(),
+                build.self_follows_dropped
+            ),
+        });
+    }
     let tags = tb.build(users);
     if let Some(missing) = only.and_then(|o| o.iter().find(|t| tags.topic_index(t).is_none())) {
         return Err(InputError::Unusable {

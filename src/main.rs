@@ -1,6 +1,6 @@
 //! The `marketrank` binary: parse flags, hand them to [`cli::run`], map
 //! errors to exit codes (0 ok, 1 nothing found, 2 error, 3 not converged
-//! under `--strict`).
+//! under `--strict`, 4 refused: not enough memory).
 
 mod cli;
 
@@ -25,6 +25,11 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             } else if e.downcast_ref::<cli::NotConverged>().is_some() {
                 ExitCode::from(3)
+            } else if e
+                .downcast_ref::<marketrank::job::JobError>()
+                .is_some_and(|j| matches!(j, marketrank::job::JobError::Memory(_)))
+            {
+                ExitCode::from(4)
             } else {
                 ExitCode::from(2)
             }

@@ -82,9 +82,13 @@ pub struct IngestArgs {
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Skip malformed lines (counted and reported) instead of stopping.
+    /// Skip malformed lines instead of stopping: counted by reason,
+    /// reported, and written with their line numbers to the rejects file.
     #[arg(long)]
     pub skip_bad_lines: bool,
+    /// With --skip-bad-lines: the rejects file (default `<out>.rejects.tsv`).
+    #[arg(long, requires = "skip_bad_lines")]
+    pub rejects: Option<PathBuf>,
     /// Print only warnings and errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -141,9 +145,18 @@ pub struct RankParams {
     /// iterations, threads, version) for `../shared/bench/peers.py`.
     #[arg(long)]
     pub bench_result: bool,
-    /// Skip malformed lines (counted and reported) instead of stopping.
+    /// Skip malformed lines instead of stopping: counted by reason,
+    /// reported, and written with their line numbers to the rejects file.
     #[arg(long)]
     pub skip_bad_lines: bool,
+    /// With --skip-bad-lines: the rejects file (default `<out>.rejects.tsv`).
+    #[arg(long, requires = "skip_bad_lines")]
+    pub rejects: Option<PathBuf>,
+    /// Refuse the run up front (exit 4) when its estimated peak memory
+    /// exceeds this: `512MB`, `24GB`, `1.5GiB`, ... (default: the memory
+    /// available when the run starts).
+    #[arg(long, value_parser = marketrank::memory::parse_size)]
+    pub max_memory: Option<u64>,
     /// Print only warnings and errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -240,6 +253,8 @@ pub enum FormatArg {
     Csv,
     /// One JSON object per line, same fields.
     Jsonl,
+    /// Apache Parquet, same columns, typed (pandas, polars, DuckDB, Spark).
+    Parquet,
 }
 
 /// `marketrank explain`

@@ -32,6 +32,8 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         scores_tsv: None,
         bench_result: false,
         skip_bad_lines: false,
+        rejects: None,
+        max_memory: None,
         quiet: true,
     };
     let job = super::cmd_rank::job_from(

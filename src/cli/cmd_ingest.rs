@@ -1,7 +1,8 @@
 //! `marketrank ingest`: parse the text once, save the built graph.
 
 use super::args::IngestArgs;
-use marketrank::input::BadLines;
+use anyhow::Context;
+use marketrank::input::{BadLines, Rejects};
 use marketrank::job::{peak_rss, thread_pool};
 use marketrank::rank::human_bytes;
 use std::time::Instant;
@@ -14,8 +15,31 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
     };
     let pool = thread_pool(a.threads)?;
     let t0 = Instant::now();
-    let data = pool.install(|| marketrank::load_tagged_graph(&a.edges, &a.topics, bad))?;
+    let mut rejects = if a.skip_bad_lines {
+        let path = a
+            .rejects
+            .clone()
+            .unwrap_or_else(|| marketrank::job::rejects_path_for(&a.out));
+        Some(
+            Rejects::create(&path)
+                .with_context(|| format!("could not write {}", path.display()))?,
+        )
+    } else {
+        None
+    };
+    let data = pool.install(|| {
+        marketrank::load::load_tagged_graph_with(&a.edges, &a.topics, bad, None, rejects.as_mut())
+    })?;
     let load = t0.elapsed();
+    if let Some(r) = rejects {
+        let path = r.path().to_path_buf();
+        let (path, n) = r
+            .finish()
+            .with_context(|| format!("could not write {}", path.display()))?;
+        if n > 0 {
+            eprintln!("skipped lines written to {} ({n} lines)", path.display());
+        }
+    }
     marketrank::job::report_dropped(&data, &mut |s: &str| {
         if !a.quiet || s.starts_with("skipped") || s.starts_with("  ") {
             eprintln!("{s}")

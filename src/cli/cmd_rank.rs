@@ -4,7 +4,7 @@ use super::args::{RankArgs, RankParams, TeleportArg, WalkArg};
 use super::NotConverged;
 use anyhow::Context;
 use marketrank::input::BadLines;
-use marketrank::job::{run_rank_job, GraphInput, RankJob, RankSummary};
+use marketrank::job::{run_rank_job, GraphInput, Progress, RankJob, RankSummary};
 use marketrank::rank::human_bytes;
 use marketrank::{RankConfig, TeleportMode, Walk};
 use std::path::PathBuf;
@@ -110,6 +110,8 @@ pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> RankJob {
         previous: p.previous.clone(),
         progress: (!p.quiet).then(progress_printer),
         threads: p.threads,
+        rejects: p.rejects.clone(),
+        max_memory: p.max_memory,
         bad_lines: if p.skip_bad_lines {
             BadLines::Skip
         } else {
@@ -118,14 +120,25 @@ pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> RankJob {
     }
 }
 
-/// Per-iteration progress on stderr: one line rewritten in place on a
-/// terminal, plain log lines otherwise (files, schedulers).
-fn progress_printer() -> std::sync::Arc<dyn Fn(&str) + Send + Sync> {
+/// Per-iteration progress on stderr: on a terminal a bar (share of the way
+/// from the first iteration's L1 change down to the tolerance, on a log
+/// scale) and the iteration line, rewritten in place; plain log lines
+/// otherwise (files, schedulers).
+fn progress_printer() -> std::sync::Arc<dyn Fn(&Progress) + Send + Sync> {
     use std::io::IsTerminal;
     if std::io::stderr().is_terminal() {
-        std::sync::Arc::new(|s: &str| eprint!("\r\x1b[2K{s}"))
+        std::sync::Arc::new(|p: &Progress| {
+            const WIDTH: usize = 24;
+            let done = (p.fraction() * WIDTH as f64).round() as usize;
+            eprint!(
+                "\r\x1b[2K[{}{}] {:>3.0}% {p}",
+                "#".repeat(done),
+                "-".repeat(WIDTH - done),
+                100.0 * p.fraction()
+            )
+        })
     } else {
-        std::sync::Arc::new(|s: &str| eprintln!("{s}"))
+        std::sync::Arc::new(|p: &Progress| eprintln!("{p}"))
     }
 }
 

@@ -25,6 +25,8 @@ pub struct UserIds {
     str_map: FxHashMap<Box<str>, u32>,
     num_map: FxHashMap<u64, u32>,
     num_table: Vec<u32>,
+    /// A lower cap than 2³² − 1, so tests can reach the overflow path.
+    max_users: Option<u32>,
 }
 
 /// The numeric value of a canonical decimal id, if it is one.
@@ -49,7 +51,23 @@ impl UserIds {
         UserIds::default()
     }
 
+    /// An empty table that refuses more than `max` users, as a full 32-bit
+    /// table would (for testing the overflow error without 4 billion ids).
+    #[doc(hidden)]
+    pub fn with_max_users(max: u32) -> UserIds {
+        UserIds {
+            max_users: Some(max),
+            ..UserIds::default()
+        }
+    }
+
     fn push(&mut self, key: u64) -> Option<u32> {
+        if self
+            .max_users
+            .is_some_and(|m| self.keys.len() >= m as usize)
+        {
+            return None;
+        }
         let i = u32::try_from(self.keys.len())
             .ok()
             .filter(|&i| i != ABSENT)?;
@@ -174,6 +192,7 @@ impl UserIds {
             str_map: FxHashMap::default(),
             num_map: FxHashMap::default(),
             num_table: Vec::new(),
+            max_users: None,
         };
         let table_len = keys
             .iter()

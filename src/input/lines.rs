@@ -55,6 +55,9 @@ pub struct LineStats {
     pub first_skipped: Vec<(u64, String)>,
     /// Bytes read from the file (compressed size for `.gz`).
     pub bytes: u64,
+    /// Header lines skipped (0 or 1: only a first data line of column names).
+    #[serde(default)]
+    pub headers: u64,
 }
 
 impl LineStats {
@@ -143,6 +146,11 @@ impl Lines {
             let end = start + line.len();
             return Ok(Some((self.stats.lines, &self.buf[start..end])));
         }
+    }
+
+    /// Records a skipped header line.
+    pub fn count_header(&mut self) {
+        self.stats.headers += 1;
     }
 
     /// Records a skipped malformed line.

@@ -9,9 +9,11 @@
 
 mod lines;
 mod parallel;
+mod rejects;
 
 pub use lines::{open_lines, Delimiter, LineStats, Lines};
 pub use parallel::{read_edges_parallel, EdgeColumns};
+pub use rejects::Rejects;
 
 use crate::error::InputError;
 use std::path::Path;
@@ -24,6 +26,48 @@ pub struct BadLine {
     pub kind: &'static str,
     /// The whole message, e.g. "weight `-1` must be a positive finite number".
     pub message: String,
+}
+
+/// Longest user id or topic name accepted, in bytes. Longer fields are
+/// almost always a wrong file or a broken line (a missing newline glues
+/// lines together), so they are refused rather than interned.
+pub const MAX_ID_BYTES: usize = 4096;
+
+/// Column names people put on a first line. A first data line whose two
+/// id columns are both such words is taken as a header: skipped, counted
+/// and reported, never ranked as two users named `follower` and `followee`.
+const HEADER_WORDS: &[&str] = &[
+    "follower",
+    "followee",
+    "follower_id",
+    "followee_id",
+    "source",
+    "target",
+    "src",
+    "dst",
+    "from",
+    "to",
+    "user",
+    "user_id",
+    "userid",
+    "topic",
+    "tag",
+    "market",
+    "weight",
+];
+
+/// True when `line` (the first data line of a file) is a header.
+pub fn is_header_line(line: &[u8], sep: u8) -> bool {
+    let mut cols = line.split(|&b| b == sep);
+    let is_word = |c: Option<&[u8]>| {
+        c.is_some_and(|c| {
+            let c = c.trim_ascii();
+            HEADER_WORDS
+                .iter()
+                .any(|w| w.as_bytes().eq_ignore_ascii_case(c))
+        })
+    };
+    is_word(cols.next()) && is_word(cols.next())
 }
 
 fn bad(kind: &'static str, message: String) -> BadLine {
@@ -102,6 +146,17 @@ pub fn parse_pair<'a>(line: &'a [u8], sep: u8, what: (&str, &str)) -> Result<Pai
     if second.is_empty() {
         return Err(bad("empty id", format!("empty {} id", what.1)));
     }
+    for (name, field) in [(what.0, first), (what.1, second)] {
+        if field.len() > MAX_ID_BYTES {
+            return Err(bad(
+                "id too long",
+                format!(
+                    "{name} id of {} bytes (at most {MAX_ID_BYTES}): a broken line or the wrong file?",
+                    field.len()
+                ),
+            ));
+        }
+    }
     Ok(Pair {
         first,
         second,
@@ -149,16 +204,23 @@ fn truncate(s: &str, n: usize) -> String {
 /// Reads every record of a two-or-three-column file, calling `f` for each.
 ///
 /// Returns the line statistics. With [`BadLines::Fail`] the first malformed
-/// line is an [`InputError::Malformed`].
+/// line is an [`InputError::Malformed`]; with [`BadLines::Skip`] it is
+/// counted and, when `rejects` is given, written there.
 pub fn read_pairs(
     path: &Path,
     what: (&str, &str),
     bad_lines: BadLines,
+    mut rejects: Option<&mut Rejects>,
     mut f: impl FnMut(Pair<'_>),
 ) -> Result<LineStats, InputError> {
     let mut lines = open_lines(path)?;
     let sep = lines.delimiter().byte();
+    let mut first = true;
     while let Some((no, line)) = lines.next_line()? {
+        if std::mem::take(&mut first) && is_header_line(line, sep) {
+            lines.count_header();
+            continue;
+        }
         match parse_pair(line, sep, what) {
             Ok(p) => f(p),
             Err(e) => match bad_lines {
@@ -169,7 +231,13 @@ pub fn read_pairs(
                         reason: e.message,
                     })
                 }
-                BadLines::Skip => lines.skip(no, e),
+                BadLines::Skip => {
+                    if let Some(r) = rejects.as_deref_mut() {
+                        r.record(path, no, &e.message, line)
+                            .map_err(|err| InputError::io(r.path(), &err))?;
+                    }
+                    lines.skip(no, e)
+                }
             },
         }
     }

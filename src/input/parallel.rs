@@ -4,7 +4,7 @@
 //! ids are interned sequentially in file order so indices do not depend on
 //! the thread count.
 
-use super::{parse_pair, BadLine, BadLines, Delimiter, LineStats};
+use super::{parse_pair, BadLine, BadLines, Delimiter, LineStats, Rejects};
 use crate::error::InputError;
 use crate::graph::{canonical_number, UserIds};
 use rayon::prelude::*;
@@ -27,6 +27,7 @@ type Raw = (u64, u64, f32);
 struct ChunkOut {
     rows: Vec<Raw>,
     comments: u64,
+    headers: u64,
     skipped: Vec<(usize, BadLine)>,
 }
 
@@ -70,6 +71,7 @@ fn parse_chunk(
     let mut out = ChunkOut {
         rows,
         comments: 0,
+        headers: 0,
         skipped: Vec::new(),
     };
     let mut pos = 0;
@@ -94,6 +96,15 @@ fn parse_chunk(
         }
         if line.first() == Some(&b'#') || line.iter().all(|b| b.is_ascii_whitespace()) {
             out.comments += 1;
+            continue;
+        }
+        let first_data = file_start
+            && offset == 0
+            && out.rows.is_empty()
+            && out.skipped.is_empty()
+            && out.headers == 0;
+        if first_data && super::is_header_line(line, sep) {
+            out.headers += 1;
             continue;
         }
         // Fast path: two canonical decimal ids and nothing else (the common
@@ -206,6 +217,7 @@ struct Reader<'p> {
     path: &'p Path,
     sep: u8,
     bad: BadLines,
+    rejects: Option<&'p mut Rejects>,
     what: (&'p str, &'p str),
     stats: LineStats,
     lines_before: u64,
@@ -229,6 +241,7 @@ impl Reader<'_> {
         };
         for part in &parts {
             self.stats.comments_and_blank += part.comments;
+            self.stats.headers += part.headers;
             for (offset, e) in &part.skipped {
                 let line = line_of(*offset);
                 if bad == BadLines::Fail {
@@ -241,6 +254,15 @@ impl Reader<'_> {
                 *self.stats.skipped.entry(e.kind.to_string()).or_insert(0) += 1;
                 if self.stats.first_skipped.len() < 10 {
                     self.stats.first_skipped.push((line, e.message.clone()));
+                }
+                if let Some(r) = self.rejects.as_deref_mut() {
+                    let rest = &bytes[*offset..];
+                    let mut text = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+                    if let [head @ .., b'\r'] = text {
+                        text = head;
+                    }
+                    r.record(self.path, line, &e.message, text)
+                        .map_err(|err| InputError::io(r.path(), &err))?;
                 }
             }
         }
@@ -283,12 +305,13 @@ impl Reader<'_> {
 }
 
 /// Reads a two-or-three-column file of follows in parallel, interning ids
-/// into `ids`. Plain and gzip files are read in windows of 32 MB, so memory
+/// into `ids`. Plain and gzip files are read in windows of 8 MB, so memory
 /// beyond the follows themselves stays bounded.
 pub fn read_edges_parallel(
     path: &Path,
     ids: &mut UserIds,
     bad: BadLines,
+    rejects: Option<&mut Rejects>,
 ) -> Result<(EdgeColumns, LineStats), InputError> {
     let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, &e))?;
     if meta.is_dir() {
@@ -302,6 +325,7 @@ pub fn read_edges_parallel(
         path,
         sep: Delimiter::for_path(path).byte(),
         bad,
+        rejects,
         what: ("follower", "followee"),
         stats: LineStats {
             bytes: meta.len(),
@@ -395,4 +419,24 @@ pub fn read_edges_parallel(
         reader.absorb(&bytes, parts, ids, &mut out, &mut pool)?;
     }
     Ok((out, reader.stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_users_than_indices_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("e.tsv");
+        std::fs::write(&p, "1\t2\n3\t4\nalice\tbob\n").unwrap();
+        let mut ids = UserIds::with_max_users(3);
+        let err = read_edges_parallel(&p, &mut ids, BadLines::Fail, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("e.tsv: more than 4,294,967,294 distinct users"),
+            "{err}"
+        );
+    }
 }

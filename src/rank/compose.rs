@@ -27,15 +27,19 @@ pub struct MarketMix {
 /// Reads `market<TAB>topic<TAB>weight` lines (weight optional, default 1).
 pub fn read_market_mixes(path: &Path) -> Result<Vec<MarketMix>, InputError> {
     let mut mixes: Vec<MarketMix> = Vec::new();
-    read_pairs(path, ("market", "topic"), BadLines::Fail, |p| {
-        match mixes.iter_mut().find(|m| m.name == p.first) {
+    read_pairs(
+        path,
+        ("market", "topic"),
+        BadLines::Fail,
+        None,
+        |p| match mixes.iter_mut().find(|m| m.name == p.first) {
             Some(m) => m.parts.push((p.second.to_string(), p.weight as f64)),
             None => mixes.push(MarketMix {
                 name: p.first.to_string(),
                 parts: vec![(p.second.to_string(), p.weight as f64)],
             }),
-        }
-    })?;
+        },
+    )?;
     Ok(mixes)
 }
 

@@ -51,12 +51,13 @@ pub struct AffinityEntry {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     /// The file could not be opened, read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The snapshot path.
         path: String,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (in the message, so not a `source()`: printing the
+        /// chain would repeat it).
+        cause: std::io::Error,
     },
     /// Not a marketrank snapshot at all.
     #[error("{path}: not a marketrank snapshot (no MKTRANK header): give the .snap file written by `marketrank rank`")]

@@ -61,7 +61,7 @@ fn map_file(path: &Path) -> Result<(Mmap, String), SnapshotError> {
     let p = path.display().to_string();
     let io = |e: std::io::Error| SnapshotError::Io {
         path: p.clone(),
-        source: e,
+        cause: e,
     };
     let file = std::fs::File::open(path).map_err(io)?;
     if file.metadata().map_err(io)?.is_dir() {

@@ -71,7 +71,7 @@ pub(crate) fn market_order(result: &RankResult, c: usize) -> Vec<u32> {
 pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), SnapshotError> {
     let io = |e: std::io::Error| SnapshotError::Io {
         path: path.display().to_string(),
-        source: e,
+        cause: e,
     };
     let r = content.result;
     let n = r.users();

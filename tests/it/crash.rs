@@ -113,3 +113,141 @@ fn kill_9_during_rank_leaves_the_previous_snapshot_intact() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Writes a 150k-user planted graph (a run of about a second) to `dir`.
+fn planted_files(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let p = generate(&PlantedConfig::for_users(150_000));
+    let (e, t) = (dir.join("e.tsv"), dir.join("t.tsv"));
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&e).unwrap());
+    for (a, b) in &p.edges {
+        writeln!(f, "{a}\t{b}").unwrap();
+    }
+    drop(f);
+    let mut g = std::io::BufWriter::new(std::fs::File::create(&t).unwrap());
+    for &(u, topic) in &p.tags {
+        writeln!(g, "{u}\t{}", p.topic_names[topic as usize]).unwrap();
+    }
+    drop(g);
+    (e, t)
+}
+
+/// Sends `sig` (`TERM`, `INT`, ...) to a child with the `kill` command.
+fn signal(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args(["-s", sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok || !std::path::Path::new(&format!("/proc/{}", child.id())).exists());
+}
+
+/// Starts `start()`, waits until a temporary of `target` appears, sends
+/// `sig`; returns whether the signal landed mid-write.
+fn interrupt_mid_write(
+    dir: &std::path::Path,
+    target: &str,
+    sig: &str,
+    start: &dyn Fn() -> std::process::Child,
+) -> bool {
+    let prefix = format!(".{target}.tmp.");
+    let temp_exists = || {
+        std::fs::read_dir(dir).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(&prefix)
+        })
+    };
+    let mut child = start();
+    let t0 = Instant::now();
+    while !temp_exists()
+        && t0.elapsed() < Duration::from_secs(60)
+        && child.try_wait().unwrap().is_none()
+    {
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    signal(&child, sig);
+    let status = child.wait().unwrap();
+    !status.success() && temp_exists()
+}
+
+#[test]
+fn sigterm_and_ctrl_c_during_rank_and_export_leave_old_or_new_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, t) = planted_files(dir.path());
+    let bin = assert_cmd::cargo::cargo_bin("marketrank");
+    let out = dir.path().join("scores.snap");
+    let big = dir.path().join("big.snap");
+    let rank = |target: &std::path::Path| {
+        let (e, t, target, bin) = (e.clone(), t.clone(), target.to_path_buf(), bin.clone());
+        move || {
+            std::process::Command::new(&bin)
+                .args(["rank", "--quiet", "--threads", "1", "--edges"])
+                .arg(&e)
+                .arg("--topics")
+                .arg(&t)
+                .arg("--out")
+                .arg(&target)
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        }
+    };
+    assert!(rank(&big)().wait().unwrap().success());
+    let new_users = Snapshot::open(&big).unwrap().users();
+    let mut landed = 0;
+    for sig in ["TERM", "INT"] {
+        for _ in 0..3 {
+            rank_sample(&out);
+            let old_users = Snapshot::open(&out).unwrap().users();
+            landed += usize::from(interrupt_mid_write(
+                dir.path(),
+                "scores.snap",
+                sig,
+                &rank(&out),
+            ));
+            let snap =
+                Snapshot::open(&out).unwrap_or_else(|err| panic!("SIG{sig}: unreadable: {err}"));
+            assert!(snap.users() == old_users || snap.users() == new_users);
+        }
+    }
+    // Export: the previous export stays byte for byte, or the new one is whole.
+    let csv = dir.path().join("scores.csv");
+    let export = |args: &[&str]| {
+        let mut c = std::process::Command::new(&bin);
+        c.arg("export").arg(&big).args(args).arg("--out").arg(&csv);
+        c.stderr(std::process::Stdio::null());
+        c
+    };
+    assert!(export(&[]).status().unwrap().success());
+    let full = std::fs::read(&csv).unwrap();
+    for sig in ["TERM", "INT", "KILL"] {
+        for _ in 0..2 {
+            assert!(export(&["--top", "3"]).status().unwrap().success());
+            let old = std::fs::read(&csv).unwrap();
+            landed += usize::from(interrupt_mid_write(dir.path(), "scores.csv", sig, &|| {
+                export(&[]).spawn().unwrap()
+            }));
+            let now = std::fs::read(&csv).unwrap();
+            assert!(
+                now == old || now == full,
+                "SIG{sig}: a partial export ({} bytes)",
+                now.len()
+            );
+        }
+    }
+    println!("signals that landed mid-write: {landed} of 12");
+    assert!(
+        landed > 0,
+        "no signal landed while a file was being written"
+    );
+    // The next runs clean up what the interrupted ones left.
+    rank_sample(&out);
+    assert!(export(&["--top", "1"]).status().unwrap().success());
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

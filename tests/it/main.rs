@@ -2,6 +2,7 @@
 
 mod common;
 
+mod bad_input;
 mod cli;
 mod crash;
 mod determinism;
@@ -9,6 +10,7 @@ mod graph_cache;
 mod hand_checked;
 mod periodic;
 mod planted;
+mod properties;
 mod reference;
 mod relative;
 mod roundtrip;

@@ -1,0 +1,189 @@
+//! The memory guard: estimate a run's peak before the large allocations and
+//! refuse, with the numbers, when it would not fit — a clear error instead
+//! of the kernel's OOM killer halfway through a nightly job.
+
+use crate::rank::human_bytes;
+
+/// Memory this process may still use: `MemAvailable` (Linux), capped by a
+/// cgroup v2 `memory.max` when one is set. `None` when unknown.
+pub fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: u64 = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    let mut avail = kb * 1024;
+    if let Ok(max) = std::fs::read_to_string("/sys/fs/cgroup/memory.max") {
+        if let Ok(limit) = max.trim().parse::<u64>() {
+            let used = std::fs::read_to_string("/sys/fs/cgroup/memory.current")
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            avail = avail.min(limit.saturating_sub(used));
+        }
+    }
+    Some(avail)
+}
+
+/// Resident memory of this process now (Linux `VmRSS`).
+pub fn current_rss() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = s
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// Parses a size such as `512MB`, `24GB`, `1.5GiB`, `800M` or `1000000`
+/// (bytes). Decimal units are powers of 1000, `KiB`/`MiB`/`GiB`/`TiB` powers
+/// of 1024; a bare `K`/`M`/`G`/`T` is decimal.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (examples: 512MB, 24GB, 1.5GiB)"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{s}` (use B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
+            ))
+        }
+    };
+    let bytes = value * mult;
+    if !(bytes.is_finite() && bytes >= 1.0) {
+        return Err(format!("`{s}` is not a positive size"));
+    }
+    Ok(bytes as u64)
+}
+
+/// A run that would not fit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not enough memory for {step}: it needs about {} ({detail}), the limit is {} ({source_of_limit}); rank fewer markets (--only-topics), use --precision f32, or raise --max-memory on a larger machine", human_bytes(*.needed), human_bytes(*.limit))]
+pub struct MemoryRefusal {
+    /// What was about to run ("reading the graph", "ranking").
+    pub step: &'static str,
+    /// Estimated peak of the process, bytes.
+    pub needed: u64,
+    /// The limit, bytes.
+    pub limit: u64,
+    /// Where the estimate comes from.
+    pub detail: String,
+    /// "--max-memory" or "memory available on this machine".
+    pub source_of_limit: String,
+}
+
+/// The limit a run works under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimit {
+    /// Bytes.
+    pub bytes: u64,
+    /// True when given by the user (`--max-memory`).
+    pub explicit: bool,
+}
+
+impl MemoryLimit {
+    /// `max` when given, else the memory available now; `None` when neither
+    /// is known (no guard).
+    pub fn resolve(max: Option<u64>) -> Option<MemoryLimit> {
+        match max {
+            Some(bytes) => Some(MemoryLimit {
+                bytes,
+                explicit: true,
+            }),
+            None => available_memory().map(|avail| MemoryLimit {
+                // What is resident now is not available but is ours.
+                bytes: avail + current_rss().unwrap_or(0),
+                explicit: false,
+            }),
+        }
+    }
+
+    /// Refuses when `needed` (the whole process's estimated peak) exceeds the limit.
+    pub fn check(
+        &self,
+        step: &'static str,
+        needed: u64,
+        detail: String,
+    ) -> Result<(), MemoryRefusal> {
+        if needed <= self.bytes {
+            return Ok(());
+        }
+        Err(MemoryRefusal {
+            step,
+            needed,
+            limit: self.bytes,
+            detail,
+            source_of_limit: if self.explicit {
+                "--max-memory".into()
+            } else {
+                "memory available on this machine".into()
+            },
+        })
+    }
+}
+
+/// Estimated peak while reading a follow file of `bytes` bytes: at least 12
+/// bytes per follow (two index columns, then the CSR column) at the
+/// shortest plausible line (`1\t2\n` ≈ 10 bytes per follow after gzip's ~4×),
+/// plus the parser's windows. A lower bound on purpose: the precise check
+/// comes after loading, before the score blocks.
+pub fn read_estimate(bytes: u64, gzip: bool) -> u64 {
+    let text = if gzip { bytes * 4 } else { bytes };
+    let follows = text / 10;
+    follows * 12 + (64 << 20)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512MB"), Ok(512_000_000));
+        assert_eq!(parse_size("24GB"), Ok(24_000_000_000));
+        assert_eq!(parse_size("1.5GiB"), Ok(1_610_612_736));
+        assert_eq!(parse_size("800m"), Ok(800_000_000));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("0").is_err());
+    }
+
+    #[test]
+    fn refusal_names_the_numbers() {
+        let l = MemoryLimit {
+            bytes: 1_000_000,
+            explicit: true,
+        };
+        assert!(l.check("ranking", 999_999, String::new()).is_ok());
+        let e = l
+            .check("ranking", 2_000_000, "scores 1.5 MB".into())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not enough memory for ranking"), "{e}");
+        assert!(
+            e.contains("2.0 MB") && e.contains("1.0 MB") && e.contains("--max-memory"),
+            "{e}"
+        );
+    }
+}
