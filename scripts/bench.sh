@@ -228,6 +228,14 @@ for g in "${GRAPHS[@]}"; do
   # over 40 GB, so the 10M comparison uses 4 topics (the engine's 16-topic
   # 10M figures come from step 4).
   ktop=16; [[ $g == g10m ]] && ktop=4
+  # the same topics as peers.py picks (most distinct members, ties by name),
+  # so the whole-process runs below rank what the peers ranked
+  ONLY=()
+  if [[ $ktop != 16 ]]; then
+    sel="$($PY "$ROOT/scripts/top_topics.py" "$T" "$ktop")"
+    ONLY=(--only-topics "$sel")
+    echo "$sel" > "$out/only_topics.txt"
+  fi
   step "$g peers (engine --threads $NPROC)" "$out/peers.log" \
     $PY "$SHARED_BENCH/peers.py" "$gd" --peers "$peers" --topics "$ktop" --tol 1e-6 --max-iter 100 \
     --timeout "$PEER_TIMEOUT" --jsonl "$out/peers.jsonl" --table "$out/peers.table.md" \
@@ -242,7 +250,7 @@ for g in "${GRAPHS[@]}"; do
   step "$g gather probe" "$out/probe.log" "$BIN/gather_probe" "$E" "$T" "$rounds"
   # 4. whole rank process: snapshot written, no TSV
   step "$g whole process" "$out/time_rank.log" /usr/bin/time -v \
-    "$BIN/marketrank" rank --walk plain --no-global --threads "$NPROC" \
+    "$BIN/marketrank" rank --walk plain --no-global --threads "$NPROC" "${ONLY[@]}" \
     --edges "$E" --topics "$T" --out "$out/rank.snap" --bench-result
   rm -f "$out/rank.snap"
   # 5. parse: engine parse+intern vs polars read_csv, best of 2 each
@@ -255,7 +263,7 @@ for g in "${GRAPHS[@]}"; do
     "$BIN/marketrank" ingest "$E" "$T" --out "$out/graph.mrg"
   stat -c %s "$out/graph.mrg" > "$out/graph.mrg.bytes" 2>/dev/null || true
   step "$g whole process from the cache" "$out/time_rank_cache.log" /usr/bin/time -v \
-    "$BIN/marketrank" rank --walk plain --no-global --threads "$NPROC" \
+    "$BIN/marketrank" rank --walk plain --no-global --threads "$NPROC" "${ONLY[@]}" \
     --graph "$out/graph.mrg" --out "$out/rank.snap" --bench-result
   rm -f "$out/rank.snap" "$out/graph.mrg"
 done

@@ -283,20 +283,22 @@ def main(argv):
         x["process"] = ratio(spbc, wall)
         eit = en["compute_s"] / en["iterations"] if ok(en) and en.get("iterations") else None
         floor = (d["probe"] or {}).get("floor")
-        x["iter"] = ratio(eit, floor)
         gi = (d["meta"] or {}).get("graph") or {}
+        k = len(gi.get("topics", [])) or 16
+        # the probe gathers 16-wide rows: a floor only for K = 16
+        x["iter"] = ratio(eit, floor) if k == 16 else None
         n, m = gi.get("n"), gi.get("m")
         if n is None and d["probe"]:
             n, m = d["probe"].get("users"), d["probe"].get("follows")
         need = None
         if n is not None and m is not None:
-            need = dict(csr=4 * m + 8 * (n + 1), blocks=2 * n * 16 * 4, ids=8 * n)
+            need = dict(csr=4 * m + 8 * (n + 1), blocks=2 * n * k * 4, ids=8 * n)
             need["total"] = sum(need.values())
         rss = tv.get("max_rss_kb") * 1024 if tv.get("max_rss_kb") and tv.get("exit") == 0 else None
         x["memory"] = ratio(rss, need["total"]) if need else None
         pol = d["polars"]
         x["parse"] = ratio(pol.get("best_s") if pol else None, d["lp"]["parse"])
-        per[g] = dict(x=x, wall=wall, spbc=spbc, eit=eit, floor=floor, n=n, m=m, need=need,
+        per[g] = dict(x=x, wall=wall, spbc=spbc, eit=eit, floor=floor, n=n, m=m, need=need, k=k,
                       rss=rss, sc=sc, en=en)
         for k in TARGETS:
             summary.append((k, g, x[k]))
@@ -420,7 +422,11 @@ def main(argv):
                 p("- other probe variants, s/sweep: " + "; ".join(others))
         else:
             p("- probe floor: not measured")
-        p(f"- engine s/iter / probe floor = {verdict('iter', q['x']['iter'])}")
+        if q["k"] != 16:
+            p(f"- engine s/iter / probe floor: not comparable (the probe gathers 16-wide rows, "
+              f"this run ranked {q['k']} topics)")
+        else:
+            p(f"- engine s/iter / probe floor = {verdict('iter', q['x']['iter'])}")
         p("")
 
         # memory
@@ -431,7 +437,7 @@ def main(argv):
         if need:
             n, m = q["n"], q["m"]
             p(f"- data needs: CSR 4 B x {m:,} follows + 8 B x ({n:,} + 1) = "
-              f"{num(need['csr'] / MiB)} MiB; two {n:,} x 16 x 4 B score blocks = "
+              f"{num(need['csr'] / MiB)} MiB; two {n:,} x {q['k']} x 4 B score blocks = "
               f"{num(need['blocks'] / MiB)} MiB; id table 8 B x {n:,} = "
               f"{num(need['ids'] / MiB)} MiB; total **{num(need['total'] / MiB)} MiB**")
         p(f"- engine max RSS (the `/usr/bin/time -v` run above): "

@@ -7,9 +7,54 @@ use super::teleport::TopicTeleport;
 use crate::graph::FollowerGraph;
 use std::ops::Range;
 
+/// Followers summed in `T` before the partial sum is added in f64. A plain
+/// f32 running sum over a celebrity's many followers loses up to about
+/// `n × 2⁻²⁴` of it (L1 errors of 4e-4 were measured at 10M users, with
+/// celebrities of millions of followers); blocks of 32 bound the relative
+/// error by about 2e-6 (a block of 128 still left 4.6e-6 on a million-
+/// follower star, `tests/it/hand_checked.rs`), and users with fewer
+/// followers take the plain path.
+const BLOCK: usize = 32;
+
+/// Sums one line (`W` lanes at lane offset `off` of rows of `stride`) over
+/// the followers `srcs`, in `T`.
+#[inline(always)]
+fn line_sum<T: Real, const W: usize>(
+    rows: &[T],
+    stride: usize,
+    off: usize,
+    srcs: &[u32],
+    ws: Option<&[f32]>,
+) -> [T; W] {
+    let mut a = [T::default(); W];
+    match ws {
+        None => {
+            for &u in srcs {
+                let at = u as usize * stride + off;
+                let row: &[T; W] = rows[at..at + W].try_into().unwrap();
+                for j in 0..W {
+                    a[j] += row[j];
+                }
+            }
+        }
+        Some(ws) => {
+            for (&u, &w) in srcs.iter().zip(ws) {
+                let at = u as usize * stride + off;
+                let row: &[T; W] = rows[at..at + W].try_into().unwrap();
+                let w = T::from_f64(w as f64);
+                for j in 0..W {
+                    a[j] += w * row[j];
+                }
+            }
+        }
+    }
+    a
+}
+
 /// `acc = Σ_u w(u→v) · rows[u]` over the followers `srcs`, for rows of
 /// `acc.len()` lines of `W` lanes. One line at a time, so each sum stays in
-/// registers.
+/// registers; more than [`BLOCK`] followers are summed block by block into
+/// f64.
 #[inline(always)]
 fn gather<T: Real, const W: usize>(
     acc: &mut [[T; W]],
@@ -19,29 +64,21 @@ fn gather<T: Real, const W: usize>(
 ) {
     let stride = acc.len() * W;
     for (l, out) in acc.iter_mut().enumerate() {
-        let mut a = [T::default(); W];
-        match ws {
-            None => {
-                for &u in srcs {
-                    let at = u as usize * stride + l * W;
-                    let row: &[T; W] = rows[at..at + W].try_into().unwrap();
-                    for j in 0..W {
-                        a[j] += row[j];
-                    }
-                }
-            }
-            Some(ws) => {
-                for (&u, &w) in srcs.iter().zip(ws) {
-                    let at = u as usize * stride + l * W;
-                    let row: &[T; W] = rows[at..at + W].try_into().unwrap();
-                    let w = T::from_f64(w as f64);
-                    for j in 0..W {
-                        a[j] += w * row[j];
-                    }
-                }
+        if srcs.len() <= BLOCK {
+            *out = line_sum::<T, W>(rows, stride, l * W, srcs, ws);
+            continue;
+        }
+        let mut wide = [0f64; W];
+        for (i, block) in srcs.chunks(BLOCK).enumerate() {
+            let bw = ws.map(|w| &w[i * BLOCK..i * BLOCK + block.len()]);
+            let a = line_sum::<T, W>(rows, stride, l * W, block, bw);
+            for j in 0..W {
+                wide[j] += a[j].to_f64();
             }
         }
-        *out = a;
+        for j in 0..W {
+            out[j] = T::from_f64(wide[j]);
+        }
     }
 }
 

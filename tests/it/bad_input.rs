@@ -160,7 +160,10 @@ fn file_ending_mid_line_empty_files_and_isolated_users() {
     assert_eq!(s.metadata().load["users_only_in_topics"], 2);
     let x = s.market_index("x").unwrap();
     assert_eq!(s.score(s.user_index("loner").unwrap(), x), 0.0);
-    rank(&e, &t2, &out).args(["--teleport", "tagged"]).assert().success();
+    rank(&e, &t2, &out)
+        .args(["--teleport", "tagged"])
+        .assert()
+        .success();
     let s = Snapshot::open(&out).unwrap();
     assert!(s.score(s.user_index("loner").unwrap(), x) > 0.0);
 }

@@ -132,3 +132,60 @@ fn random_graphs_match_dense_oracle() {
         assert!((sum - 1.0).abs() < 1e-9);
     }
 }
+
+/// A celebrity followed by a million users: f32 storage must still sum
+/// their rows to f64 accuracy (a plain f32 running sum loses ~n·2⁻²⁴).
+#[test]
+fn f32_scores_stay_accurate_for_a_user_with_a_million_followers() {
+    let n = 1_000_001usize;
+    let mut g = marketrank::GraphBuilder::with_capacity(n);
+    for u in 1..n as u32 {
+        g.add_follow(u, 0, 1.0);
+        if u % 1000 == 0 {
+            g.add_follow(u, u - 1, 1.0);
+        }
+    }
+    g.add_follow(0, 1, 1.0);
+    let (graph, _) = g.build(n);
+    let mut t = marketrank::TopicsBuilder::new();
+    for u in 1..2000 {
+        t.add_tag(u, "fans", 1.0);
+    }
+    let tags = t.build(n);
+    let tele = marketrank::TopicTeleport::from_tags(&tags, n);
+    let base = marketrank::RankConfig {
+        tolerance: 1e-9,
+        max_iterations: 200,
+        ..marketrank::RankConfig::plain()
+    };
+    let f64r = marketrank::rank(
+        &graph,
+        &tele,
+        &marketrank::RankConfig {
+            precision: marketrank::Precision::F64,
+            ..base
+        },
+    );
+    let f32r = marketrank::rank(
+        &graph,
+        &tele,
+        &marketrank::RankConfig {
+            precision: marketrank::Precision::F32,
+            ..base
+        },
+    );
+    for c in 0..f64r.k() {
+        let l1: f64 = (0..n)
+            .map(|u| (f64r.score(u, c) - f32r.score(u, c)).abs())
+            .sum();
+        println!(
+            "{}: L1(f32, f64) = {l1:.2e}, celebrity {:.6} (error {:.2e}), iterations {} / {}",
+            f64r.markets[c],
+            f64r.score(0, c),
+            (f64r.score(0, c) - f32r.score(0, c)).abs(),
+            f64r.convergence[c].iterations,
+            f32r.convergence[c].iterations
+        );
+        assert!(l1 < 2e-6, "{}: L1 {l1:.2e}", f64r.markets[c]);
+    }
+}
