@@ -229,3 +229,34 @@ impl<W: Write> SectionWriter<W> {
         })
     }
 }
+
+/// Finishes a file written through [`SectionWriter`] into an [`AtomicFile`]:
+/// appends the table, writes the header with `magic`, version and the three
+/// type-specific fields, and publishes the file.
+pub(crate) fn commit_sections(
+    file: crate::atomic::AtomicFile,
+    w: SectionWriter<std::io::BufWriter<std::fs::File>>,
+    magic: [u8; 8],
+    version: (u16, u16),
+    (tag, a, b): (u32, u64, u64),
+) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let done = w.finish()?;
+    let mut inner = done.inner.into_inner().map_err(|e| e.into_error())?;
+    let header = Header {
+        magic,
+        major: version.0,
+        minor: version.1,
+        tag,
+        a,
+        b,
+        file_len: done.file_len,
+        table_offset: done.table_offset,
+        sections: done.sections,
+        body_crc: done.body_crc,
+    };
+    inner.seek(SeekFrom::Start(0))?;
+    inner.write_all(&header.encode())?;
+    drop(inner);
+    file.commit()
+}

@@ -25,13 +25,15 @@
 //! twice at the peak. The body CRC is checked while reading.
 
 use crate::atomic::AtomicFile;
-use crate::container::{find_section, parse_table, Header, HeaderError, SectionWriter, HEADER_LEN};
+use crate::container::{
+    commit_sections, find_section, parse_table, Header, HeaderError, SectionWriter, HEADER_LEN,
+};
 use crate::graph::{FollowerGraph, TopicTags, UserIds};
 use crate::load::{LoadReport, TaggedGraph};
 use bytemuck::Pod;
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 const MAGIC: [u8; 8] = *b"MKTGRAPH";
@@ -151,24 +153,15 @@ pub fn write_graph_cache(path: &Path, data: &TaggedGraph) -> Result<(), GraphCac
         .map_err(io)?;
     w.section(KIND_TAGS, bytemuck::cast_slice(&tags))
         .map_err(io)?;
-    let done = w.finish().map_err(io)?;
-    let mut inner = done.inner.into_inner().map_err(|e| io(e.into_error()))?;
-    let header = Header {
-        magic: MAGIC,
-        major: VERSION_MAJOR,
-        minor: VERSION_MINOR,
-        tag: if g.is_weighted() { FLAG_WEIGHTED } else { 0 },
-        a: g.users() as u64,
-        b: g.edges(),
-        file_len: done.file_len,
-        table_offset: done.table_offset,
-        sections: done.sections,
-        body_crc: done.body_crc,
-    };
-    inner.seek(SeekFrom::Start(0)).map_err(io)?;
-    inner.write_all(&header.encode()).map_err(io)?;
-    drop(inner);
-    file.commit().map_err(io)
+    let flags = if g.is_weighted() { FLAG_WEIGHTED } else { 0 };
+    commit_sections(
+        file,
+        w,
+        MAGIC,
+        (VERSION_MAJOR, VERSION_MINOR),
+        (flags, g.users() as u64, g.edges()),
+    )
+    .map_err(io)
 }
 
 /// Reads the body in file order, checking the CRC on the way.

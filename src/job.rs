@@ -252,9 +252,16 @@ pub fn run_rank_job(
             // Writing the snapshot: one market's sort keys and order at a
             // time, the id bytes and index, and the composed markets' columns.
             let write = users * (16 + 4 + 24) + users * mixes.len() as u64 * 8;
+            let peak = resident + estimate.scores + estimate.other + write;
+            log(&format!(
+                "memory guard: estimated peak {} of a {} limit{}",
+                human_bytes(peak),
+                human_bytes(limit.bytes),
+                if limit.explicit { " (--max-memory)" } else { " (memory available)" }
+            ));
             limit.check(
                 "ranking",
-                resident + estimate.scores + estimate.other + write,
+                peak,
                 format!(
                     "{} resident after loading + score blocks {} + teleport and per-user tables {} + snapshot writing {}",
                     human_bytes(resident),

@@ -236,6 +236,40 @@ impl Snapshot {
         {
             return Err(bad("user index out of range".into()));
         }
+        // Ids are UTF-8 and the id index lists them in strictly increasing
+        // byte order (so lookups find every user, and ids are distinct).
+        let id = |u: u32| {
+            let (a, b) = (offs[u as usize] as usize, offs[u as usize + 1] as usize);
+            &snap.map[snap.id_bytes.start + a..snap.id_bytes.start + b]
+        };
+        if (0..snap.users as u32).any(|u| std::str::from_utf8(id(u)).is_err()) {
+            return Err(bad("a user id is not UTF-8".into()));
+        }
+        if snap
+            .id_index_slice()
+            .windows(2)
+            .any(|w| id(w[0]) >= id(w[1]))
+        {
+            return Err(bad("the id index is not sorted (or ids repeat)".into()));
+        }
+        // Each market's order is a permutation by non-increasing score, and
+        // scores are finite and non-negative.
+        let mut seen = vec![false; snap.users];
+        for m in 0..snap.k {
+            seen.iter_mut().for_each(|s| *s = false);
+            let order = snap.order(m);
+            let mut last = f64::INFINITY;
+            for &u in order {
+                let s = snap.score(u, m);
+                if seen[u as usize] || !(s.is_finite() && s >= 0.0) || s > last {
+                    return Err(bad(format!(
+                        "market {m}: the stored order is not a ranking of the scores"
+                    )));
+                }
+                seen[u as usize] = true;
+                last = s;
+            }
+        }
         Ok(snap)
     }
 

@@ -3,11 +3,10 @@
 use super::format::*;
 use super::meta::Metadata;
 use crate::atomic::AtomicFile;
-use crate::container::{Header, SectionWriter};
+use crate::container::{commit_sections, SectionWriter};
 use crate::graph::{FollowerGraph, UserIds};
 use crate::rank::{RankResult, ScoreBlock, TopicTeleport};
 use rayon::prelude::*;
-use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// What goes into a snapshot.
@@ -138,26 +137,16 @@ pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), 
         w.section(KIND_TELEPORT, bytemuck::cast_slice(&t))
             .map_err(io)?;
     }
-    let done = w.finish().map_err(io)?;
-    let mut inner = done.inner.into_inner().map_err(|e| io(e.into_error()))?;
-    let header = Header {
-        magic: MAGIC,
-        major: VERSION_MAJOR,
-        minor: VERSION_MINOR,
-        tag: match r.scores {
-            ScoreBlock::F32(_) => DTYPE_F32,
-            ScoreBlock::F64(_) => DTYPE_F64,
-        },
-        a: n as u64,
-        b: r.k() as u64,
-        file_len: done.file_len,
-        table_offset: done.table_offset,
-        sections: done.sections,
-        body_crc: done.body_crc,
+    let dtype = match r.scores {
+        ScoreBlock::F32(_) => DTYPE_F32,
+        ScoreBlock::F64(_) => DTYPE_F64,
     };
-    inner.seek(SeekFrom::Start(0)).map_err(io)?;
-    inner.write_all(&header.encode()).map_err(io)?;
-    drop(inner);
-    file.commit().map_err(io)?;
-    Ok(())
+    commit_sections(
+        file,
+        w,
+        MAGIC,
+        (VERSION_MAJOR, VERSION_MINOR),
+        (dtype, n as u64, r.k() as u64),
+    )
+    .map_err(io)
 }

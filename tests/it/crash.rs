@@ -16,18 +16,7 @@ fn kill_9_during_rank_leaves_the_previous_snapshot_intact() {
     rank_sample(&out);
     let old_users = Snapshot::open(&out).unwrap().users();
     // A graph big enough that the run takes a while (~1 s).
-    let p = generate(&PlantedConfig::for_users(150_000));
-    let (e, t) = (dir.path().join("e.tsv"), dir.path().join("t.tsv"));
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&e).unwrap());
-    for (a, b) in &p.edges {
-        writeln!(f, "{a}\t{b}").unwrap();
-    }
-    drop(f);
-    let mut g = std::io::BufWriter::new(std::fs::File::create(&t).unwrap());
-    for &(u, topic) in &p.tags {
-        writeln!(g, "{u}\t{}", p.topic_names[topic as usize]).unwrap();
-    }
-    drop(g);
+    let (e, t) = planted_files(dir.path());
     let bin = assert_cmd::cargo::cargo_bin("marketrank");
     let run = || {
         std::process::Command::new(&bin)

@@ -49,6 +49,17 @@ fn cache_round_trips_every_part() {
     assert_eq!(back.report.edges_path, e);
 }
 
+fn ingest(edges: &std::path::Path, topics: &std::path::Path, cache: &std::path::Path) {
+    cmd()
+        .arg("ingest")
+        .arg(edges)
+        .arg(topics)
+        .arg("--out")
+        .arg(cache)
+        .assert()
+        .success();
+}
+
 fn scores(path: &std::path::Path) -> Vec<(String, String, f64)> {
     let s = Snapshot::open(path).unwrap();
     let mut out = Vec::new();
@@ -70,14 +81,7 @@ fn rank_from_cache_equals_rank_from_text_on_ciao() {
     let data = shared_dir().join("data/ciao");
     let (e, t) = (data.join("edges.tsv"), data.join("topics.tsv"));
     let cache = dir.path().join("ciao.mrg");
-    cmd()
-        .args(["ingest"])
-        .arg(&e)
-        .arg(&t)
-        .arg("--out")
-        .arg(&cache)
-        .assert()
-        .success();
+    ingest(&e, &t, &cache);
     let from_text = dir.path().join("text.snap");
     let from_cache = dir.path().join("cache.snap");
     cmd()
@@ -111,14 +115,7 @@ fn only_topics_from_cache_equals_only_topics_from_text() {
     let dir = tempfile::tempdir().unwrap();
     let (e, t) = odd_input(dir.path());
     let cache = dir.path().join("g.mrg");
-    cmd()
-        .arg("ingest")
-        .arg(&e)
-        .arg(&t)
-        .arg("--out")
-        .arg(&cache)
-        .assert()
-        .success();
+    ingest(&e, &t, &cache);
     let a = dir.path().join("a.snap");
     let b = dir.path().join("b.snap");
     cmd()
@@ -153,14 +150,7 @@ fn damaged_caches_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (e, t) = odd_input(dir.path());
     let cache = dir.path().join("g.mrg");
-    cmd()
-        .arg("ingest")
-        .arg(&e)
-        .arg(&t)
-        .arg("--out")
-        .arg(&cache)
-        .assert()
-        .success();
+    ingest(&e, &t, &cache);
     let bytes = std::fs::read(&cache).unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated", bytes[..bytes.len() - 10].to_vec(), "truncated"),

@@ -114,3 +114,12 @@ fn writing_over_an_existing_snapshot_leaves_no_temporary() {
         .collect();
     assert_eq!(names, vec!["s.snap".to_string()]);
 }
+
+/// Inputs the fuzzer found (fuzz/fuzz_targets/snapshot_reader.rs), with
+/// valid checksums, that `open` must refuse rather than serve wrong lookups.
+#[test]
+fn fuzz_found_snapshots_are_refused() {
+    let p = crate::common::repo("tests/data/fuzz/snapshot-unsorted-id-index.snap");
+    let err = Snapshot::open(&p).err().expect("refused").to_string();
+    assert!(err.contains("malformed snapshot"), "{err}");
+}
