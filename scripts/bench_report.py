@@ -525,7 +525,7 @@ def main(argv):
         p("not measured")
     p("")
 
-    p("### Users (K = 16, engine at all cores, from each graph's peers run)")
+    p("### Users (engine at all cores, from each graph's peers run: K = 16, at 10M K = 4)")
     p("")
     urows = []
     for g in graphs:
