@@ -300,6 +300,10 @@ pub struct InfoArgs {
     /// One JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also run the deep consistency checks (id index order, each market's
+    /// ranking): a random-order pass over the file, seconds at 10M users.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// `marketrank diff`

@@ -5,6 +5,13 @@ use marketrank::rank::human_bytes;
 
 pub fn run(a: InfoArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
+    if a.check {
+        snap.check_consistency()?;
+        eprintln!(
+            "{}: consistent (id index sorted, every market order ranks its scores)",
+            a.snapshot.display()
+        );
+    }
     let m = snap.metadata();
     if a.json {
         let iterations: serde_json::Map<String, serde_json::Value> = m

@@ -20,6 +20,7 @@ use std::path::Path;
 /// ```
 pub struct Snapshot {
     map: Mmap,
+    path: String,
     meta: Metadata,
     markets: Vec<String>,
     users: usize,
@@ -203,6 +204,7 @@ impl Snapshot {
         };
         let snap = Snapshot {
             map,
+            path: p.to_string(),
             meta,
             markets,
             users: users as usize,
@@ -236,39 +238,9 @@ impl Snapshot {
         {
             return Err(bad("user index out of range".into()));
         }
-        // Ids are UTF-8 and the id index lists them in strictly increasing
-        // byte order (so lookups find every user, and ids are distinct).
-        let id = |u: u32| {
-            let (a, b) = (offs[u as usize] as usize, offs[u as usize + 1] as usize);
-            &snap.map[snap.id_bytes.start + a..snap.id_bytes.start + b]
-        };
-        if (0..snap.users as u32).any(|u| std::str::from_utf8(id(u)).is_err()) {
+        // Ids are UTF-8 (one sequential pass), so lookups compare real ids.
+        if (0..snap.users as u32).any(|u| std::str::from_utf8(snap.id_bytes_of(u)).is_err()) {
             return Err(bad("a user id is not UTF-8".into()));
-        }
-        if snap
-            .id_index_slice()
-            .windows(2)
-            .any(|w| id(w[0]) >= id(w[1]))
-        {
-            return Err(bad("the id index is not sorted (or ids repeat)".into()));
-        }
-        // Each market's order is a permutation by non-increasing score, and
-        // scores are finite and non-negative.
-        let mut seen = vec![false; snap.users];
-        for m in 0..snap.k {
-            seen.iter_mut().for_each(|s| *s = false);
-            let order = snap.order(m);
-            let mut last = f64::INFINITY;
-            for &u in order {
-                let s = snap.score(u, m);
-                if seen[u as usize] || !(s.is_finite() && s >= 0.0) || s > last {
-                    return Err(bad(format!(
-                        "market {m}: the stored order is not a ranking of the scores"
-                    )));
-                }
-                seen[u as usize] = true;
-                last = s;
-            }
         }
         Ok(snap)
     }
@@ -357,6 +329,53 @@ impl Snapshot {
         let (a, b) = (offs[u as usize] as usize, offs[u as usize + 1] as usize);
         let bytes = &self.map[self.id_bytes.start + a..self.id_bytes.start + b];
         std::str::from_utf8(bytes).unwrap_or("<invalid UTF-8>")
+    }
+
+    fn id_bytes_of(&self, u: u32) -> &[u8] {
+        let offs = self.id_offsets_slice();
+        let (a, b) = (offs[u as usize] as usize, offs[u as usize + 1] as usize);
+        &self.map[self.id_bytes.start + a..self.id_bytes.start + b]
+    }
+
+    /// Deep consistency checks that [`open`](Self::open) leaves out because
+    /// they read the file in random order (seconds to a minute at 10M
+    /// users): the id index lists ids in strictly increasing byte order (so
+    /// every user is found and ids are distinct), and each market's stored
+    /// order is a permutation of the users by non-increasing, finite,
+    /// non-negative score. A file that passed its checksums fails these only
+    /// if its writer was faulty or it was crafted; `marketrank info --check`
+    /// runs them.
+    pub fn check_consistency(&self) -> Result<(), SnapshotError> {
+        use rayon::prelude::*;
+        let bad = |reason: String| SnapshotError::Malformed {
+            path: self.path.clone(),
+            reason,
+        };
+        let idx = self.id_index_slice();
+        if idx
+            .par_windows(2)
+            .any(|w| self.id_bytes_of(w[0]) >= self.id_bytes_of(w[1]))
+        {
+            return Err(bad("the id index is not sorted (or ids repeat)".into()));
+        }
+        let broken = (0..self.k).into_par_iter().find_first(|&m| {
+            let mut seen = vec![false; self.users];
+            let mut last = f64::INFINITY;
+            self.order(m).iter().any(|&u| {
+                let s = self.score(u, m);
+                let wrong = seen[u as usize] || !(s.is_finite() && s >= 0.0) || s > last;
+                seen[u as usize] = true;
+                last = s;
+                wrong
+            })
+        });
+        match broken {
+            Some(m) => Err(bad(format!(
+                "market `{}`: the stored order is not a ranking of its scores",
+                self.markets[m]
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Index of an external id (binary search over the id index).

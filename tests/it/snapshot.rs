@@ -116,10 +116,33 @@ fn writing_over_an_existing_snapshot_leaves_no_temporary() {
 }
 
 /// Inputs the fuzzer found (fuzz/fuzz_targets/snapshot_reader.rs), with
-/// valid checksums, that `open` must refuse rather than serve wrong lookups.
+/// valid checksums: a file whose id index is not sorted opens (lookups
+/// cannot panic), fails the deep check, and `info --check` says why.
 #[test]
-fn fuzz_found_snapshots_are_refused() {
+fn fuzz_found_snapshots_fail_the_consistency_check() {
     let p = crate::common::repo("tests/data/fuzz/snapshot-unsorted-id-index.snap");
-    let err = Snapshot::open(&p).err().expect("refused").to_string();
-    assert!(err.contains("malformed snapshot"), "{err}");
+    let snap = Snapshot::open(&p).expect("structurally sound");
+    for u in 0..snap.users() as u32 {
+        let _ = snap.user_index(snap.user_id(u));
+    }
+    let err = snap.check_consistency().err().expect("refused").to_string();
+    assert!(err.contains("the id index is not sorted"), "{err}");
+    crate::common::cmd()
+        .args(["info", "--check"])
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "malformed snapshot: the id index is not sorted",
+        ));
+    // A real snapshot passes.
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("s.snap");
+    crate::common::rank_sample(&good);
+    Snapshot::open(&good).unwrap().check_consistency().unwrap();
+    crate::common::cmd()
+        .args(["info", "--check"])
+        .arg(&good)
+        .assert()
+        .success();
 }
