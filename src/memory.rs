@@ -4,18 +4,23 @@
 
 use crate::rank::human_bytes;
 
+/// A `Key:   123 kB` field of a /proc file, in bytes.
+fn proc_kb(file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let kb: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix(key))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
 /// Memory this process may still use: `MemAvailable` (Linux), capped by a
 /// cgroup v2 `memory.max` when one is set. `None` when unknown.
 pub fn available_memory() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kb: u64 = meminfo
-        .lines()
-        .find(|l| l.starts_with("MemAvailable:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    let mut avail = kb * 1024;
+    let mut avail = proc_kb("/proc/meminfo", "MemAvailable:")?;
     if let Ok(max) = std::fs::read_to_string("/sys/fs/cgroup/memory.max") {
         if let Ok(limit) = max.trim().parse::<u64>() {
             let used = std::fs::read_to_string("/sys/fs/cgroup/memory.current")
@@ -30,15 +35,12 @@ pub fn available_memory() -> Option<u64> {
 
 /// Resident memory of this process now (Linux `VmRSS`).
 pub fn current_rss() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: u64 = s
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb * 1024)
+    proc_kb("/proc/self/status", "VmRSS:")
+}
+
+/// Peak resident memory of this process so far (Linux `VmHWM`).
+pub fn peak_rss() -> Option<u64> {
+    proc_kb("/proc/self/status", "VmHWM:")
 }
 
 /// Parses a size such as `512MB`, `24GB`, `1.5GiB`, `800M` or `1000000`

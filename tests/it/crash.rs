@@ -95,12 +95,7 @@ fn kill_9_during_rank_leaves_the_previous_snapshot_intact() {
     assert!(saw_temp);
     // The next run cleans up temporaries of dead runs.
     rank_sample(&out);
-    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp."))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_no_temporaries(dir.path());
 }
 
 /// Writes a 150k-user planted graph (a run of about a second) to `dir`.
@@ -233,7 +228,12 @@ fn sigterm_and_ctrl_c_during_rank_and_export_leave_old_or_new_files() {
     // The next runs clean up what the interrupted ones left.
     rank_sample(&out);
     assert!(export(&["--top", "1"]).status().unwrap().success());
-    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+    assert_no_temporaries(dir.path());
+}
+
+/// Fails when a temporary output file is left in `dir`.
+fn assert_no_temporaries(dir: &std::path::Path) {
+    let leftovers: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains(".tmp."))
