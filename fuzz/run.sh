@@ -18,11 +18,15 @@ TARGETS=("$@")
 [[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(edge_parser topic_parser snapshot_reader graph_cache_reader)
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   FUZZ=(cargo +nightly fuzz)
+  OPTS=(-O)
 else
+  # Stable with RUSTC_BOOTSTRAP: no sanitizer runtime there, so libFuzzer
+  # alone (panics, hangs and the RSS limit are still caught).
   export RUSTC_BOOTSTRAP=1
   FUZZ=(cargo fuzz)
+  OPTS=(-O -s none)
 fi
-"${FUZZ[@]}" build -O
+"${FUZZ[@]}" build "${OPTS[@]}"
 mkdir -p logs
 for t in "${TARGETS[@]}"; do
   mkdir -p "corpus/$t"
@@ -30,7 +34,7 @@ for t in "${TARGETS[@]}"; do
   # -rss_limit_mb: an input that makes a reader allocate beyond the file's
   # size is a bug, so the limit is low.
   rc=0
-  "${FUZZ[@]}" run -O "$t" "corpus/$t" "seeds/$t" -- \
+  "${FUZZ[@]}" run "${OPTS[@]}" "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=1024 -timeout=10 -print_final_stats=1 \
     > "logs/$t.log" 2>&1 || rc=$?
   grep -E "^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ +DONE" "logs/$t.log" || true
