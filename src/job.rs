@@ -214,29 +214,14 @@ pub fn run_rank_job(
             limit.check("reading the graph", needed, detail)?;
         }
         let t0 = Instant::now();
-        let mut rejects = match (job.bad_lines, &job.input) {
-            (BadLines::Skip, GraphInput::Text { .. }) => {
-                let path = job.rejects.clone().unwrap_or_else(|| rejects_path_for(&job.out));
-                Some(Rejects::create(&path).map_err(|e| {
-                    JobError::Config(format!("could not write the rejects file {}: {e}", path.display()))
-                })?)
-            }
-            _ => None,
-        };
-        let data = job.input.load(job.bad_lines, job.only_topics.as_deref(), rejects.as_mut())?;
-        let rejects = match rejects {
-            Some(r) => {
-                let path = r.path().to_path_buf();
-                let done = r.finish().map_err(|e| {
-                    JobError::Config(format!("could not write the rejects file {}: {e}", path.display()))
-                })?;
-                if done.1 > 0 {
-                    log(&format!("skipped lines written to {} ({} lines)", done.0.display(), done.1));
-                }
-                Some(done)
-            }
-            None => None,
-        };
+        let (data, rejects) = load_with_rejects(
+            &job.input,
+            job.bad_lines,
+            job.only_topics.as_deref(),
+            job.rejects.as_deref(),
+            &job.out,
+            log,
+        )?;
         let load_time = t0.elapsed();
         let k = data.tags.len() + usize::from(job.global);
         let estimate = MemoryEstimate::for_graph(&data.graph, k, data.tags.tags(), &job.config);
@@ -292,10 +277,11 @@ pub fn run_rank_job(
             None => None,
         };
         let t_iter = Instant::now();
-        let first = std::sync::Mutex::new(None::<f64>);
+        let first = std::cell::Cell::new(None::<f64>);
         let progress = |r: &crate::rank::IterationReport| {
             if let Some(p) = &job.progress {
-                let first_residual = *first.lock().unwrap().get_or_insert(r.max_residual);
+                let first_residual = first.get().unwrap_or(r.max_residual);
+                first.set(Some(first_residual));
                 p(&Progress {
                     iteration: r.iteration,
                     active: r.active,
@@ -344,6 +330,49 @@ pub fn run_rank_job(
         let write_time = t2.elapsed();
         Ok(RankSummary { data, result, estimate, load_time, rank_time, write_time, peak_rss: peak_rss(), rejects })
     })
+}
+
+/// Loads `input` as a run does: with [`BadLines::Skip`] and text input,
+/// skipped lines go to a rejects file at `rejects` (default beside `out`,
+/// [`rejects_path_for`]), published once loading succeeded; returns the
+/// graph and the rejects file's path and line count.
+pub fn load_with_rejects(
+    input: &GraphInput,
+    bad: BadLines,
+    only: Option<&[String]>,
+    rejects: Option<&std::path::Path>,
+    out: &std::path::Path,
+    log: &mut (dyn FnMut(&str) + Send),
+) -> Result<(TaggedGraph, Option<(PathBuf, u64)>), JobError> {
+    let cannot = |path: &std::path::Path, e: std::io::Error| {
+        JobError::Config(format!(
+            "could not write the rejects file {}: {e}",
+            path.display()
+        ))
+    };
+    let mut sink = match (bad, input) {
+        (BadLines::Skip, GraphInput::Text { .. }) => {
+            let path = rejects.map_or_else(|| rejects_path_for(out), PathBuf::from);
+            Some(Rejects::create(&path).map_err(|e| cannot(&path, e))?)
+        }
+        _ => None,
+    };
+    let data = input.load(bad, only, sink.as_mut())?;
+    let written = match sink {
+        Some(r) => {
+            let path = r.path().to_path_buf();
+            let (path, lines) = r.finish().map_err(|e| cannot(&path, e))?;
+            if lines > 0 {
+                log(&format!(
+                    "skipped lines written to {} ({lines} lines)",
+                    path.display()
+                ));
+            }
+            Some((path, lines))
+        }
+        None => None,
+    };
+    Ok((data, written))
 }
 
 /// The previous snapshot's scores laid out for this run's users and
@@ -395,11 +424,7 @@ fn read_need(input: &GraphInput) -> (u64, String) {
     match input {
         GraphInput::Text { edges, .. } => {
             let bytes = std::fs::metadata(edges).map_or(0, |m| m.len());
-            let mut head = [0u8; 2];
-            let gzip = std::fs::File::open(edges)
-                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-                .is_ok()
-                && head == [0x1f, 0x8b];
+            let gzip = crate::input::is_gzip(edges);
             let need = crate::memory::read_estimate(bytes, gzip);
             (
                 resident + need,

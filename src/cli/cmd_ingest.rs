@@ -1,9 +1,8 @@
 //! `marketrank ingest`: parse the text once, save the built graph.
 
 use super::args::IngestArgs;
-use anyhow::Context;
-use marketrank::input::{BadLines, Rejects};
-use marketrank::job::{peak_rss, thread_pool};
+use marketrank::input::BadLines;
+use marketrank::job::{load_with_rejects, peak_rss, thread_pool, GraphInput};
 use marketrank::rank::human_bytes;
 use std::time::Instant;
 
@@ -15,31 +14,21 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
     };
     let pool = thread_pool(a.threads)?;
     let t0 = Instant::now();
-    let mut rejects = if a.skip_bad_lines {
-        let path = a
-            .rejects
-            .clone()
-            .unwrap_or_else(|| marketrank::job::rejects_path_for(&a.out));
-        Some(
-            Rejects::create(&path)
-                .with_context(|| format!("could not write {}", path.display()))?,
-        )
-    } else {
-        None
+    let input = GraphInput::Text {
+        edges: a.edges.clone(),
+        topics: a.topics.clone(),
     };
-    let data = pool.install(|| {
-        marketrank::load::load_tagged_graph_with(&a.edges, &a.topics, bad, None, rejects.as_mut())
+    let (data, _) = pool.install(|| {
+        load_with_rejects(
+            &input,
+            bad,
+            None,
+            a.rejects.as_deref(),
+            &a.out,
+            &mut |s: &str| eprintln!("{s}"),
+        )
     })?;
     let load = t0.elapsed();
-    if let Some(r) = rejects {
-        let path = r.path().to_path_buf();
-        let (path, n) = r
-            .finish()
-            .with_context(|| format!("could not write {}", path.display()))?;
-        if n > 0 {
-            eprintln!("skipped lines written to {} ({n} lines)", path.display());
-        }
-    }
     marketrank::job::report_dropped(&data, &mut |s: &str| {
         if !a.quiet || s.starts_with("skipped") || s.starts_with("  ") {
             eprintln!("{s}")

@@ -77,7 +77,18 @@ pub struct Lines {
     delimiter: Delimiter,
 }
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The first two bytes of every gzip stream.
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// True when the file at `path` starts with the gzip magic bytes (how the
+/// readers decide to decompress, whatever the file is called).
+pub(crate) fn is_gzip(path: &Path) -> bool {
+    let mut head = [0u8; 2];
+    File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && head == GZIP_MAGIC
+}
 
 /// Opens `path` for line reading; gzip input is recognised by its magic
 /// bytes, whatever the file is called.

@@ -11,6 +11,7 @@ mod lines;
 mod parallel;
 mod rejects;
 
+pub(crate) use lines::is_gzip;
 pub use lines::{open_lines, Delimiter, LineStats, Lines};
 pub use parallel::{read_edges_parallel, EdgeColumns};
 pub use rejects::Rejects;

@@ -343,7 +343,7 @@ pub fn read_edges_parallel(
     let mut head = [0u8; 2];
     let mut file = file;
     let got = file.read(&mut head).map_err(|e| InputError::io(path, &e))?;
-    let gz = got == 2 && head == [0x1f, 0x8b];
+    let gz = got == 2 && head == super::lines::GZIP_MAGIC;
     use std::io::Seek;
     file.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| InputError::io(path, &e))?;

@@ -1,7 +1,7 @@
 //! Periodic recomputes: warm start from the previous snapshot, and what a
 //! scheduler reads (`info --json`).
 
-use crate::common::{cmd, rank_sample};
+use crate::common::{cmd, rank_sample, repo};
 use marketrank::synth::{generate, PlantedConfig};
 use marketrank::Snapshot;
 use std::io::Write;
@@ -138,7 +138,6 @@ fn info_json_has_what_schedulers_read() {
 fn out_dir_publishes_latest_keeps_n_and_strict_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let runs = dir.path().join("runs");
-    let repo = |p: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p);
     for _ in 0..4 {
         cmd()
             .args(["rank", "--quiet", "--keep", "2", "--out-dir"])
@@ -196,7 +195,6 @@ fn out_dir_publishes_latest_keeps_n_and_strict_exits_3() {
 #[test]
 fn diff_lists_fallers_newcomers_and_departures() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = |p: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p);
     let edges = std::fs::read_to_string(repo("data/edges.tsv")).unwrap();
     let topics = repo("data/topics.tsv");
     // Day 2: mila_atelier loses her followers, a newcomer appears and is
