@@ -247,6 +247,12 @@ pub fn read_graph_cache(path: &Path) -> Result<TaggedGraph, GraphCacheError> {
     if users > u32::MAX as u64 - 1 {
         return Err(bad(format!("implausible user count {users}")));
     }
+    // Every follow takes 4 bytes of the file: bounds the products below.
+    if edges > have / 4 {
+        return Err(bad(format!(
+            "implausible follow count {edges} for a file of {have} bytes"
+        )));
+    }
     let weighted = h.tag & FLAG_WEIGHTED != 0;
     // Expected lengths; a missing required section is an error.
     let need = |kind: u32, want: Option<u64>| {

@@ -184,3 +184,21 @@ fn damaged_caches_are_refused() {
             .stderr(predicates::str::contains(p.display().to_string()));
     }
 }
+
+/// Header counts are checked against the file before they size anything:
+/// a follow count near 2⁶² with a valid header checksum is refused, not an
+/// arithmetic overflow.
+#[test]
+fn implausible_header_counts_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, t) = odd_input(dir.path());
+    let cache = dir.path().join("g.mrg");
+    ingest(&e, &t, &cache);
+    let mut b = std::fs::read(&cache).unwrap();
+    b[24..32].copy_from_slice(&(u64::MAX / 3).to_le_bytes());
+    let crc = crc32fast::hash(&b[0..60]);
+    b[60..64].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(&cache, &b).unwrap();
+    let err = read_graph_cache(&cache).err().expect("refused").to_string();
+    assert!(err.contains("implausible follow count"), "{err}");
+}
