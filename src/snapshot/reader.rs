@@ -325,10 +325,7 @@ impl Snapshot {
 
     /// External id of user index `u`.
     pub fn user_id(&self, u: u32) -> &str {
-        let offs = self.id_offsets_slice();
-        let (a, b) = (offs[u as usize] as usize, offs[u as usize + 1] as usize);
-        let bytes = &self.map[self.id_bytes.start + a..self.id_bytes.start + b];
-        std::str::from_utf8(bytes).unwrap_or("<invalid UTF-8>")
+        std::str::from_utf8(self.id_bytes_of(u)).unwrap_or("<invalid UTF-8>")
     }
 
     fn id_bytes_of(&self, u: u32) -> &[u8] {
@@ -381,7 +378,7 @@ impl Snapshot {
     /// Index of an external id (binary search over the id index).
     pub fn user_index(&self, id: &str) -> Option<u32> {
         let idx = self.id_index_slice();
-        idx.binary_search_by(|&u| self.user_id(u).as_bytes().cmp(id.as_bytes()))
+        idx.binary_search_by(|&u| self.id_bytes_of(u).cmp(id.as_bytes()))
             .ok()
             .map(|i| idx[i])
     }
