@@ -2,8 +2,8 @@
 //! scores are a probability distribution, match the dense reference, and do
 //! not depend on the order of the input lines or on the thread count.
 
-use crate::common::{dense_pagerank, tight};
-use marketrank::{rank, GraphBuilder, RankConfig, RankResult, TopicTeleport, TopicsBuilder};
+use crate::common::{dense_pagerank, rank_small, tight};
+use marketrank::{RankConfig, RankResult};
 use proptest::prelude::*;
 
 /// A random graph: users, weighted follows (self-follows and repeats
@@ -26,23 +26,16 @@ fn graphs() -> impl Strategy<Value = (usize, Vec<(u32, u32, f32)>, Vec<(u32, u8)
     })
 }
 
+/// `rank_small` with the topics numbered `t0`, `t1`, ...
 fn rank_lines(
     n: usize,
     follows: &[(u32, u32, f32)],
     tags: &[(u32, u8)],
     cfg: &RankConfig,
 ) -> RankResult {
-    let mut g = GraphBuilder::new();
-    for &(a, b, w) in follows {
-        g.add_follow(a, b, w);
-    }
-    let (graph, _) = g.build(n);
-    let mut t = TopicsBuilder::new();
-    for &(u, topic) in tags {
-        t.add_tag(u, &format!("t{topic}"), 1.0);
-    }
-    let tags = t.build(n);
-    rank(&graph, &TopicTeleport::from_tags(&tags, n), cfg)
+    let names: Vec<(u32, String)> = tags.iter().map(|&(u, t)| (u, format!("t{t}"))).collect();
+    let tags: Vec<(u32, &str)> = names.iter().map(|(u, t)| (*u, t.as_str())).collect();
+    rank_small(n, follows, &tags, cfg)
 }
 
 fn bytes_of(r: &RankResult) -> Vec<u64> {
