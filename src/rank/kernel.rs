@@ -80,7 +80,49 @@ pub fn rank_observed(
     start: Option<&[f32]>,
     observe: &dyn Fn(&IterationReport),
 ) -> RankResult {
+    let owned = graph.users();
+    rank_partition(graph, teleport, config, start, owned, &mut Alone, observe)
+}
+
+/// The points where the workers of a partitioned run trade data: a worker
+/// owns users `0..owned` of its graph and holds *ghost* rows (`owned..`)
+/// for the followers it needs from other workers. The single-process engine
+/// is [`Alone`], for which all three are no-ops; a cluster implements them
+/// with message rounds, so both run the very same iteration.
+pub(crate) trait Peers {
+    /// Element-wise sum of `local` over all workers, the same bits on each.
+    fn sum(&mut self, local: Vec<f64>) -> Vec<f64>;
+    /// Adds the ghost rows of `z` (rows of `k`, f64) into their owners' rows.
+    fn add_to_owners(&mut self, z: &mut [f64], k: usize);
+    /// Overwrites the ghost rows of `x` with their owners' current rows.
+    fn share_rows<T: Real>(&mut self, x: &mut [T], lay: &Layout);
+}
+
+/// One process owning every user.
+pub(crate) struct Alone;
+
+impl Peers for Alone {
+    fn sum(&mut self, local: Vec<f64>) -> Vec<f64> {
+        local
+    }
+    fn add_to_owners(&mut self, _: &mut [f64], _: usize) {}
+    fn share_rows<T: Real>(&mut self, _: &mut [T], _: &Layout) {}
+}
+
+/// Like [`rank_observed`] for a worker that owns users `0..owned` of
+/// `graph` (the rest are ghosts, see [`Peers`]); returns the owned rows.
+pub(crate) fn rank_partition<P: Peers>(
+    graph: &FollowerGraph,
+    teleport: &TopicTeleport,
+    config: &RankConfig,
+    start: Option<&[f32]>,
+    owned: usize,
+    peers: &mut P,
+    observe: &dyn Fn(&IterationReport),
+) -> RankResult {
     config.validate().expect("invalid RankConfig");
+    assert!(owned <= graph.users());
+    assert!(start.is_none() || owned == graph.users(), "warm starts are single-process");
     if let Some(s) = start {
         assert_eq!(
             s.len(),
@@ -98,35 +140,34 @@ pub fn rank_observed(
         Precision::F32 => {
             let lay = Layout::new(n, k, 4);
             match (lay.l, lay.sb) {
-                (1, _) => run::<f32, 1, 0>(graph, teleport, config, lay, start, observe),
-                (2, _) => run::<f32, 2, 0>(graph, teleport, config, lay, start, observe),
-                (4, _) => run::<f32, 4, 0>(graph, teleport, config, lay, start, observe),
-                (8, _) => run::<f32, 8, 0>(graph, teleport, config, lay, start, observe),
-                (_, 0) => run::<f32, 16, 0>(graph, teleport, config, lay, start, observe),
-                (_, 1) => run::<f32, 16, 1>(graph, teleport, config, lay, start, observe),
-                (_, 2) => run::<f32, 16, 2>(graph, teleport, config, lay, start, observe),
-                (_, 4) => run::<f32, 16, 4>(graph, teleport, config, lay, start, observe),
-                (_, _) => run::<f32, 16, 8>(graph, teleport, config, lay, start, observe),
+                (1, _) => run::<f32, 1, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (2, _) => run::<f32, 2, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (4, _) => run::<f32, 4, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (8, _) => run::<f32, 8, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (_, 0) => run::<f32, 16, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (_, 1) => run::<f32, 16, 1, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (_, 2) => run::<f32, 16, 2, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (_, 4) => run::<f32, 16, 4, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (_, _) => run::<f32, 16, 8, P>(graph, teleport, config, lay, start, owned, peers, observe),
             }
         }
         Precision::F64 => {
             let lay = Layout::new(n, k, 8);
             match (lay.l, lay.sb) {
-                (1, _) => run::<f64, 1, 0>(graph, teleport, config, lay, start, observe),
-                (2, _) => run::<f64, 2, 0>(graph, teleport, config, lay, start, observe),
-                (4, _) => run::<f64, 4, 0>(graph, teleport, config, lay, start, observe),
-                (_, 0) => run::<f64, 8, 0>(graph, teleport, config, lay, start, observe),
-                (_, 1) => run::<f64, 8, 1>(graph, teleport, config, lay, start, observe),
-                (_, 2) => run::<f64, 8, 2>(graph, teleport, config, lay, start, observe),
-                (_, _) => run::<f64, 8, 4>(graph, teleport, config, lay, start, observe),
+                (1, _) => run::<f64, 1, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (2, _) => run::<f64, 2, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (4, _) => run::<f64, 4, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (_, 0) => run::<f64, 8, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (_, 1) => run::<f64, 8, 1, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (_, 2) => run::<f64, 8, 2, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (_, _) => run::<f64, 8, 4, P>(graph, teleport, config, lay, start, owned, peers, observe),
             }
         }
     }
 }
 
-/// Splits users into chunks of about [`CHUNK_WORK`] edges + users.
-fn chunks(graph: &FollowerGraph) -> Vec<Range<usize>> {
-    let n = graph.users();
+/// Splits users `0..n` into chunks of about [`CHUNK_WORK`] edges + users.
+fn chunks(graph: &FollowerGraph, n: usize) -> Vec<Range<usize>> {
     let off = graph.offsets();
     let mut out = Vec::new();
     let mut start = 0;
@@ -156,17 +197,20 @@ fn split_rows<'a, T>(
     out
 }
 
-fn run<T: Real, const L: usize, const LB: usize>(
+#[allow(clippy::too_many_arguments)]
+fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
     graph: &FollowerGraph,
     tele: &TopicTeleport,
     config: &RankConfig,
     lay: Layout,
     start: Option<&[f32]>,
+    owned: usize,
+    peers: &mut P,
     observe: &dyn Fn(&IterationReport),
 ) -> RankResult {
     let (n, k, lanes, sa) = (lay.n, lay.k, lay.lanes(), lay.sa());
     let alpha = config.damping;
-    let ranges = chunks(graph);
+    let ranges = chunks(graph, owned);
     let dangling_user: Vec<bool> = graph.out_weight.iter().map(|&w| w == 0.0).collect();
     // Topic-biased walk: per-column ε (the global column stays plain).
     let eps: Vec<f64> = match config.walk {
@@ -177,7 +221,7 @@ fn run<T: Real, const L: usize, const LB: usize>(
     };
     let biased = matches!(config.walk, Walk::TopicBiased { .. });
     let z: Block<T> = if biased {
-        normalisers(graph, tele, &eps, &lay)
+        normalisers(graph, tele, &eps, &lay, peers)
     } else {
         Block::zeroed(0)
     };
@@ -196,7 +240,7 @@ fn run<T: Real, const L: usize, const LB: usize>(
     if let Some(start) = start {
         warm_start(x.as_mut_slice(), start, &lay);
     }
-    let mut dangling = dangling_mass(x.as_slice(), &ranges, &dangling_user, &lay);
+    let mut dangling = peers.sum(dangling_mass(x.as_slice(), &ranges, &dangling_user, &lay));
     {
         let xs = x.as_mut_slice();
         for u in (0..n).filter(|&u| !dangling_user[u]) {
@@ -206,6 +250,7 @@ fn run<T: Real, const L: usize, const LB: usize>(
             }
         }
     }
+    peers.share_rows(x.as_mut_slice(), &lay);
     let mut next: Block<T> = Block::zeroed(lay.len());
     let pass = pass_fn::<T, L, LB>();
 
@@ -266,9 +311,13 @@ fn run<T: Real, const L: usize, const LB: usize>(
             }
             out
         };
-        let resid = by_market(sum_parts(parts.iter().map(|p| &p.0), lanes));
-        dangling = by_market(sum_parts(parts.iter().map(|p| &p.1), lanes));
+        let mut both = by_market(sum_parts(parts.iter().map(|p| &p.0), lanes));
+        both.extend(by_market(sum_parts(parts.iter().map(|p| &p.1), lanes)));
+        let mut both = peers.sum(both);
+        dangling = both.split_off(k);
+        let resid = both;
         std::mem::swap(&mut x, &mut next);
+        peers.share_rows(x.as_mut_slice(), &lay);
         for c in 0..k {
             if !conv[c].converged {
                 conv[c].iterations = iterations;
@@ -289,7 +338,7 @@ fn run<T: Real, const L: usize, const LB: usize>(
     }
     drop(next);
     let xs = x.as_slice();
-    let mut compact = vec![T::default(); n * k];
+    let mut compact = vec![T::default(); owned * k];
     compact
         .par_chunks_mut(k.max(1))
         .enumerate()
@@ -333,11 +382,12 @@ fn dangling_mass<T: Real>(
 /// biased weight of `u`'s follows in market `c` (0 for users who follow
 /// nobody). One sequential pass over the follows, in f64. Padding lanes hold
 /// 1, so dividing their 0 scores keeps them 0.
-fn normalisers<T: Real>(
+fn normalisers<T: Real, P: Peers>(
     graph: &FollowerGraph,
     tele: &TopicTeleport,
     eps: &[f64],
     lay: &Layout,
+    peers: &mut P,
 ) -> Block<T> {
     let n = graph.users();
     let k = eps.len();
@@ -355,6 +405,7 @@ fn normalisers<T: Real>(
             }
         }
     }
+    peers.add_to_owners(&mut z, k);
     let mut out: Block<T> = Block::zeroed(lay.len());
     let zs = out.as_mut_slice();
     zs.fill(T::from_f64(1.0));

@@ -37,5 +37,8 @@ mod teleport;
 pub use compose::{append_markets, mix_coefficients, read_market_mixes, MarketMix};
 pub use config::{human_bytes, MemoryEstimate, Precision, RankConfig, TeleportMode, Walk};
 pub use kernel::{rank, rank_from, rank_observed, IterationReport};
+pub(crate) use kernel::{rank_partition, Peers};
+pub(crate) use layout::Layout;
+pub(crate) use real::Real;
 pub use result::{MarketConvergence, RankResult, ScoreBlock};
 pub use teleport::{TopicTeleport, GLOBAL_MARKET};

@@ -90,6 +90,20 @@ impl TopicTeleport {
         vouched: Option<&[bool]>,
         global: bool,
     ) -> TopicTeleport {
+        Self::build_part(tags, users, users as u64, vouched, global, &mut |v| v)
+    }
+
+    /// The teleport of a worker that holds `users` of `all_users` users
+    /// (their tags in `tags`, `vouched` for them): the per-topic totals go
+    /// through `sum` (over all workers; the identity for one process).
+    pub(crate) fn build_part(
+        tags: &TopicTags,
+        users: usize,
+        all_users: u64,
+        vouched: Option<&[bool]>,
+        global: bool,
+        sum: &mut dyn FnMut(Vec<f64>) -> Vec<f64>,
+    ) -> TopicTeleport {
         let off = u32::from(global);
         let k = tags.len() + off as usize;
         let mut markets = Vec::with_capacity(k);
@@ -99,7 +113,7 @@ impl TopicTeleport {
         markets.extend(tags.names().iter().cloned());
         let mut base = vec![0.0; k];
         if global {
-            base[0] = if users > 0 { 1.0 / users as f64 } else { 0.0 };
+            base[0] = if all_users > 0 { 1.0 / all_users as f64 } else { 0.0 };
         }
         let counts_as = |u: u32| vouched.is_none_or(|v| v[u as usize]);
         // Totals of earned weight per topic; a topic with none falls back.
@@ -113,9 +127,19 @@ impl TopicTeleport {
                 }
             }
         }
+        let nt = tags.len();
+        let mut local = earned_total;
+        local.extend(earned_users.iter().map(|&c| c as f64));
+        local.extend((0..nt as u32).map(|t| tags.total_weight(t)));
+        local.extend((0..nt as u32).map(|t| tags.tagged_users(t) as f64));
+        let totals = sum(local);
+        let earned_total = &totals[..nt];
+        let earned_users: Vec<u64> = totals[nt..2 * nt].iter().map(|&c| c as u64).collect();
+        let tag_total = &totals[2 * nt..3 * nt];
+        let tagged_users: Vec<u64> = totals[3 * nt..].iter().map(|&c| c as u64).collect();
         let fallback_topic: Vec<bool> = earned_total.iter().map(|&t| t == 0.0).collect();
         let mut seeds = if global {
-            vec![users as u64]
+            vec![all_users]
         } else {
             Vec::new()
         };
@@ -123,7 +147,7 @@ impl TopicTeleport {
         for t in 0..tags.len() {
             fallback.push(fallback_topic[t]);
             seeds.push(if fallback_topic[t] {
-                tags.tagged_users(t as u32)
+                tagged_users[t]
             } else {
                 earned_users[t]
             });
@@ -140,7 +164,7 @@ impl TopicTeleport {
             for &(t, w) in user_tags {
                 let ti = t as usize;
                 if fallback_topic[ti] {
-                    entries.push((t + off, w as f64 / tags.total_weight(t)));
+                    entries.push((t + off, w as f64 / tag_total[ti]));
                 } else if counts_as(u) {
                     entries.push((t + off, w as f64 / earned_total[ti]));
                 }
