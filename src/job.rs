@@ -4,7 +4,7 @@
 //! run the same job with a [`RankJob`] value.
 
 use crate::input::{BadLines, Rejects};
-use crate::load::{load_tagged_graph_with, TaggedGraph};
+use crate::load::{load_tagged_graph_with, LoadReport, TaggedGraph};
 use crate::memory::{current_rss, MemoryLimit};
 use crate::rank::{
     append_markets, human_bytes, rank_observed, read_market_mixes, MarketMix, MemoryEstimate,
@@ -314,7 +314,8 @@ pub fn run_rank_job(
             }
         }
         let t2 = Instant::now();
-        let metadata = metadata_for(job, &data, &result, &teleport, &mixes);
+        let counts = (data.ids.len() as u64, data.graph.edges(), &data.report);
+        let metadata = metadata_for(job, counts, &result, &teleport, &mixes);
         let content = SnapshotContent {
             user_ids: &data.ids,
             followers: (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect(),
@@ -527,22 +528,22 @@ fn inputs_of(job: &RankJob, r: &crate::load::LoadReport) -> Vec<InputFile> {
     inputs
 }
 
-fn metadata_for(
+/// The snapshot metadata of a run over `users` users and `edges` follows.
+pub(crate) fn metadata_for(
     job: &RankJob,
-    data: &TaggedGraph,
+    (users, edges, r): (u64, u64, &LoadReport),
     result: &RankResult,
     tele: &TopicTeleport,
     mixes: &[MarketMix],
 ) -> Metadata {
     let created = snapshot::meta_now();
-    let r = &data.report;
     Metadata {
         format_version: 1,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         created: snapshot::rfc3339_of(created),
         created_unix: created,
-        users: data.ids.len() as u64,
-        edges: data.graph.edges(),
+        users,
+        edges,
         parameters: Parameters {
             damping: job.config.damping,
             tolerance: job.config.tolerance,

@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod atomic;
+pub mod cluster;
 pub mod compare;
 mod container;
 pub mod diff;

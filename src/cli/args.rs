@@ -36,6 +36,55 @@ pub enum Command {
     Info(InfoArgs),
     /// Risers, fallers, newcomers and departures of a market between two runs.
     Diff(DiffArgs),
+    /// Write a sharded snapshot (from `rank --engine timely`) as one file.
+    Merge(MergeArgs),
+}
+
+/// `marketrank merge`
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The sharded snapshot's manifest.
+    pub manifest: PathBuf,
+    /// The single-file snapshot to write (atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Which engine runs `rank`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// One process, all cores (the default and the reference).
+    Local,
+    /// timely dataflow: N processes x W workers, over TCP between processes.
+    Timely,
+}
+
+/// `rank --engine timely`: where this process sits in the cluster (timely's
+/// `-w -n -p -h`, spelled long so that `-h` stays help).
+#[derive(Debug, Args, Clone)]
+pub struct ClusterArgs {
+    /// `local` (one process) or `timely` (a cluster; see docs/distributed.md).
+    #[arg(long, value_enum, default_value_t = EngineArg::Local)]
+    pub engine: EngineArg,
+    /// timely: worker threads per process.
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
+    /// timely: number of processes (every process runs the same command).
+    #[arg(long, default_value_t = 1)]
+    pub processes: usize,
+    /// timely: this process's index, 0..processes.
+    #[arg(long, default_value_t = 0)]
+    pub process: usize,
+    /// timely: one `host:port` per process, in process order.
+    #[arg(long)]
+    pub hostfile: Option<PathBuf>,
+    /// timely: seconds an exchange may wait for a silent worker before the
+    /// run stops and names it (a process that died is noticed at once).
+    #[arg(long, default_value_t = 600)]
+    pub peer_timeout: u64,
+    /// timely: seconds the processes may take to connect to each other.
+    #[arg(long, default_value_t = 60)]
+    pub connect_timeout: u64,
 }
 
 /// `marketrank rank`
@@ -67,6 +116,8 @@ pub struct RankArgs {
     pub strict: bool,
     #[command(flatten)]
     pub params: RankParams,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// `marketrank ingest`

@@ -1,6 +1,6 @@
 //! `marketrank rank`: load, rank, write the snapshot.
 
-use super::args::{RankArgs, RankParams, TeleportArg, WalkArg};
+use super::args::{ClusterArgs, EngineArg, RankArgs, RankParams, TeleportArg, WalkArg};
 use super::NotConverged;
 use anyhow::Context;
 use marketrank::input::BadLines;
@@ -25,6 +25,13 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
         _ => anyhow::bail!("give --edges and --topics, or --graph"),
     };
     let job = job_from(&a.params, input, out.clone());
+    if a.cluster.engine == EngineArg::Timely {
+        anyhow::ensure!(
+            a.out_dir.is_none(),
+            "--out-dir is single-process; give --out (the manifest path) with --engine timely"
+        );
+        return run_cluster(&a.cluster, &job, a.strict, a.params.bench_result);
+    }
     let summary = run_job(&job, a.params.quiet)?;
     print_summary(&job, &summary, a.params.quiet);
     let unconverged: Vec<&str> = summary
@@ -176,4 +183,78 @@ fn print_summary(job: &RankJob, s: &RankSummary, quiet: bool) {
         s.peak_rss.map(human_bytes).unwrap_or_else(|| "unknown".into()),
         human_bytes(s.estimate.total()),
     );
+}
+
+/// `rank --engine timely`: this process's share of a cluster run.
+fn run_cluster(c: &ClusterArgs, job: &RankJob, strict: bool, bench: bool) -> anyhow::Result<()> {
+    let hosts = match &c.hostfile {
+        Some(p) => marketrank::cluster::read_hostfile(p).map_err(anyhow::Error::msg)?,
+        None if c.processes > 1 => anyhow::bail!(
+            "--processes {} needs --hostfile (one host:port per process)",
+            c.processes
+        ),
+        None => Vec::new(),
+    };
+    let cluster = marketrank::cluster::ClusterConfig {
+        workers: c.workers,
+        processes: c.processes,
+        process: c.process,
+        hosts,
+        peer_timeout: std::time::Duration::from_secs(c.peer_timeout),
+        connect_timeout: std::time::Duration::from_secs(c.connect_timeout),
+    };
+    if job.threads > 0 {
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(job.threads).build_global();
+    }
+    let quiet = job.progress.is_none();
+    let mut log = |s: &str| {
+        if !quiet || s.starts_with("warning") || s.starts_with("skipped") {
+            eprintln!("{s}");
+        }
+    };
+    let s = marketrank::cluster::run_cluster_job(job, &cluster, &mut log)?;
+    if !quiet {
+        eprintln!(
+            "process {}: wrote {}{}: {} users, {} follows, {} markets ({} not converged); load {:.2?}, rank {:.2?}, write {:.2?}; {:.1} MB sent per iteration by this process's first worker; peak memory {}",
+            c.process,
+            if c.process == 0 { "the manifest " } else { "its parts of " },
+            s.out.display(),
+            s.users,
+            s.totals.edges,
+            s.markets.len(),
+            s.not_converged.len(),
+            s.load_time,
+            s.rank_time,
+            s.write_time,
+            s.bytes_per_iteration / 1e6,
+            s.peak_rss.map(human_bytes).unwrap_or_else(|| "unknown".into()),
+        );
+    }
+    if bench {
+        println!(
+            "BENCH_RESULT {}",
+            serde_json::json!({
+                "load_s": s.load_time.as_secs_f64(),
+                "compute_s": s.rank_time.as_secs_f64(),
+                "write_s": s.write_time.as_secs_f64(),
+                "iterations": s.iterations,
+                "processes": c.processes,
+                "workers": c.workers,
+                "bytes_per_iteration": s.bytes_per_iteration,
+                "pull_rows": s.totals.pull_rows,
+                "push_rows": s.totals.push_rows,
+                "version": format!("marketrank {}", env!("CARGO_PKG_VERSION")),
+                "peak_rss_mb": s.peak_rss.map(|b| b as f64 / 1e6),
+            })
+        );
+    }
+    if strict && !s.not_converged.is_empty() {
+        return Err(NotConverged(format!(
+            "{} market(s) did not converge ({})",
+            s.not_converged.len(),
+            s.not_converged.join(", ")
+        ))
+        .into());
+    }
+    Ok(())
 }

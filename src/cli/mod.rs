@@ -9,6 +9,7 @@ mod cmd_explain;
 mod cmd_export;
 mod cmd_info;
 mod cmd_ingest;
+mod cmd_merge;
 mod cmd_rank;
 mod cmd_show;
 mod cmd_top;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(a) => cmd_demo::run(a),
         Command::Info(a) => cmd_info::run(a),
         Command::Diff(a) => cmd_diff::run(a),
+        Command::Merge(a) => cmd_merge::run(a),
     }
 }
 

@@ -45,13 +45,16 @@
 mod format;
 pub mod meta;
 mod reader;
+pub mod shards;
+mod view;
 mod writer;
 
 pub use format::{AffinityEntry, SnapshotError, TeleportEntry};
 pub use meta::{
     now_unix as meta_now, rfc3339 as rfc3339_of, InputFile, MarketMeta, Metadata, Parameters,
 };
-pub use reader::{Snapshot, UserStanding};
+pub use reader::UserStanding;
+pub use view::Snapshot;
 pub use writer::{write_snapshot, SnapshotContent};
 
 /// File extension of snapshots.

@@ -8,17 +8,8 @@ use memmap2::Mmap;
 use std::ops::Range;
 use std::path::Path;
 
-/// An open, verified snapshot.
-///
-/// ```no_run
-/// let snap = marketrank::Snapshot::open("scores.snap")?;
-/// let m = snap.market_index("fashion").expect("market");
-/// for (user, score) in snap.top(m, 10) {
-///     println!("{}\t{score}", snap.user_id(user));
-/// }
-/// # Ok::<(), marketrank::SnapshotError>(())
-/// ```
-pub struct Snapshot {
+/// One snapshot file, memory-mapped ([`Snapshot`] is one or several).
+pub(crate) struct Part {
     map: Mmap,
     path: String,
     meta: Metadata,
@@ -75,14 +66,14 @@ fn map_file(path: &Path) -> Result<(Mmap, String), SnapshotError> {
     Ok((map, p))
 }
 
-impl Snapshot {
+impl Part {
     /// Opens and fully verifies (header, checksums, section bounds) the
     /// snapshot at `path`.
     ///
     /// The file is memory-mapped: it must not be modified while open.
     /// marketrank itself never modifies a snapshot in place (it writes a new
     /// file and renames it), so this holds for files it wrote.
-    pub fn open(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
+    pub fn open(path: impl AsRef<Path>) -> Result<Part, SnapshotError> {
         let (map, p) = map_file(path.as_ref())?;
         Self::from_map(map, &p, true)
     }
@@ -94,12 +85,12 @@ impl Snapshot {
     /// snapshot). For services that open a snapshot which was verified once
     /// (by [`open`](Self::open) or `marketrank info`) and is never modified:
     /// on a damaged file, lookups may panic instead of returning an error.
-    pub fn open_unverified(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
+    pub fn open_unverified(path: impl AsRef<Path>) -> Result<Part, SnapshotError> {
         let (map, p) = map_file(path.as_ref())?;
         Self::from_map(map, &p, false)
     }
 
-    fn from_map(map: Mmap, p: &str, verify: bool) -> Result<Snapshot, SnapshotError> {
+    fn from_map(map: Mmap, p: &str, verify: bool) -> Result<Part, SnapshotError> {
         let bad = |reason: String| SnapshotError::Malformed {
             path: p.to_string(),
             reason,
@@ -202,7 +193,7 @@ impl Snapshot {
                 teleport: find(KIND_TELEPORT, None)?,
             }),
         };
-        let snap = Snapshot {
+        let snap = Part {
             map,
             path: p.to_string(),
             meta,
@@ -402,28 +393,5 @@ impl Snapshot {
     /// Users of market `m` by descending score.
     pub fn order(&self, m: usize) -> &[u32] {
         &self.order_all()[m * self.users..(m + 1) * self.users]
-    }
-
-    /// The `k` most influential users of market `m`, with scores.
-    pub fn top(&self, m: usize, k: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
-        self.order(m)
-            .iter()
-            .take(k)
-            .map(move |&u| (u, self.score(u, m)))
-    }
-
-    /// Score, rank and percentile of user `u` in market `m` (two binary
-    /// searches over the market's order).
-    pub fn standing(&self, u: u32, m: usize) -> UserStanding {
-        let s = self.score(u, m);
-        let order = self.order(m);
-        let higher = order.partition_point(|&v| self.score(v, m) > s);
-        let not_lower = order.partition_point(|&v| self.score(v, m) >= s);
-        let lower = self.users - not_lower;
-        UserStanding {
-            score: s,
-            rank: higher as u64 + 1,
-            percentile: 100.0 * lower as f64 / self.users.max(1) as f64,
-        }
     }
 }

@@ -1,0 +1,163 @@
+//! The same rank job on a cluster, over timely dataflow.
+//!
+//! One machine is the default and the reference; when the graph outgrows
+//! it, `marketrank rank --engine timely` runs N processes × W workers (the
+//! meaning of timely's own `-n -w -p -h`). Each worker reads its share of
+//! the input files, owns a range of users ([`partition`]), and runs the
+//! single-process iteration ([`crate::rank`]) over them, trading follower
+//! rows and market totals with the others once per iteration
+//! ([`mailroom`]). Each worker writes one part of a sharded snapshot; the
+//! first worker commits the manifest ([`crate::snapshot::shards`]).
+//!
+//! See `docs/distributed.md` for running it on a cluster.
+
+pub mod failure;
+mod job;
+pub mod mailroom;
+mod partition;
+
+pub use failure::ClusterError;
+pub use job::run_cluster_job;
+pub use partition::Totals;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where this process sits in the cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// Worker threads per process (timely `-w`).
+    pub workers: usize,
+    /// Number of processes (timely `-n`).
+    pub processes: usize,
+    /// This process's index, `0..processes` (timely `-p`).
+    pub process: usize,
+    /// `host:port` of every process (timely `-h`); unused with one process.
+    pub hosts: Vec<String>,
+    /// How long an exchange round may wait for a worker before the run
+    /// stops naming it.
+    pub peer_timeout: Duration,
+    /// How long the processes may take to connect.
+    pub connect_timeout: Duration,
+}
+
+impl ClusterConfig {
+    /// Checks the numbers against each other.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.workers == 0 || self.processes == 0 {
+            return Err("--workers and --processes must be at least 1".into());
+        }
+        if self.process >= self.processes {
+            return Err(format!(
+                "--process {} is out of range: processes are numbered 0..{}",
+                self.process, self.processes
+            ));
+        }
+        if self.processes > 1 && self.hosts.len() < self.processes {
+            return Err(format!(
+                "{} processes need {} addresses in the hostfile (one host:port per line), found {}",
+                self.processes,
+                self.processes,
+                self.hosts.len()
+            ));
+        }
+        Ok(())
+    }
+
+    fn timely(&self) -> timely::Config {
+        use timely::CommunicationConfig as C;
+        let communication = if self.processes > 1 {
+            C::Cluster {
+                threads: self.workers,
+                process: self.process,
+                addresses: self.hosts[..self.processes].to_vec(),
+                report: false,
+                zerocopy: false,
+            }
+        } else if self.workers > 1 {
+            C::Process(self.workers)
+        } else {
+            C::Thread
+        };
+        timely::Config {
+            communication,
+            worker: timely::WorkerConfig::default(),
+        }
+    }
+}
+
+/// Reads a hostfile: one `host:port` per line, `#` comments and blank
+/// lines ignored.
+pub fn read_hostfile(path: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read the hostfile: {e}", path.display()))?;
+    let mut hosts = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if !line.contains(':') {
+            return Err(format!(
+                "{}:{}: `{line}` is not host:port",
+                path.display(),
+                i + 1
+            ));
+        }
+        hosts.push(line.to_string());
+    }
+    Ok(hosts)
+}
+
+/// Expands a path whose file name has `*` or `?` into the matching files,
+/// sorted by name (so every process assigns the same file to the same
+/// worker); any other path is itself.
+pub fn expand_files(pattern: &Path) -> Result<Vec<PathBuf>, String> {
+    let name = pattern
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !name.contains(['*', '?']) {
+        return Ok(vec![pattern.to_path_buf()]);
+    }
+    let dir = match pattern.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let entries = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: cannot list the directory: {e}", dir.display()))?;
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| wildcard(name.as_bytes(), e.file_name().to_string_lossy().as_bytes()))
+        .map(|e| dir.join(e.file_name()))
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(format!("{}: no file matches", pattern.display()));
+    }
+    Ok(out)
+}
+
+/// `*` (any run) and `?` (any one byte) matching.
+fn wildcard(p: &[u8], s: &[u8]) -> bool {
+    match p.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => (0..=s.len()).any(|i| wildcard(rest, &s[i..])),
+        Some((&c, rest)) => {
+            s.split_first().is_some_and(|(&d, tail)| (c == b'?' || c == d) && wildcard(rest, tail))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn wildcards_match_like_a_shell() {
+        assert!(wildcard(b"edges-*.tsv.gz", b"edges-001.tsv.gz"));
+        assert!(wildcard(b"part-?.tsv", b"part-3.tsv"));
+        assert!(!wildcard(b"edges-*.tsv", b"edges-1.tsv.gz"));
+        assert!(wildcard(b"*", b""));
+    }
+}

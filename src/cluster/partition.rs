@@ -1,0 +1,550 @@
+//! Loading a graph across workers: each reads only its share of the files,
+//! ids become dense global ids, and each worker ends up with the follows
+//! into the users it owns.
+//!
+//! Ownership is by hash of the external id: worker `hash(id) mod W` interns
+//! it. Each owner sorts its distinct ids, so worker `w` owns the contiguous
+//! global range `starts[w]..starts[w+1]`, and global ids are the same
+//! whichever worker read which file.
+//!
+//! Pull partitioning: a worker holds the *incoming* follows of its users
+//! (the single-process CSR, cut by followee). The followers it needs from
+//! other workers are *ghost* rows at the end of its local block, refreshed
+//! once per iteration from their owners: rows sent per iteration = distinct
+//! (follower, followee's worker) pairs across workers.
+
+use super::mailroom::{byte_strings, put_bytes, read_pod, Mailroom};
+use crate::error::InputError;
+use crate::graph::{strongly_connected, FollowerGraph, GraphBuilder, TopicTags, UserIds};
+use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats};
+use crate::job::JobError;
+use rustc_hash::FxHashMap;
+use std::hash::Hasher;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// A worker's part of the graph.
+pub(crate) struct Partition {
+    /// Local graph: owned users `0..owned`, then ghosts (no follows in).
+    pub graph: FollowerGraph,
+    pub owned: usize,
+    /// Global start of each worker's range (`W + 1` values).
+    pub starts: Vec<u64>,
+    /// The owned users' external ids, in local order (sorted by id).
+    pub ids: UserIds,
+    /// Tags of the local users (ghosts have none), global topic order.
+    pub tags: TopicTags,
+    /// Per worker: owned local users whose rows it needs each iteration.
+    pub send: Vec<Vec<u32>>,
+    /// Per worker: the ghost rows it sends here.
+    pub recv: Vec<Range<usize>>,
+    /// Global id of each ghost.
+    pub ghosts: Vec<u32>,
+    /// Totals over all workers.
+    pub totals: Totals,
+}
+
+/// Counts summed over the cluster, for the summary and the metadata.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    /// Edge lines read.
+    pub edge_lines: LineStats,
+    /// Topic lines read.
+    pub topic_lines: LineStats,
+    /// Distinct follows.
+    pub edges: u64,
+    /// Self-follows dropped.
+    pub self_follows_dropped: u64,
+    /// Repeated follows merged.
+    pub duplicate_follows_merged: u64,
+    /// Repeated tags merged.
+    pub duplicate_tags_merged: u64,
+    /// Users who appear only in topic files.
+    pub users_only_in_topics: u64,
+    /// Rows sent per iteration by pull (follower rows to followees' workers).
+    pub pull_rows: u64,
+    /// Rows a push with per-destination pre-aggregation would send.
+    pub push_rows: u64,
+}
+
+impl Partition {
+    /// Global id of local user `u` (owned or ghost).
+    pub fn global(&self, u: u32, me: usize) -> u32 {
+        if (u as usize) < self.owned {
+            self.starts[me] as u32 + u
+        } else {
+            self.ghosts[u as usize - self.owned]
+        }
+    }
+}
+
+/// Which worker interns `id`.
+fn owner_of_id(id: &[u8], workers: usize) -> usize {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(id);
+    ((h.finish().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % workers as u64) as usize
+}
+
+/// Which worker owns global id `g`.
+fn owner_of_global(starts: &[u64], g: u32) -> usize {
+    starts.partition_point(|&s| s <= g as u64) - 1
+}
+
+fn add_stats(a: &mut LineStats, b: &LineStats) {
+    a.lines += b.lines;
+    a.bytes += b.bytes;
+    a.comments_and_blank += b.comments_and_blank;
+    a.headers += b.headers;
+    for (k, v) in &b.skipped {
+        *a.skipped.entry(k.clone()).or_default() += v;
+    }
+}
+
+fn stats_vec(s: &LineStats) -> Vec<u64> {
+    vec![s.lines, s.bytes, s.comments_and_blank, s.headers, s.skipped_total()]
+}
+
+type Stop = Box<dyn Fn(super::failure::ClusterError) -> JobError>;
+
+/// Reads this worker's files (`edges[i]` and `topics[i]` for `i ≡ me mod
+/// W`) and builds its partition, trading ids and follows with the others.
+pub(crate) fn load(
+    mail: &mut Mailroom<'_>,
+    edges: &[PathBuf],
+    topics: &[PathBuf],
+    bad: BadLines,
+    only: Option<&[String]>,
+) -> Result<Partition, JobError> {
+    let stop: Stop = Box::new(|e| JobError::Config(e.to_string()));
+    let (me, w) = (mail.index(), mail.peers());
+    let mine = |i: &usize| i % w == me;
+    // 1. Read this worker's share, interning ids locally.
+    let mut ids = UserIds::new();
+    let (mut src, mut dst, mut wts) = (Vec::new(), Vec::new(), Vec::new());
+    let mut totals = Totals::default();
+    let mut weighted = false;
+    for (_, path) in edges.iter().enumerate().filter(|(i, _)| mine(i)) {
+        let (cols, stats) = read_edges_parallel(path, &mut ids, bad, None)?;
+        add_stats(&mut totals.edge_lines, &stats);
+        if !cols.weights.is_empty() {
+            weighted = true;
+            wts.resize(src.len(), 1.0);
+            wts.extend_from_slice(&cols.weights);
+        } else if weighted {
+            wts.extend(std::iter::repeat_n(1.0, cols.src.len()));
+        }
+        src.extend_from_slice(&cols.src);
+        dst.extend_from_slice(&cols.dst);
+    }
+    if weighted {
+        wts.resize(src.len(), 1.0);
+    }
+    let in_edges = ids.len();
+    let mut topic_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut topic_names: Vec<String> = Vec::new();
+    let mut local_tags: Vec<(u32, u32, f32)> = Vec::new();
+    for (_, path) in topics.iter().enumerate().filter(|(i, _)| mine(i)) {
+        let mut overflow = false;
+        let stats = read_pairs(path, ("user", "topic"), bad, None, |p| {
+            if only.is_some_and(|o| !o.iter().any(|t| t == p.second)) {
+                return;
+            }
+            let Some(u) = ids.intern(p.first) else {
+                overflow = true;
+                return;
+            };
+            let t = *topic_ids.entry(p.second.to_string()).or_insert_with(|| {
+                topic_names.push(p.second.to_string());
+                topic_names.len() as u32 - 1
+            });
+            local_tags.push((u, t, p.weight));
+        })?;
+        if overflow {
+            return Err(too_many(path));
+        }
+        add_stats(&mut totals.topic_lines, &stats);
+    }
+
+    // 2. Global ids: send every id to its owner, which sorts its distinct
+    // ids; ranges follow from the counts.
+    let mut asked: Vec<Vec<u32>> = vec![Vec::new(); w];
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
+    for i in 0..ids.len() as u32 {
+        let name = ids.name(i);
+        let o = owner_of_id(name.as_bytes(), w);
+        asked[o].push(i);
+        put_bytes(&mut out[o], name.as_bytes());
+        out[o].push(u8::from((i as usize) < in_edges));
+    }
+    let got = mail.exchange(out).map_err(&stop)?;
+    let mut names: Vec<(&[u8], bool)> = Vec::new();
+    let mut per_sender: Vec<Vec<&[u8]>> = vec![Vec::new(); w];
+    for (s, payload) in got.iter().enumerate() {
+        let mut rest = &payload[..];
+        while !rest.is_empty() {
+            let n = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+            let name = &rest[4..4 + n];
+            names.push((name, rest[4 + n] == 1));
+            per_sender[s].push(name);
+            rest = &rest[5 + n..];
+        }
+    }
+    names.sort_unstable();
+    let mut owned_names: Vec<&[u8]> = Vec::with_capacity(names.len());
+    let mut only_topics = 0u64;
+    let mut i = 0;
+    while i < names.len() {
+        let mut j = i;
+        let mut any_edge = false;
+        while j < names.len() && names[j].0 == names[i].0 {
+            any_edge |= names[j].1;
+            j += 1;
+        }
+        owned_names.push(names[i].0);
+        only_topics += u64::from(!any_edge);
+        i = j;
+    }
+    let mut counts = vec![0u64; w];
+    counts[me] = owned_names.len() as u64;
+    let counts = mail.sum_u64(&counts).map_err(&stop)?;
+    let mut starts = vec![0u64; w + 1];
+    for k in 0..w {
+        starts[k + 1] = starts[k] + counts[k];
+    }
+    if starts[w] > u32::MAX as u64 - 1 {
+        return Err(too_many(&edges[0]));
+    }
+    let first = starts[me];
+    let owned = owned_names.len();
+    let replies: Vec<Vec<u8>> = per_sender
+        .iter()
+        .map(|list| {
+            let g: Vec<u32> = list
+                .iter()
+                .map(|n| (first + owned_names.binary_search(n).unwrap() as u64) as u32)
+                .collect();
+            bytemuck::cast_slice(&g).to_vec()
+        })
+        .collect();
+    let mut owned_ids = UserIds::new();
+    for n in &owned_names {
+        owned_ids.intern(std::str::from_utf8(n).expect("ids are UTF-8"));
+    }
+    drop((names, per_sender, owned_names));
+    let got = mail.exchange(replies).map_err(&stop)?;
+    let mut global = vec![0u32; ids.len()];
+    for (o, payload) in got.iter().enumerate() {
+        for (&l, g) in asked[o].iter().zip(read_pod::<u32>(payload)) {
+            global[l as usize] = g;
+        }
+    }
+    drop(ids);
+
+    // 3. Topic names: the sorted union, so column t is the same everywhere.
+    let mut out = Vec::new();
+    for n in &topic_names {
+        put_bytes(&mut out, n.as_bytes());
+    }
+    let got = mail.broadcast(out).map_err(&stop)?;
+    let mut all_topics: Vec<String> = got
+        .iter()
+        .flat_map(|p| byte_strings(p).map(|s| String::from_utf8_lossy(s).into_owned()))
+        .collect();
+    all_topics.sort_unstable();
+    all_topics.dedup();
+    if let Some(missing) = only.and_then(|o| o.iter().find(|t| !all_topics.contains(t))) {
+        return Err(JobError::Config(format!(
+            "topic `{missing}` (from --only-topics) is in none of the topic files"
+        )));
+    }
+    let topic_global: Vec<u32> = topic_names
+        .iter()
+        .map(|n| all_topics.binary_search(n).unwrap() as u32)
+        .collect();
+
+    // 4. Follows to the followee's owner; tags to the user's owner.
+    let any_weighted = mail.sum_u64(&[u64::from(weighted)]).map_err(&stop)?[0] > 0;
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
+    for e in 0..src.len() {
+        let (gs, gd) = (global[src[e] as usize], global[dst[e] as usize]);
+        let wt = if weighted { wts[e] } else { 1.0 };
+        let buf = &mut out[owner_of_global(&starts, gd)];
+        buf.extend_from_slice(bytemuck::bytes_of(&gs));
+        buf.extend_from_slice(bytemuck::bytes_of(&gd));
+        buf.extend_from_slice(bytemuck::bytes_of(&wt));
+    }
+    drop((src, dst, wts));
+    let got = mail.exchange(out).map_err(&stop)?;
+    let mut follows: Vec<(u32, u32, f32)> = Vec::new();
+    let mut self_follows = 0u64;
+    for p in &got {
+        for rec in p.chunks_exact(12) {
+            let gs = u32::from_le_bytes(rec[0..4].try_into().unwrap());
+            let gd = u32::from_le_bytes(rec[4..8].try_into().unwrap());
+            let wt = f32::from_le_bytes(rec[8..12].try_into().unwrap());
+            if gs == gd {
+                self_follows += 1;
+            } else {
+                follows.push(((gd as u64 - first) as u32, gs, wt));
+            }
+        }
+    }
+    drop(got);
+    // Repeated follows count once, with the largest weight (as one process).
+    follows.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.total_cmp(&a.2)));
+    let before = follows.len();
+    follows.dedup_by(|b, a| (a.0, a.1) == (b.0, b.1));
+    let duplicates = (before - follows.len()) as u64;
+
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
+    for &(u, t, wt) in &local_tags {
+        let g = global[u as usize];
+        let buf = &mut out[owner_of_global(&starts, g)];
+        buf.extend_from_slice(bytemuck::bytes_of(&g));
+        buf.extend_from_slice(bytemuck::bytes_of(&topic_global[t as usize]));
+        buf.extend_from_slice(bytemuck::bytes_of(&wt));
+    }
+    drop((local_tags, global));
+    let got = mail.exchange(out).map_err(&stop)?;
+    let mut tags: Vec<(u32, u32, f32)> = got
+        .iter()
+        .flat_map(|p| {
+            p.chunks_exact(12).map(|r| {
+                let g = u32::from_le_bytes(r[0..4].try_into().unwrap());
+                let t = u32::from_le_bytes(r[4..8].try_into().unwrap());
+                let wt = f32::from_le_bytes(r[8..12].try_into().unwrap());
+                ((g as u64 - first) as u32, t, wt)
+            })
+        })
+        .collect();
+    tags.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.total_cmp(&a.2)));
+    let before = tags.len();
+    tags.dedup_by(|b, a| (a.0, a.1) == (b.0, b.1));
+    let duplicate_tags = (before - tags.len()) as u64;
+
+    // 5. Ghosts: followers owned elsewhere, sorted by global id, so each
+    // owner's ghosts are one contiguous run of rows.
+    let lo = first as u32;
+    let hi = (first + owned as u64) as u32;
+    let mut ghosts: Vec<u32> = follows
+        .iter()
+        .map(|f| f.1)
+        .filter(|&s| s < lo || s >= hi)
+        .collect();
+    ghosts.sort_unstable();
+    ghosts.dedup();
+    let local_of = |s: u32| -> u32 {
+        if s >= lo && s < hi {
+            s - lo
+        } else {
+            owned as u32 + ghosts.binary_search(&s).unwrap() as u32
+        }
+    };
+    let n_local = owned + ghosts.len();
+    let mut offsets = vec![0u64; n_local + 1];
+    for f in &follows {
+        offsets[f.0 as usize + 1] += 1;
+    }
+    for i in 0..n_local {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut sources: Vec<u32> = follows.iter().map(|f| local_of(f.1)).collect();
+    let mut weights: Vec<f32> = if any_weighted {
+        follows.iter().map(|f| f.2).collect()
+    } else {
+        Vec::new()
+    };
+    // Followers ascending by local index within each user.
+    for v in 0..owned {
+        let r = offsets[v] as usize..offsets[v + 1] as usize;
+        if weights.is_empty() {
+            sources[r].sort_unstable();
+        } else {
+            let mut pairs: Vec<(u32, f32)> =
+                sources[r.clone()].iter().copied().zip(weights[r.clone()].iter().copied()).collect();
+            pairs.sort_unstable_by_key(|p| p.0);
+            for (i, (s, wt)) in pairs.into_iter().enumerate() {
+                sources[r.start + i] = s;
+                weights[r.start + i] = wt;
+            }
+        }
+    }
+
+    // 6. Out-weights: each follow's weight to the follower's owner.
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
+    for f in &follows {
+        let buf = &mut out[owner_of_global(&starts, f.1)];
+        buf.extend_from_slice(bytemuck::bytes_of(&f.1));
+        buf.extend_from_slice(bytemuck::bytes_of(&f.2));
+    }
+    let push_rows = push_rows(&follows, &starts, me);
+    drop(follows);
+    let got = mail.exchange(out).map_err(&stop)?;
+    let mut out_weight = vec![1.0f64; n_local];
+    out_weight[..owned].fill(0.0);
+    for p in &got {
+        for r in p.chunks_exact(8) {
+            let s = u32::from_le_bytes(r[0..4].try_into().unwrap());
+            let wt = f32::from_le_bytes(r[4..8].try_into().unwrap());
+            out_weight[(s - lo) as usize] += if any_weighted { wt as f64 } else { 1.0 };
+        }
+    }
+
+    // 7. Which rows each worker sends here, and which it needs from here.
+    let mut recv = vec![0..0; w];
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
+    let mut at = 0;
+    for (o, r) in recv.iter_mut().enumerate() {
+        let end = at + ghosts[at..].partition_point(|&g| owner_of_global(&starts, g) == o);
+        *r = owned + at..owned + end;
+        out[o] = bytemuck::cast_slice(&ghosts[at..end]).to_vec();
+        at = end;
+    }
+    let got = mail.exchange(out).map_err(&stop)?;
+    let send: Vec<Vec<u32>> = got
+        .iter()
+        .map(|p| read_pod::<u32>(p).into_iter().map(|g| g - lo).collect())
+        .collect();
+
+    let mut tag_offsets = vec![0u64; n_local + 1];
+    for t in &tags {
+        tag_offsets[t.0 as usize + 1] += 1;
+    }
+    for i in 0..n_local {
+        tag_offsets[i + 1] += tag_offsets[i];
+    }
+    let entries: Vec<(u32, f32)> = tags.iter().map(|t| (t.1, t.2)).collect();
+    let tags = TopicTags::from_parts(all_topics, tag_offsets, entries, duplicate_tags)
+        .expect("tags sorted and deduplicated above");
+    let graph = FollowerGraph {
+        offsets,
+        sources,
+        weights,
+        out_weight,
+    };
+
+    let mut v = stats_vec(&totals.edge_lines);
+    v.extend(stats_vec(&totals.topic_lines));
+    v.extend([
+        graph.edges(),
+        self_follows,
+        duplicates,
+        duplicate_tags,
+        only_topics,
+        send.iter().map(|s| s.len() as u64).sum(),
+        push_rows,
+    ]);
+    let s = mail.sum_u64(&v).map_err(&stop)?;
+    totals.edges = s[10];
+    totals.self_follows_dropped = s[11];
+    totals.duplicate_follows_merged = s[12];
+    totals.duplicate_tags_merged = s[13];
+    totals.users_only_in_topics = s[14];
+    totals.pull_rows = s[15];
+    totals.push_rows = s[16];
+    for (st, base) in [(&mut totals.edge_lines, 0), (&mut totals.topic_lines, 5)] {
+        st.lines = s[base];
+        st.bytes = s[base + 1];
+        st.comments_and_blank = s[base + 2];
+        st.headers = s[base + 3];
+        st.skipped = std::iter::once(("malformed".to_string(), s[base + 4]))
+            .filter(|e| e.1 > 0)
+            .collect();
+        st.first_skipped.clear();
+    }
+    if totals.edges == 0 {
+        return Err(JobError::Config(format!(
+            "no follows to rank in {} edge file(s): {} lines, {} self-follows dropped",
+            edges.len(),
+            totals.edge_lines.lines,
+            totals.self_follows_dropped
+        )));
+    }
+    Ok(Partition {
+        graph,
+        owned,
+        starts,
+        ids: owned_ids,
+        tags,
+        send,
+        recv,
+        ghosts,
+        totals,
+    })
+}
+
+/// Rows a push would send: distinct (followee, follower's worker) pairs
+/// with the follower's worker not this one; `follows` sorted by followee.
+fn push_rows(follows: &[(u32, u32, f32)], starts: &[u64], me: usize) -> u64 {
+    let mut n = 0;
+    let mut seen: Vec<usize> = Vec::new();
+    for run in follows.chunk_by(|a, b| a.0 == b.0) {
+        seen.clear();
+        seen.extend(run.iter().map(|f| owner_of_global(starts, f.1)).filter(|&o| o != me));
+        seen.sort_unstable();
+        seen.dedup();
+        n += seen.len() as u64;
+    }
+    n
+}
+
+/// Earned teleport needs the closed groups of the whole graph (strongly
+/// connected components nobody outside follows). Worker 0 gathers the
+/// follows (8 bytes each), finds them, and tells every worker which of its
+/// users someone vouches for. This is the one step that holds the whole
+/// graph in one place; `--teleport tagged` skips it.
+pub(crate) fn vouched(
+    mail: &mut Mailroom<'_>,
+    part: &Partition,
+) -> Result<Vec<bool>, JobError> {
+    let stop = |e: super::failure::ClusterError| JobError::Config(e.to_string());
+    let (me, w) = (mail.index(), mail.peers());
+    let g = &part.graph;
+    let mut out = vec![Vec::new(); w];
+    for v in 0..part.owned as u32 {
+        let gv = part.global(v, me);
+        for &s in g.followers(v) {
+            out[0].extend_from_slice(bytemuck::bytes_of(&part.global(s, me)));
+            out[0].extend_from_slice(bytemuck::bytes_of(&gv));
+        }
+    }
+    let got = mail.exchange(out).map_err(stop)?;
+    let mut out = vec![Vec::new(); w];
+    if me == 0 {
+        let users = part.starts[w] as usize;
+        let mut b = GraphBuilder::new();
+        for p in &got {
+            for r in p.chunks_exact(8) {
+                let s = u32::from_le_bytes(r[0..4].try_into().unwrap());
+                let d = u32::from_le_bytes(r[4..8].try_into().unwrap());
+                b.add_follow(s, d, 1.0);
+            }
+        }
+        let (whole, _) = b.build(users);
+        let comps = strongly_connected(&whole);
+        let mut bits = vec![0u8; users.div_ceil(8)];
+        for u in 0..users as u32 {
+            if comps.in_closed_group(u) {
+                bits[u as usize / 8] |= 1 << (u % 8);
+            }
+        }
+        out = vec![bits; w];
+    }
+    drop(got);
+    let got = mail.exchange(out).map_err(stop)?;
+    let closed = |u: u32| got[0][u as usize / 8] & (1 << (u % 8)) != 0;
+    Ok((0..g.users() as u32)
+        .map(|v| {
+            (v as usize) < part.owned
+                && g.followers(v).iter().any(|&s| !closed(part.global(s, me)))
+        })
+        .collect())
+}
+
+fn too_many(path: &std::path::Path) -> JobError {
+    JobError::Input(InputError::Unusable {
+        path: path.to_path_buf(),
+        reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits"
+            .into(),
+    })
+}

@@ -1,0 +1,290 @@
+//! [`Snapshot`]: one snapshot file, or the parts of a sharded one read as
+//! if they were one file.
+
+use super::format::{AffinityEntry, TeleportEntry};
+use super::meta::Metadata;
+use super::reader::{Part, UserStanding};
+use super::shards::{is_manifest, read_manifest};
+use super::SnapshotError;
+use std::io::Read;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// An open, verified snapshot.
+///
+/// ```no_run
+/// let snap = marketrank::Snapshot::open("scores.snap")?;
+/// let m = snap.market_index("fashion").expect("market");
+/// for (user, score) in snap.top(m, 10) {
+///     println!("{}\t{score}", snap.user_id(user));
+/// }
+/// # Ok::<(), marketrank::SnapshotError>(())
+/// ```
+///
+/// A sharded snapshot (the manifest written by a distributed run,
+/// [`shards`](super::shards)) opens the same way: user indices run over the
+/// parts in order, and ranks and percentiles are over all users. What
+/// differs: it carries no model (no `explain` or warm start from it), and
+/// [`order`](Self::order) merges the parts' orders on first use (4 bytes
+/// per user and market asked for).
+pub struct Snapshot {
+    parts: Vec<Part>,
+    /// Global index of each part's first user (`parts + 1` values).
+    starts: Vec<u32>,
+    /// The manifest's metadata, for a sharded snapshot.
+    meta: Option<Metadata>,
+    merged: Vec<OnceLock<Vec<u32>>>,
+}
+
+impl Snapshot {
+    /// Opens and fully verifies (header, checksums, section bounds) the
+    /// snapshot at `path`, or every part of a sharded one.
+    ///
+    /// The files are memory-mapped: they must not be modified while open.
+    /// marketrank itself never modifies a snapshot in place (it writes a new
+    /// file and renames it), so this holds for files it wrote.
+    pub fn open(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
+        Self::open_with(path.as_ref(), true)
+    }
+
+    /// Opens without the whole-file checks: the header checksum, the
+    /// version, the file length, the section table and the metadata are
+    /// checked, but not the body checksum and the per-user consistency
+    /// checks, which read the whole file (about a second for a 2.5 GB
+    /// snapshot). For services that open a snapshot which was verified once
+    /// (by [`open`](Self::open) or `marketrank info`) and is never modified:
+    /// on a damaged file, lookups may panic instead of returning an error.
+    pub fn open_unverified(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
+        Self::open_with(path.as_ref(), false)
+    }
+
+    fn open_with(path: &Path, verify: bool) -> Result<Snapshot, SnapshotError> {
+        let open = |p: &Path| {
+            if verify {
+                Part::open(p)
+            } else {
+                Part::open_unverified(p)
+            }
+        };
+        if !starts_like_manifest(path) {
+            let part = open(path)?;
+            let users = part.users() as u32;
+            return Ok(Snapshot {
+                parts: vec![part],
+                starts: vec![0, users],
+                meta: None,
+                merged: Vec::new(),
+            });
+        }
+        let (manifest, paths) = read_manifest(path)?;
+        let bad = |reason: String| SnapshotError::Malformed {
+            path: path.display().to_string(),
+            reason,
+        };
+        if manifest.metadata.users > u32::MAX as u64 {
+            return Err(bad("more than 2³² users".into()));
+        }
+        let mut parts = Vec::with_capacity(paths.len());
+        let mut starts = vec![0u32];
+        for (entry, p) in manifest.parts.iter().zip(&paths) {
+            let part = open(p)?;
+            if part.users() as u64 != entry.users {
+                return Err(bad(format!(
+                    "part {} holds {} users, the manifest says {}",
+                    p.display(),
+                    part.users(),
+                    entry.users
+                )));
+            }
+            let names: Vec<&str> = manifest.metadata.markets.iter().map(|m| m.name.as_str()).collect();
+            if part.markets() != names.as_slice() {
+                return Err(bad(format!(
+                    "part {} has other markets than the manifest (a part of another run?)",
+                    p.display()
+                )));
+            }
+            starts.push(starts.last().unwrap() + part.users() as u32);
+            parts.push(part);
+        }
+        if parts.is_empty() {
+            return Err(bad("the manifest lists no parts".into()));
+        }
+        let k = parts[0].markets().len();
+        Ok(Snapshot {
+            parts,
+            starts,
+            meta: Some(manifest.metadata),
+            merged: (0..k).map(|_| OnceLock::new()).collect(),
+        })
+    }
+
+    /// Number of files behind this snapshot (1 unless sharded).
+    pub fn part_count(&self) -> usize {
+        self.parts.len()
+    }
+
+    fn sharded(&self) -> bool {
+        self.parts.len() > 1
+    }
+
+    /// Part and local index of user `u`.
+    #[inline]
+    fn locate(&self, u: u32) -> (&Part, u32) {
+        if !self.sharded() {
+            return (&self.parts[0], u);
+        }
+        let p = self.starts.partition_point(|&s| s <= u) - 1;
+        (&self.parts[p], u - self.starts[p])
+    }
+
+    /// True when the snapshot carries the follower graph, teleport and
+    /// affinities (needed by `explain` and warm starts); never for a
+    /// sharded snapshot.
+    pub fn has_model(&self) -> bool {
+        !self.sharded() && self.parts[0].has_model()
+    }
+
+    /// Followers of `v` (ascending user indices). Panics without a model.
+    pub fn followers_of(&self, v: u32) -> &[u32] {
+        self.single().followers_of(v)
+    }
+
+    /// Weights of the follows into `v`, aligned with [`followers_of`](Self::followers_of);
+    /// `None` when every follow weighs 1. Panics without a model.
+    pub fn follower_weights_of(&self, v: u32) -> Option<&[f32]> {
+        self.single().follower_weights_of(v)
+    }
+
+    /// Topic affinities of user `u`. Panics without a model.
+    pub fn affinity_of(&self, u: u32) -> &[AffinityEntry] {
+        self.single().affinity_of(u)
+    }
+
+    /// Teleport entries of user `u` (beyond the uniform `_global` base).
+    /// Panics without a model.
+    pub fn teleport_of(&self, u: u32) -> &[TeleportEntry] {
+        self.single().teleport_of(u)
+    }
+
+    fn single(&self) -> &Part {
+        assert!(!self.sharded(), "a sharded snapshot has no model");
+        &self.parts[0]
+    }
+
+    /// The run's metadata.
+    pub fn metadata(&self) -> &Metadata {
+        self.meta.as_ref().unwrap_or_else(|| self.parts[0].metadata())
+    }
+
+    /// Number of users.
+    pub fn users(&self) -> usize {
+        *self.starts.last().unwrap() as usize
+    }
+
+    /// Market names, in column order.
+    pub fn markets(&self) -> &[String] {
+        self.parts[0].markets()
+    }
+
+    /// Column of a market name.
+    pub fn market_index(&self, name: &str) -> Option<usize> {
+        self.parts[0].market_index(name)
+    }
+
+    /// External id of user index `u`.
+    pub fn user_id(&self, u: u32) -> &str {
+        let (p, l) = self.locate(u);
+        p.user_id(l)
+    }
+
+    /// Index of an external id (binary search in each part).
+    pub fn user_index(&self, id: &str) -> Option<u32> {
+        self.parts
+            .iter()
+            .zip(&self.starts)
+            .find_map(|(p, &s)| p.user_index(id).map(|l| s + l))
+    }
+
+    /// Follower count of user `u`.
+    pub fn followers(&self, u: u32) -> u64 {
+        let (p, l) = self.locate(u);
+        p.followers(l)
+    }
+
+    /// Score of user `u` in market column `m`.
+    pub fn score(&self, u: u32, m: usize) -> f64 {
+        let (p, l) = self.locate(u);
+        p.score(l, m)
+    }
+
+    /// Users of market `m` by descending score, ties by user index.
+    pub fn order(&self, m: usize) -> &[u32] {
+        if !self.sharded() {
+            return self.parts[0].order(m);
+        }
+        self.merged[m].get_or_init(|| self.merge_orders(m))
+    }
+
+    /// Merges the parts' orders: by score descending, then global index.
+    fn merge_orders(&self, m: usize) -> Vec<u32> {
+        let mut heads = vec![0usize; self.parts.len()];
+        let mut out = Vec::with_capacity(self.users());
+        loop {
+            let mut best: Option<(f64, u32, usize)> = None;
+            for (i, part) in self.parts.iter().enumerate() {
+                if let Some(&l) = part.order(m).get(heads[i]) {
+                    let (s, g) = (part.score(l, m), self.starts[i] + l);
+                    if best.is_none_or(|(bs, bg, _)| s > bs || (s == bs && g < bg)) {
+                        best = Some((s, g, i));
+                    }
+                }
+            }
+            let Some((_, g, i)) = best else { break };
+            out.push(g);
+            heads[i] += 1;
+        }
+        out
+    }
+
+    /// The `k` most influential users of market `m`, with scores.
+    pub fn top(&self, m: usize, k: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
+        self.order(m)
+            .iter()
+            .take(k)
+            .map(move |&u| (u, self.score(u, m)))
+    }
+
+    /// Score, rank and percentile of user `u` in market `m` (two binary
+    /// searches over each part's order).
+    pub fn standing(&self, u: u32, m: usize) -> UserStanding {
+        let s = self.score(u, m);
+        let (mut higher, mut not_lower) = (0, 0);
+        for part in &self.parts {
+            let order = part.order(m);
+            higher += order.partition_point(|&v| part.score(v, m) > s);
+            not_lower += order.partition_point(|&v| part.score(v, m) >= s);
+        }
+        let users = self.users();
+        UserStanding {
+            score: s,
+            rank: higher as u64 + 1,
+            percentile: 100.0 * (users - not_lower) as f64 / users.max(1) as f64,
+        }
+    }
+
+    /// Deep consistency checks of every part (see `marketrank info
+    /// --check`): id index sorted, each market's order a ranking. Across
+    /// parts of a sharded snapshot, ids are distinct by construction (each
+    /// id has one owner) and are not re-checked.
+    pub fn check_consistency(&self) -> Result<(), SnapshotError> {
+        self.parts.iter().try_for_each(Part::check_consistency)
+    }
+}
+
+fn starts_like_manifest(path: &Path) -> bool {
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    is_manifest(&head[..n])
+}
