@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod crash;
 mod determinism;
+mod distributed;
 mod graph_cache;
 mod hand_checked;
 mod periodic;
