@@ -18,6 +18,7 @@ use crate::error::InputError;
 use crate::graph::{strongly_connected, FollowerGraph, GraphBuilder, TopicTags, UserIds};
 use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats};
 use crate::job::JobError;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::hash::Hasher;
 use std::ops::Range;
@@ -177,32 +178,30 @@ pub(crate) fn load(
         out[o].push(u8::from((i as usize) < in_edges));
     }
     let got = mail.exchange(out).map_err(&stop)?;
-    let mut names: Vec<(&[u8], bool)> = Vec::new();
-    let mut per_sender: Vec<Vec<&[u8]>> = vec![Vec::new(); w];
+    // (id, sender, position in the sender's list, seen in a follow); one
+    // sort gives every id its rank and every request its answer.
+    let mut names: Vec<(&[u8], u32, u32, bool)> = Vec::new();
+    let mut replies: Vec<Vec<u32>> = vec![Vec::new(); w];
     for (s, payload) in got.iter().enumerate() {
         let mut rest = &payload[..];
         while !rest.is_empty() {
             let n = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
-            let name = &rest[4..4 + n];
-            names.push((name, rest[4 + n] == 1));
-            per_sender[s].push(name);
+            let pos = replies[s].len() as u32;
+            names.push((&rest[4..4 + n], s as u32, pos, rest[4 + n] == 1));
+            replies[s].push(0);
             rest = &rest[5 + n..];
         }
     }
-    names.sort_unstable();
+    names.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut owned_names: Vec<&[u8]> = Vec::with_capacity(names.len());
     let mut only_topics = 0u64;
-    let mut i = 0;
-    while i < names.len() {
-        let mut j = i;
-        let mut any_edge = false;
-        while j < names.len() && names[j].0 == names[i].0 {
-            any_edge |= names[j].1;
-            j += 1;
+    for group in names.chunk_by(|a, b| a.0 == b.0) {
+        let rank = owned_names.len() as u32;
+        for e in group {
+            replies[e.1 as usize][e.2 as usize] = rank;
         }
-        owned_names.push(names[i].0);
-        only_topics += u64::from(!any_edge);
-        i = j;
+        owned_names.push(group[0].0);
+        only_topics += u64::from(!group.iter().any(|e| e.3));
     }
     let mut counts = vec![0u64; w];
     counts[me] = owned_names.len() as u64;
@@ -216,21 +215,18 @@ pub(crate) fn load(
     }
     let first = starts[me];
     let owned = owned_names.len();
-    let replies: Vec<Vec<u8>> = per_sender
-        .iter()
-        .map(|list| {
-            let g: Vec<u32> = list
-                .iter()
-                .map(|n| (first + owned_names.binary_search(n).unwrap() as u64) as u32)
-                .collect();
-            bytemuck::cast_slice(&g).to_vec()
+    let replies: Vec<Vec<u8>> = replies
+        .into_iter()
+        .map(|mut r| {
+            r.iter_mut().for_each(|g| *g += first as u32);
+            bytemuck::cast_slice(&r).to_vec()
         })
         .collect();
     let mut owned_ids = UserIds::new();
     for n in &owned_names {
         owned_ids.intern(std::str::from_utf8(n).expect("ids are UTF-8"));
     }
-    drop((names, per_sender, owned_names));
+    drop((names, owned_names));
     let got = mail.exchange(replies).map_err(&stop)?;
     let mut global = vec![0u32; ids.len()];
     for (o, payload) in got.iter().enumerate() {
@@ -264,37 +260,65 @@ pub(crate) fn load(
 
     // 4. Follows to the followee's owner; tags to the user's owner.
     let any_weighted = mail.sum_u64(&[u64::from(weighted)]).map_err(&stop)?[0] > 0;
-    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
+    // (follower, followee, weight bits) per follow.
+    let mut typed: Vec<Vec<[u32; 3]>> = vec![Vec::new(); w];
     for e in 0..src.len() {
         let (gs, gd) = (global[src[e] as usize], global[dst[e] as usize]);
         let wt = if weighted { wts[e] } else { 1.0 };
-        let buf = &mut out[owner_of_global(&starts, gd)];
-        buf.extend_from_slice(bytemuck::bytes_of(&gs));
-        buf.extend_from_slice(bytemuck::bytes_of(&gd));
-        buf.extend_from_slice(bytemuck::bytes_of(&wt));
+        typed[owner_of_global(&starts, gd)].push([gs, gd, wt.to_bits()]);
     }
     drop((src, dst, wts));
+    let out = typed.into_iter().map(|t| bytemuck::cast_slice(&t).to_vec()).collect();
     let got = mail.exchange(out).map_err(&stop)?;
-    let mut follows: Vec<(u32, u32, f32)> = Vec::new();
+    // Follows into owned users as a CSR by followee (a counting sort), each
+    // row then sorted by follower: repeated follows count once, with the
+    // largest weight, as in one process.
+    let recs: Vec<Vec<[u32; 3]>> = got.iter().map(|p| read_pod::<[u32; 3]>(p)).collect();
+    drop(got);
     let mut self_follows = 0u64;
-    for p in &got {
-        for rec in p.chunks_exact(12) {
-            let gs = u32::from_le_bytes(rec[0..4].try_into().unwrap());
-            let gd = u32::from_le_bytes(rec[4..8].try_into().unwrap());
-            let wt = f32::from_le_bytes(rec[8..12].try_into().unwrap());
-            if gs == gd {
-                self_follows += 1;
-            } else {
-                follows.push(((gd as u64 - first) as u32, gs, wt));
-            }
+    let mut row = vec![0u64; owned + 1];
+    for r in recs.iter().flatten() {
+        if r[0] == r[1] {
+            self_follows += 1;
+        } else {
+            row[(r[1] as u64 - first) as usize + 1] += 1;
         }
     }
-    drop(got);
-    // Repeated follows count once, with the largest weight (as one process).
-    follows.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.total_cmp(&a.2)));
-    let before = follows.len();
-    follows.dedup_by(|b, a| (a.0, a.1) == (b.0, b.1));
-    let duplicates = (before - follows.len()) as u64;
+    for v in 0..owned {
+        row[v + 1] += row[v];
+    }
+    let mut fs = vec![(0u32, 0f32); row[owned] as usize];
+    let mut fill = row.clone();
+    for r in recs.iter().flatten().filter(|r| r[0] != r[1]) {
+        let v = (r[1] as u64 - first) as usize;
+        fs[fill[v] as usize] = (r[0], f32::from_bits(r[2]));
+        fill[v] += 1;
+    }
+    drop((recs, fill));
+    let mut rows: Vec<&mut [(u32, f32)]> = Vec::with_capacity(owned);
+    let mut rest = &mut fs[..];
+    for v in 0..owned {
+        let (head, tail) = rest.split_at_mut((row[v + 1] - row[v]) as usize);
+        rows.push(head);
+        rest = tail;
+    }
+    rows.par_iter_mut()
+        .for_each(|r| r.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1))));
+    drop(rows);
+    let (mut gsrc, mut gw) = (Vec::with_capacity(fs.len()), Vec::with_capacity(fs.len()));
+    let mut off = vec![0u64; owned + 1];
+    for v in 0..owned {
+        let r = &fs[row[v] as usize..row[v + 1] as usize];
+        for (i, f) in r.iter().enumerate() {
+            if i == 0 || r[i - 1].0 != f.0 {
+                gsrc.push(f.0);
+                gw.push(f.1);
+            }
+        }
+        off[v + 1] = gsrc.len() as u64;
+    }
+    let duplicates = (fs.len() - gsrc.len()) as u64;
+    drop((fs, row));
 
     let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
     for &(u, t, wt) in &local_tags {
@@ -326,67 +350,55 @@ pub(crate) fn load(
     // owner's ghosts are one contiguous run of rows.
     let lo = first as u32;
     let hi = (first + owned as u64) as u32;
-    let mut ghosts: Vec<u32> = follows
-        .iter()
-        .map(|f| f.1)
-        .filter(|&s| s < lo || s >= hi)
-        .collect();
-    ghosts.sort_unstable();
+    let mut ghosts: Vec<u32> = gsrc.iter().copied().filter(|&s| s < lo || s >= hi).collect();
+    ghosts.par_sort_unstable();
     ghosts.dedup();
-    let local_of = |s: u32| -> u32 {
-        if s >= lo && s < hi {
-            s - lo
-        } else {
-            owned as u32 + ghosts.binary_search(&s).unwrap() as u32
-        }
-    };
     let n_local = owned + ghosts.len();
-    let mut offsets = vec![0u64; n_local + 1];
-    for f in &follows {
-        offsets[f.0 as usize + 1] += 1;
-    }
-    for i in 0..n_local {
-        offsets[i + 1] += offsets[i];
-    }
-    let mut sources: Vec<u32> = follows.iter().map(|f| local_of(f.1)).collect();
-    let mut weights: Vec<f32> = if any_weighted {
-        follows.iter().map(|f| f.2).collect()
-    } else {
-        Vec::new()
-    };
-    // Followers ascending by local index within each user.
-    for v in 0..owned {
-        let r = offsets[v] as usize..offsets[v + 1] as usize;
-        if weights.is_empty() {
-            sources[r].sort_unstable();
-        } else {
-            let mut pairs: Vec<(u32, f32)> =
-                sources[r.clone()].iter().copied().zip(weights[r.clone()].iter().copied()).collect();
-            pairs.sort_unstable_by_key(|p| p.0);
-            for (i, (s, wt)) in pairs.into_iter().enumerate() {
-                sources[r.start + i] = s;
-                weights[r.start + i] = wt;
+    let mut offsets = off.clone();
+    offsets.resize(n_local + 1, off[owned]);
+    // Local index: own users first, then ghosts in global order. A row
+    // sorted by global id is [ghosts below lo][own][ghosts from hi]; the
+    // rotation puts it in local order.
+    let mut sources: Vec<u32> = gsrc
+        .par_iter()
+        .map(|&s| {
+            if s >= lo && s < hi {
+                s - lo
+            } else {
+                owned as u32 + ghosts.binary_search(&s).unwrap() as u32
             }
+        })
+        .collect();
+    let mut weights: Vec<f32> = if any_weighted { gw.clone() } else { Vec::new() };
+    for v in 0..owned {
+        let r = off[v] as usize..off[v + 1] as usize;
+        let below = gsrc[r.clone()].partition_point(|&s| s < lo);
+        sources[r.clone()].rotate_left(below);
+        if !weights.is_empty() {
+            weights[r].rotate_left(below);
         }
     }
 
     // 6. Out-weights: each follow's weight to the follower's owner.
-    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
-    for f in &follows {
-        let buf = &mut out[owner_of_global(&starts, f.1)];
-        buf.extend_from_slice(bytemuck::bytes_of(&f.1));
-        buf.extend_from_slice(bytemuck::bytes_of(&f.2));
-    }
-    let push_rows = push_rows(&follows, &starts, me);
-    drop(follows);
-    let got = mail.exchange(out).map_err(&stop)?;
     let mut out_weight = vec![1.0f64; n_local];
     out_weight[..owned].fill(0.0);
+    let add = |ow: &mut [f64], s: u32, wt: f32| {
+        ow[(s - lo) as usize] += if any_weighted { wt as f64 } else { 1.0 };
+    };
+    let mut typed: Vec<Vec<[u32; 2]>> = vec![Vec::new(); w];
+    for (&s, &wt) in gsrc.iter().zip(&gw) {
+        match owner_of_global(&starts, s) {
+            o if o == me => add(&mut out_weight, s, wt),
+            o => typed[o].push([s, wt.to_bits()]),
+        }
+    }
+    let push_rows = push_rows(&off, &gsrc, &starts, me);
+    drop((gsrc, gw, off));
+    let out = typed.into_iter().map(|t| bytemuck::cast_slice(&t).to_vec()).collect();
+    let got = mail.exchange(out).map_err(&stop)?;
     for p in &got {
-        for r in p.chunks_exact(8) {
-            let s = u32::from_le_bytes(r[0..4].try_into().unwrap());
-            let wt = f32::from_le_bytes(r[4..8].try_into().unwrap());
-            out_weight[(s - lo) as usize] += if any_weighted { wt as f64 } else { 1.0 };
+        for [s, wt] in read_pod::<[u32; 2]>(p) {
+            add(&mut out_weight, s, f32::from_bits(wt));
         }
     }
 
@@ -474,16 +486,19 @@ pub(crate) fn load(
 }
 
 /// Rows a push would send: distinct (followee, follower's worker) pairs
-/// with the follower's worker not this one; `follows` sorted by followee.
-fn push_rows(follows: &[(u32, u32, f32)], starts: &[u64], me: usize) -> u64 {
+/// with the follower's worker not this one. Rows are sorted by follower,
+/// so owners come in order.
+fn push_rows(off: &[u64], src: &[u32], starts: &[u64], me: usize) -> u64 {
     let mut n = 0;
-    let mut seen: Vec<usize> = Vec::new();
-    for run in follows.chunk_by(|a, b| a.0 == b.0) {
-        seen.clear();
-        seen.extend(run.iter().map(|f| owner_of_global(starts, f.1)).filter(|&o| o != me));
-        seen.sort_unstable();
-        seen.dedup();
-        n += seen.len() as u64;
+    for v in 0..off.len() - 1 {
+        let mut last = usize::MAX;
+        for &s in &src[off[v] as usize..off[v + 1] as usize] {
+            let o = owner_of_global(starts, s);
+            if o != me && o != last {
+                n += 1;
+            }
+            last = o;
+        }
     }
     n
 }
