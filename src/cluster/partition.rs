@@ -107,6 +107,7 @@ fn stats_vec(s: &LineStats) -> Vec<u64> {
 
 type Stop = Box<dyn Fn(super::failure::ClusterError) -> JobError>;
 
+
 /// Reads this worker's files (`edges[i]` and `topics[i]` for `i ≡ me mod
 /// W`) and builds its partition, trading ids and follows with the others.
 pub(crate) fn load(
@@ -118,6 +119,23 @@ pub(crate) fn load(
 ) -> Result<Partition, JobError> {
     let stop: Stop = Box::new(|e| JobError::Config(e.to_string()));
     let (me, w) = (mail.index(), mail.peers());
+    // Every process must see the same file lists, or files would be read
+    // twice or not at all.
+    let mut h = rustc_hash::FxHasher::default();
+    for (kind, list) in [(1u8, edges), (2u8, topics)] {
+        for p in list {
+            h.write_u8(kind);
+            h.write(p.as_os_str().as_encoded_bytes());
+        }
+    }
+    let lists = mail.broadcast(h.finish().to_le_bytes().to_vec()).map_err(&stop)?;
+    if let Some(other) = lists.iter().position(|l| *l != lists[me]) {
+        return Err(JobError::Config(format!(
+            "worker {other} sees other input files than worker {me} ({} edge, {} topic files here): every process must expand --edges/--topics to the same list (a shared filesystem, or the same paths on every host)",
+            edges.len(),
+            topics.len()
+        )));
+    }
     let mine = |i: &usize| i % w == me;
     // 1. Read this worker's share, interning ids locally.
     let mut ids = UserIds::new();
@@ -273,8 +291,8 @@ pub(crate) fn load(
     // Follows into owned users as a CSR by followee (a counting sort), each
     // row then sorted by follower: repeated follows count once, with the
     // largest weight, as in one process.
-    let recs: Vec<Vec<[u32; 3]>> = got.iter().map(|p| read_pod::<[u32; 3]>(p)).collect();
-    drop(got);
+    // Decoded one payload at a time, each freed once copied.
+    let recs: Vec<Vec<[u32; 3]>> = got.into_iter().map(|p| read_pod::<[u32; 3]>(&p)).collect();
     let mut self_follows = 0u64;
     let mut row = vec![0u64; owned + 1];
     for r in recs.iter().flatten() {
@@ -527,8 +545,8 @@ pub(crate) fn vouched(
     let mut out = vec![Vec::new(); w];
     if me == 0 {
         let users = part.starts[w] as usize;
-        let mut b = GraphBuilder::new();
-        for p in &got {
+        let mut b = GraphBuilder::with_capacity(got.iter().map(|p| p.len() / 8).sum());
+        for p in got {
             for r in p.chunks_exact(8) {
                 let s = u32::from_le_bytes(r[0..4].try_into().unwrap());
                 let d = u32::from_le_bytes(r[4..8].try_into().unwrap());
@@ -545,7 +563,6 @@ pub(crate) fn vouched(
         }
         out = vec![bits; w];
     }
-    drop(got);
     let got = mail.exchange(out).map_err(stop)?;
     let closed = |u: u32| got[0][u as usize / 8] & (1 << (u % 8)) != 0;
     Ok((0..g.users() as u32)

@@ -390,3 +390,32 @@ fn two_processes_in_separate_network_namespaces() {
     local_run(&args, &local);
     assert_same_scores(&Snapshot::open(&local).unwrap(), &Snapshot::open(&shards).unwrap(), 1e-9);
 }
+
+/// Processes that expand `--edges` to different lists would read files
+/// twice or not at all: refused, naming the disagreement.
+#[test]
+fn processes_with_different_input_lists_are_refused() {
+    let d = shared_dir().join("data/cora");
+    let dir = tempfile::tempdir().unwrap();
+    let t = d.join("topics.tsv");
+    let other = dir.path().join("other.tsv");
+    std::fs::copy(d.join("edges.tsv"), &other).unwrap();
+    let ports = free_ports(2);
+    let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let hf = hostfile(dir.path(), &hosts);
+    let out = dir.path().join("x.snap");
+    let e0 = d.join("edges.tsv");
+    let kids: Vec<Child> = [&e0, &other]
+        .iter()
+        .enumerate()
+        .map(|(p, e)| {
+            let args = ["--edges", e.to_str().unwrap(), "--topics", t.to_str().unwrap()];
+            spawn(&args, &out, p, 2, 1, &hf, None)
+        })
+        .collect();
+    let outs: Vec<_> = kids.into_iter().map(|k| wait(k, Duration::from_secs(60)).0).collect();
+    let all: String = outs.iter().map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).collect();
+    assert!(outs.iter().all(|o| !o.status.success()), "{all}");
+    assert!(all.contains("sees other input files"), "{all}");
+    assert!(!out.exists());
+}
