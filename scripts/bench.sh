@@ -283,6 +283,13 @@ for k in 1 4 16 64; do
   rm -f "$RES/kscale/k$k.snap"
 done
 
+# ---------------------------------------------------------------- distributed
+# One process vs timely with 1 process and with 2 processes on 127.0.0.1.
+if [[ -d "$BENCH_DIR/g1m" ]]; then
+  step "distributed engine g1m" "$RES/cluster.md" \
+    env MARKETRANK="$BIN/marketrank" scripts/bench_cluster.sh "$BENCH_DIR/g1m"
+fi
+
 # ---------------------------------------------------------------- report
 log "writing $BENCH_OUT"
 $PY scripts/bench_report.py "$RES" > "$BENCH_OUT.tmp"

@@ -14,7 +14,7 @@ G=${1:?graph directory}
 M=${MARKETRANK:-target/release/marketrank}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-cargo build --release -q
+[[ -n "${MARKETRANK:-}" ]] || cargo build --release -q
 # Two edge files, so each process reads its own half.
 split -n l/2 -d --additional-suffix=.tsv "$G/edges.tsv" "$W/edges-"
 T="$G/topics.tsv"
@@ -41,6 +41,10 @@ done
 wait
 echo "$(date +%s.%N) - $t0" | bc >"$W/t2.wall"
 
+echo "\`scripts/bench_cluster.sh $G\` on $(date -u +%FT%TZ), $(lscpu | sed -n 's/^Model name: *//p') x $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, git $(git rev-parse --short HEAD)."
+echo
+echo "Default settings (topic-biased walk, earned teleport, f32, tol 1e-6), 17 markets; the edge file split in two (\`split -n l/2\`) so each timely process reads its own half. Wall = whole process (the 2-process row: both, started together); compute includes the earned-teleport closed-group step (worker 0 gathers all follows) and the teleport totals, so s/iteration is compute / iterations."
+echo
 python3 - "$W" <<'EOF'
 import json, sys
 w = sys.argv[1]
@@ -69,8 +73,8 @@ print(f"rows per iteration across the cut (2 processes): pull {a['pull_rows']:,}
       f"push with per-followee pre-aggregation would send {a['push_rows']:,}")
 EOF
 # Agreement of the 2-process run with the local engine (export both, L1 per market).
-$M export "$W/local.snap" --out "$W/l.csv"
-$M export "$W/t2.snap" --out "$W/t.csv"
+$M export "$W/local.snap" --out "$W/l.csv" 2>/dev/null
+$M export "$W/t2.snap" --out "$W/t.csv" 2>/dev/null
 python3 - "$W" <<'EOF'
 import csv, sys, collections
 w = sys.argv[1]

@@ -488,6 +488,15 @@ def main(argv):
             p("not measured")
         p("")
 
+    # -------------------------------------------------- distributed
+    cluster = os.path.join(res, "cluster.md")
+    if os.path.exists(cluster):
+        p("## Distributed engine (timely), 1M users / 20M follows")
+        p("")
+        for line in open(cluster).read().rstrip().splitlines():
+            p(line)
+        p("")
+
     # -------------------------------------------------- scaling
     p("## Scaling")
     p("")

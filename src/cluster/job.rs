@@ -187,11 +187,12 @@ fn work(
     let all_users = part.starts[w];
     let t = &part.totals;
     log(format!(
-        "loaded {} users, {} follows, {} topics in {:.2?}; this worker owns {} users and {} follows, and needs {} follower rows from other workers",
+        "loaded {} users, {} follows, {} topics in {:.2?} (peak memory so far {}); this worker owns {} users and {} follows, and needs {} follower rows from other workers",
         all_users,
         t.edges,
         part.tags.len(),
         t0.elapsed(),
+        peak(),
         part.owned,
         part.graph.edges(),
         part.ghosts.len()
@@ -265,10 +266,11 @@ fn work(
     let result = append_markets(result, &s.mixes).map_err(JobError::Config)?;
     let rank_time = t1.elapsed();
     log(format!(
-        "ranked {} markets in {} iterations, {:.2?}; this worker sent {:.1} MB per iteration",
+        "ranked {} markets in {} iterations, {:.2?} (peak memory so far {}); this worker sent {:.1} MB per iteration",
         result.k(),
         result.iterations,
         rank_time,
+        peak(),
         bytes_per_iteration / 1e6
     ));
     let t2 = Instant::now();
@@ -294,6 +296,12 @@ fn work(
         peak_rss: crate::memory::peak_rss(),
         out: job.out.clone(),
     }))
+}
+
+fn peak() -> String {
+    crate::memory::peak_rss()
+        .map(crate::rank::human_bytes)
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The load report the metadata records, from the cluster's totals.
