@@ -264,35 +264,14 @@ pub fn run_rank_job(
         report_dropped(&data, log);
         let t1 = Instant::now();
         let teleport = TopicTeleport::new(&data.tags, &data.graph, job.config.teleport, job.global);
-        for c in 0..teleport.len() {
-            if teleport.fell_back(c) {
-                log(&format!(
-                    "warning: market `{}`: no tagged user earned teleport weight (nobody outside a closed group follows them); using plain tags",
-                    teleport.markets()[c]
-                ));
-            }
+        for w in fallback_warnings(&teleport) {
+            log(&w);
         }
         let start = match &job.previous {
             Some(p) => Some(start_from_previous(p, &data, &teleport, log)?),
             None => None,
         };
-        let t_iter = Instant::now();
-        let first = std::cell::Cell::new(None::<f64>);
-        let progress = |r: &crate::rank::IterationReport| {
-            if let Some(p) = &job.progress {
-                let first_residual = first.get().unwrap_or(r.max_residual);
-                first.set(Some(first_residual));
-                p(&Progress {
-                    iteration: r.iteration,
-                    active: r.active,
-                    markets: teleport.len(),
-                    max_residual: r.max_residual,
-                    first_residual,
-                    tolerance: job.config.tolerance,
-                    elapsed: t_iter.elapsed(),
-                });
-            }
-        };
+        let progress = progress_observer(job, teleport.len());
         let result = rank_observed(&data.graph, &teleport, &job.config, start.as_deref(), &progress);
         drop(start);
         let result = append_markets(result, &mixes).map_err(|e| {
@@ -331,6 +310,42 @@ pub fn run_rank_job(
         let write_time = t2.elapsed();
         Ok(RankSummary { data, result, estimate, load_time, rank_time, write_time, peak_rss: peak_rss(), rejects })
     })
+}
+
+/// Turns the kernel's iteration reports into [`Progress`] for
+/// `job.progress` (the share of the way is measured from the first report).
+pub(crate) fn progress_observer(
+    job: &RankJob,
+    markets: usize,
+) -> impl Fn(&crate::rank::IterationReport) + '_ {
+    let t_iter = Instant::now();
+    let first = std::cell::Cell::new(None::<f64>);
+    move |r| {
+        if let Some(p) = &job.progress {
+            let first_residual = first.get().unwrap_or(r.max_residual);
+            first.set(Some(first_residual));
+            p(&Progress {
+                iteration: r.iteration,
+                active: r.active,
+                markets,
+                max_residual: r.max_residual,
+                first_residual,
+                tolerance: job.config.tolerance,
+                elapsed: t_iter.elapsed(),
+            });
+        }
+    }
+}
+
+/// The warnings for markets whose earned teleport fell back to plain tags.
+pub(crate) fn fallback_warnings(tele: &TopicTeleport) -> Vec<String> {
+    (0..tele.len())
+        .filter(|&c| tele.fell_back(c))
+        .map(|c| format!(
+            "warning: market `{}`: no tagged user earned teleport weight (nobody outside a closed group follows them); using plain tags",
+            tele.markets()[c]
+        ))
+        .collect()
 }
 
 /// Loads `input` as a run does: with [`BadLines::Skip`] and text input,

@@ -7,7 +7,9 @@ use super::mailroom::{read_pod, Mailroom};
 use super::partition::{self, Partition, Totals};
 use super::{expand_files, ClusterConfig};
 use crate::graph::BuildStats;
-use crate::job::{metadata_for, GraphInput, JobError, Progress, RankJob};
+use crate::job::{
+    fallback_warnings, metadata_for, progress_observer, GraphInput, JobError, RankJob,
+};
 use crate::load::LoadReport;
 use crate::rank::{
     append_markets, rank_partition, read_market_mixes, IterationReport, Layout, MarketMix, Peers,
@@ -222,29 +224,13 @@ fn work(
         job.global,
         &mut |v| or_stop(mail.sum_f64(&v)),
     );
-    for c in 0..tele.len() {
-        if tele.fell_back(c) {
-            log(format!(
-                "warning: market `{}`: no tagged user earned teleport weight (nobody outside a closed group follows them); using plain tags",
-                tele.markets()[c]
-            ));
-        }
+    for w in fallback_warnings(&tele) {
+        log(w);
     }
-    let t_iter = Instant::now();
-    let first = std::cell::Cell::new(None::<f64>);
+    let progress = progress_observer(job, tele.len());
     let observe = |r: &IterationReport| {
-        if let (true, Some(p)) = (logs, &job.progress) {
-            let first_residual = first.get().unwrap_or(r.max_residual);
-            first.set(Some(first_residual));
-            p(&Progress {
-                iteration: r.iteration,
-                active: r.active,
-                markets: tele.len(),
-                max_residual: r.max_residual,
-                first_residual,
-                tolerance: job.config.tolerance,
-                elapsed: t_iter.elapsed(),
-            });
+        if logs {
+            progress(r)
         }
     };
     let sent_before = mail.bytes_sent;

@@ -129,15 +129,22 @@ fn assert_same_scores(a: &Snapshot, b: &Snapshot, max_l1: f64) {
     }
 }
 
+/// Cora's edge and topic files, as strings for argument lists.
+fn cora() -> (String, String) {
+    let d = shared_dir().join("data/cora");
+    let s = |f: &str| d.join(f).to_str().unwrap().to_string();
+    (s("edges.tsv"), s("topics.tsv"))
+}
+
+/// Flags for a tight f64 run: engine differences far below 1e-9.
+const TIGHT: [&str; 6] = ["--precision", "f64", "--tol", "1e-12", "--max-iter", "1000"];
+
 #[test]
 fn two_processes_of_two_workers_match_one_process_on_cora() {
-    let d = shared_dir().join("data/cora");
+    let (e, t) = cora();
     let dir = tempfile::tempdir().unwrap();
-    let (e, t) = (d.join("edges.tsv"), d.join("topics.tsv"));
-    let args = [
-        "--edges", e.to_str().unwrap(), "--topics", t.to_str().unwrap(),
-        "--precision", "f64", "--tol", "1e-12", "--max-iter", "1000",
-    ];
+    let mut args = vec!["--edges", &e, "--topics", &t];
+    args.extend(TIGHT);
     let (local, shards) = (dir.path().join("local.snap"), dir.path().join("cluster.snap"));
     local_run(&args, &local);
     cluster_run(&args, &shards);
@@ -364,13 +371,10 @@ fn two_processes_in_separate_network_namespaces() {
         eprintln!("SKIPPED two_processes_in_separate_network_namespaces: cannot create network namespaces here: {}", why.trim());
         return;
     }
-    let d = shared_dir().join("data/cora");
+    let (e, t) = cora();
     let dir = tempfile::tempdir().unwrap();
-    let (e, t) = (d.join("edges.tsv"), d.join("topics.tsv"));
-    let args = [
-        "--edges", e.to_str().unwrap(), "--topics", t.to_str().unwrap(),
-        "--precision", "f64", "--tol", "1e-12", "--max-iter", "1000",
-    ];
+    let mut args = vec!["--edges", &e, "--topics", &t];
+    args.extend(TIGHT);
     let hosts = vec!["10.213.0.1:24300".to_string(), "10.213.0.2:24301".to_string()];
     let hf = hostfile(dir.path(), &hosts);
     let shards = dir.path().join("cluster.snap");
