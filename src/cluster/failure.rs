@@ -26,14 +26,14 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     /// A round waited longer than the peer timeout.
-    #[error("waited {seconds} s for workers {missing:?} in exchange round {round}; a process hangs or the network dropped it (raise --peer-timeout if a process is only slow)")]
+    #[error("waited {seconds} s in exchange round {round} for {who}; a process hangs or the network dropped it (raise --peer-timeout if a process is only slow)")]
     Timeout {
         /// The timeout in seconds.
         seconds: u64,
         /// The round number.
         round: u64,
-        /// Workers that sent nothing this round.
-        missing: Vec<u32>,
+        /// What did not come, naming workers and processes.
+        who: String,
     },
 }
 

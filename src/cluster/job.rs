@@ -122,6 +122,7 @@ pub fn run_cluster_job(
         mixes,
         peer_timeout: cluster.peer_timeout,
         first_worker: cluster.process * cluster.workers,
+        workers: cluster.workers,
     });
     let tx = std::sync::Mutex::new(tx);
     let guards = timely::execute(cluster.timely(), move |worker| {
@@ -162,6 +163,8 @@ struct Shared {
     peer_timeout: Duration,
     /// Global index of this process's first worker (the one that logs).
     first_worker: usize,
+    /// Workers per process.
+    workers: usize,
 }
 
 fn work(
@@ -170,7 +173,7 @@ fn work(
     tx: &mpsc::Sender<String>,
 ) -> Result<Option<ClusterSummary>, JobError> {
     let job = &s.job;
-    let mut mail = Mailroom::new(worker, s.peer_timeout);
+    let mut mail = Mailroom::new(worker, s.peer_timeout, s.workers);
     let (me, w) = (mail.index(), mail.peers());
     let logs = me == s.first_worker;
     let log = |line: String| {

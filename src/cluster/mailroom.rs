@@ -35,6 +35,7 @@ pub struct Mailroom<'w> {
     inbox: Rc<RefCell<Vec<Envelope>>>,
     round: u64,
     timeout: Duration,
+    workers_per_process: usize,
     /// Payload bytes this worker sent to other workers (not to itself).
     pub bytes_sent: u64,
 }
@@ -42,8 +43,9 @@ pub struct Mailroom<'w> {
 impl<'w> Mailroom<'w> {
     /// Builds the dataflow (input → exchange by destination → sink) on
     /// `worker`. A round that has not completed after `timeout` is an error
-    /// naming the workers that sent nothing.
-    pub fn new(worker: &'w mut Worker, timeout: Duration) -> Mailroom<'w> {
+    /// naming the workers that sent nothing (processes run
+    /// `workers_per_process` workers each, numbered consecutively).
+    pub fn new(worker: &'w mut Worker, timeout: Duration, workers_per_process: usize) -> Mailroom<'w> {
         let mut input = InputHandle::new();
         let frontier = Rc::new(Cell::new(0u64));
         let inbox = Rc::new(RefCell::new(Vec::new()));
@@ -67,6 +69,7 @@ impl<'w> Mailroom<'w> {
             inbox,
             round: 0,
             timeout,
+            workers_per_process: workers_per_process.max(1),
             bytes_sent: 0,
         }
     }
@@ -115,11 +118,23 @@ impl<'w> Mailroom<'w> {
                     .filter(|e| e.2 == r)
                     .map(|e| e.1)
                     .collect();
-                let missing = (0..peers as u32).filter(|w| !got.contains(w)).collect();
+                let w = self.workers_per_process;
+                let missing: Vec<u32> = (0..peers as u32).filter(|x| !got.contains(x)).collect();
+                let mut procs: Vec<usize> = missing.iter().map(|&x| x as usize / w).collect();
+                procs.dedup();
+                let who = if missing.is_empty() {
+                    // Every payload came, but timely's progress updates
+                    // from some process did not: any other process.
+                    let others: Vec<usize> =
+                        (0..peers / w).filter(|&p| p != me as usize / w).collect();
+                    format!("the progress updates of process(es) {others:?} (their data arrived)")
+                } else {
+                    format!("data from workers {missing:?} (process(es) {procs:?})")
+                };
                 return Err(ClusterError::Timeout {
                     seconds: self.timeout.as_secs(),
                     round: r,
-                    missing,
+                    who,
                 });
             }
         }

@@ -423,3 +423,54 @@ fn processes_with_different_input_lists_are_refused() {
     assert!(all.contains("sees other input files"), "{all}");
     assert!(!out.exists());
 }
+
+/// A process that hangs without closing its sockets (SIGSTOP): the other
+/// stops at `--peer-timeout` and names the silent workers.
+#[test]
+fn a_hanging_process_is_named_at_the_peer_timeout() {
+    let (e, t) = cora();
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["--edges", &e, "--topics", &t, "--peer-timeout", "3"];
+    args.extend(["--precision", "f64", "--tol", "1e-300", "--max-iter", "100000000"]);
+    let ports = free_ports(2);
+    let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let hf = hostfile(dir.path(), &hosts);
+    let out = dir.path().join("x.snap");
+    let mut kids: Vec<Child> = (0..2).map(|p| spawn(&args, &out, p, 2, 1, &hf, None)).collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let mut stopped = kids.pop().unwrap();
+    let pid = stopped.id().to_string();
+    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    let (o, took) = wait(kids.pop().unwrap(), Duration::from_secs(30));
+    let _ = Command::new("kill").args(["-KILL", &pid]).status();
+    let _ = stopped.wait();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("waited 3 s in exchange round"), "{err}");
+    assert!(err.contains("process(es) [1]"), "names process 1: {err}");
+    assert!(took < Duration::from_secs(15));
+    assert!(!out.exists());
+}
+
+/// Bad input at one process: it names file, line and reason; the other
+/// stops because it lost that process; nothing is written.
+#[test]
+fn bad_input_read_by_one_process_stops_both_with_file_and_line() {
+    let (e, t) = cora();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&e, dir.path().join("edges-0.tsv")).unwrap();
+    std::fs::write(dir.path().join("edges-1.tsv"), "a\tb\nc\td\t-1\n").unwrap();
+    let glob = dir.path().join("edges-*.tsv");
+    let args = ["--edges", glob.to_str().unwrap(), "--topics", &t];
+    let ports = free_ports(2);
+    let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let hf = hostfile(dir.path(), &hosts);
+    let out = dir.path().join("x.snap");
+    let kids: Vec<Child> = (0..2).map(|p| spawn(&args, &out, p, 2, 1, &hf, None)).collect();
+    let outs: Vec<_> = kids.into_iter().map(|k| wait(k, Duration::from_secs(60)).0).collect();
+    let err: Vec<String> = outs.iter().map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).collect();
+    assert!(outs.iter().all(|o| o.status.code() == Some(2)), "{err:?}");
+    assert!(err[1].contains("edges-1.tsv:2:") && err[1].contains("weight"), "{}", err[1]);
+    assert!(err[0].contains("lost process 1"), "{}", err[0]);
+    assert!(!out.exists());
+}
