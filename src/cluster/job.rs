@@ -85,6 +85,7 @@ pub fn run_cluster_job(
         ("--previous", job.previous.is_some()),
         ("--scores-tsv", job.scores_tsv.is_some()),
         ("--rejects", job.rejects.is_some()),
+        ("--max-memory", job.max_memory.is_some()),
     ] {
         if refused {
             return Err(JobError::Config(format!(
