@@ -41,6 +41,7 @@ pub mod memory;
 pub mod quality;
 pub mod rank;
 pub mod schedule;
+pub mod serve;
 pub mod snapshot;
 pub mod standing;
 pub mod synth;

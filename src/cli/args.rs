@@ -38,6 +38,30 @@ pub enum Command {
     Diff(DiffArgs),
     /// Write a sharded snapshot (from `rank --engine timely`) as one file.
     Merge(MergeArgs),
+    /// Answer lookups over HTTP from a snapshot (read-only, hot-swapped).
+    Serve(ServeArgs),
+}
+
+/// `marketrank serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Snapshot to serve: a file, a sharded manifest, or `DIR/latest.snap`.
+    /// When another file appears at this path (or on SIGHUP) it is loaded,
+    /// verified and swapped in; a bad one is refused and logged.
+    #[arg(long)]
+    pub snapshot: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Bearer tokens, one per line (at least 16 characters each).
+    #[arg(long, required_unless_present = "insecure_no_auth")]
+    pub tokens: Option<PathBuf>,
+    /// Serve without authentication: only on a loopback address.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
+    /// Seconds between checks for a new snapshot at the path.
+    #[arg(long, default_value_t = 2.0)]
+    pub poll: f64,
 }
 
 /// `marketrank merge`

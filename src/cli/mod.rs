@@ -11,6 +11,7 @@ mod cmd_info;
 mod cmd_ingest;
 mod cmd_merge;
 mod cmd_rank;
+mod cmd_serve;
 mod cmd_show;
 mod cmd_top;
 mod table;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(a) => cmd_info::run(a),
         Command::Diff(a) => cmd_diff::run(a),
         Command::Merge(a) => cmd_merge::run(a),
+        Command::Serve(a) => cmd_serve::run(a),
     }
 }
 

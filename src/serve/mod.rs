@@ -1,0 +1,245 @@
+//! `marketrank serve`: a read-only HTTP lookup service over a snapshot.
+//!
+//! Answers come from the memory-mapped snapshot: no copy of the scores is
+//! made, so the server's memory is the mapped file plus a few megabytes.
+//! The snapshot in use sits behind an [`ArcSwap`]: a request takes the
+//! current one once and answers entirely from it, and a new snapshot at the
+//! path (polled, or on SIGHUP) is opened and verified on a blocking thread,
+//! then swapped in with one pointer store. A bad new snapshot is refused
+//! and the old one keeps serving.
+
+mod api;
+mod auth;
+mod metrics;
+
+pub use api::{router, MAX_BATCH};
+pub use auth::Tokens;
+pub use metrics::Metrics;
+
+use crate::snapshot::{Snapshot, SnapshotError};
+use arc_swap::ArcSwap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// What `serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Snapshot file (or manifest, or `DIR/latest.snap` symlink).
+    pub snapshot: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Bearer tokens, one per line (`None` only with `insecure_no_auth`).
+    pub tokens: Option<PathBuf>,
+    /// Serve without authentication (loopback addresses only).
+    pub insecure_no_auth: bool,
+    /// How often to look for a new snapshot at the path.
+    pub poll: Duration,
+}
+
+/// A snapshot being served, with what identifies it.
+pub struct Served {
+    /// The open snapshot.
+    pub snap: Snapshot,
+    /// Identity shown to clients: the run's creation time and user count.
+    pub id: String,
+    /// When the run that wrote it finished (seconds since the epoch).
+    pub created_unix: u64,
+    /// File identity at load time (device/inode, length, mtime).
+    file: FileStamp,
+}
+
+/// Enough of a file's metadata to notice that the path now names another file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FileStamp(u64, u64, u64, Option<SystemTime>);
+
+fn stamp(path: &Path) -> Option<FileStamp> {
+    let m = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let (dev, ino) = {
+        use std::os::unix::fs::MetadataExt;
+        (m.dev(), m.ino())
+    };
+    #[cfg(not(unix))]
+    let (dev, ino) = (0, 0);
+    Some(FileStamp(dev, ino, m.len(), m.modified().ok()))
+}
+
+/// Opens and verifies the snapshot at `path`.
+pub fn load(path: &Path) -> Result<Served, SnapshotError> {
+    let before = stamp(path);
+    let snap = Snapshot::open(path)?;
+    let meta = snap.metadata();
+    // The run's time alone may repeat (two runs in one second, or
+    // SOURCE_DATE_EPOCH): add a hash of the file's identity.
+    let file_hash = {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        before.hash(&mut h);
+        h.finish() as u32
+    };
+    let id = format!("{}/{}users/{file_hash:08x}", meta.created, meta.users);
+    Ok(Served {
+        created_unix: meta.created_unix,
+        id,
+        snap,
+        file: before.unwrap_or(FileStamp(0, 0, 0, None)),
+    })
+}
+
+/// Shared state of the service.
+pub struct AppState {
+    /// The snapshot answering requests now.
+    pub current: ArcSwap<Served>,
+    /// Accepted tokens (`None`: no authentication).
+    pub tokens: Option<Tokens>,
+    /// Request counts and latencies.
+    pub metrics: Metrics,
+    path: PathBuf,
+    /// The last file refused, so a broken file is reported once.
+    refused: Mutex<Option<FileStamp>>,
+}
+
+impl AppState {
+    /// State serving `served` from `path`.
+    pub fn new(path: PathBuf, served: Served, tokens: Option<Tokens>) -> AppState {
+        AppState {
+            current: ArcSwap::from_pointee(served),
+            tokens,
+            metrics: Metrics::default(),
+            path,
+            refused: Mutex::new(None),
+        }
+    }
+
+    /// Swaps in the snapshot now at the path if it is another file than
+    /// the one served. `Ok(true)`: swapped; `Ok(false)`: nothing new; `Err`:
+    /// the new file was refused and the old one keeps serving. Blocking
+    /// (opens and verifies the file): call from a blocking thread.
+    pub fn reload(&self, force: bool) -> Result<bool, SnapshotError> {
+        let now = stamp(&self.path);
+        let same = now.as_ref() == Some(&self.current.load().file);
+        let refused_before = now.is_some() && *self.refused.lock().unwrap() == now;
+        if (same || refused_before) && !force {
+            return Ok(false);
+        }
+        match load(&self.path) {
+            Ok(s) => {
+                self.current.store(Arc::new(s));
+                self.metrics.swapped();
+                *self.refused.lock().unwrap() = None;
+                Ok(true)
+            }
+            Err(e) => {
+                self.metrics.swap_failed();
+                *self.refused.lock().unwrap() = now;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Why `serve` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Configuration refused.
+    #[error("{0}")]
+    Config(String),
+    /// The snapshot could not be opened.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    /// Listening failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Builds the state from `config` (opens the snapshot, reads the tokens).
+pub fn state_for(config: &ServeConfig) -> Result<Arc<AppState>, ServeError> {
+    let tokens = match (&config.tokens, config.insecure_no_auth) {
+        (Some(_), true) => {
+            return Err(ServeError::Config(
+                "give either --tokens or --insecure-no-auth, not both".into(),
+            ))
+        }
+        (Some(p), false) => Some(Tokens::read(p).map_err(ServeError::Config)?),
+        (None, true) if config.listen.ip().is_loopback() => None,
+        (None, true) => {
+            return Err(ServeError::Config(format!(
+                "--insecure-no-auth is only allowed on a loopback address, not {}; give --tokens FILE",
+                config.listen
+            )))
+        }
+        (None, false) => {
+            return Err(ServeError::Config(
+                "give --tokens FILE (bearer tokens, one per line), or --insecure-no-auth on a loopback address".into(),
+            ))
+        }
+    };
+    let served = load(&config.snapshot)?;
+    Ok(Arc::new(AppState::new(config.snapshot.clone(), served, tokens)))
+}
+
+/// Runs the service until the process is stopped. `log` gets one line per
+/// swap or refused snapshot.
+pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
+    let state = state_for(config)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Io(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| ServeError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
+        {
+            let s = state.current.load();
+            log(&format!(
+                "serving {} ({}; {} users, {} markets) on http://{}",
+                config.snapshot.display(),
+                s.id,
+                s.snap.users(),
+                s.snap.markets().len(),
+                listener.local_addr().map_err(|e| ServeError::Io(e.to_string()))?
+            ));
+        }
+        tokio::spawn(watch(Arc::clone(&state), config.poll, log));
+        axum::serve(listener, router(state))
+            .await
+            .map_err(|e| ServeError::Io(e.to_string()))
+    })
+}
+
+/// Polls the path every `poll`, and reloads at once on SIGHUP.
+async fn watch(state: Arc<AppState>, poll: Duration, log: fn(&str)) {
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    loop {
+        #[cfg(unix)]
+        let forced = match hup.as_mut() {
+            Some(h) => tokio::select! {
+                _ = h.recv() => true,
+                _ = tokio::time::sleep(poll) => false,
+            },
+            None => {
+                tokio::time::sleep(poll).await;
+                false
+            }
+        };
+        #[cfg(not(unix))]
+        let forced = {
+            tokio::time::sleep(poll).await;
+            false
+        };
+        let st = Arc::clone(&state);
+        match tokio::task::spawn_blocking(move || st.reload(forced)).await {
+            Ok(Ok(true)) => log(&format!("swapped in {}", state.current.load().id)),
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => log(&format!(
+                "refused the new snapshot ({e}); still serving {}",
+                state.current.load().id
+            )),
+            Err(e) => log(&format!("reload task failed: {e}")),
+        }
+    }
+}
