@@ -15,4 +15,5 @@ mod properties;
 mod reference;
 mod relative;
 mod roundtrip;
+mod serve;
 mod snapshot;
