@@ -29,6 +29,7 @@ pub mod cluster;
 pub mod compare;
 mod container;
 pub mod diff;
+pub mod enrich;
 pub mod error;
 pub mod explain;
 pub mod export;
@@ -45,6 +46,7 @@ pub mod serve;
 pub mod snapshot;
 pub mod standing;
 pub mod synth;
+pub mod triage;
 
 pub use error::InputError;
 pub use graph::{FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};

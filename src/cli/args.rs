@@ -40,6 +40,34 @@ pub enum Command {
     Merge(MergeArgs),
     /// Answer lookups over HTTP from a snapshot (read-only, hot-swapped).
     Serve(ServeArgs),
+    /// Add influence columns (and a triage priority) to a customer CSV.
+    Enrich(EnrichArgs),
+}
+
+/// `marketrank enrich`
+#[derive(Debug, Args)]
+pub struct EnrichArgs {
+    /// Customer CSV with a header row.
+    #[arg(long)]
+    pub customers: PathBuf,
+    /// Column holding the user id (e.g. `twitter_handle`).
+    #[arg(long)]
+    pub id_column: String,
+    /// The snapshot to look users up in.
+    #[arg(long)]
+    pub snapshot: PathBuf,
+    /// Column naming each row's market (e.g. `segment`).
+    #[arg(long, conflicts_with = "market", required_unless_present = "market")]
+    pub market_column: Option<String>,
+    /// One market for every row.
+    #[arg(long)]
+    pub market: Option<String>,
+    /// Triage policy (TOML, see the README): adds `priority` and `priority_reason`.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// Output CSV (written atomically; with a policy also `<out>.policy.toml`).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `marketrank serve`

@@ -5,6 +5,7 @@ pub mod args;
 mod cmd_compare;
 mod cmd_demo;
 mod cmd_diff;
+mod cmd_enrich;
 mod cmd_explain;
 mod cmd_export;
 mod cmd_info;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Diff(a) => cmd_diff::run(a),
         Command::Merge(a) => cmd_merge::run(a),
         Command::Serve(a) => cmd_serve::run(a),
+        Command::Enrich(a) => cmd_enrich::run(a),
     }
 }
 

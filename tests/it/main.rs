@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod determinism;
 mod distributed;
+mod enrich;
 mod graph_cache;
 mod hand_checked;
 mod periodic;

@@ -1,0 +1,55 @@
+//! `marketrank enrich`: influence columns (and a triage priority) for a customer CSV.
+
+use super::args::EnrichArgs;
+use marketrank::enrich::{enrich, EnrichConfig, MarketChoice};
+use marketrank::triage::Policy;
+
+pub fn run(a: EnrichArgs) -> anyhow::Result<()> {
+    let snap = super::open_snapshot(&a.snapshot)?;
+    let policy = a.policy.as_deref().map(Policy::read).transpose().map_err(anyhow::Error::msg)?;
+    let market = match (a.market, a.market_column) {
+        (Some(m), _) => MarketChoice::Fixed(m),
+        (None, Some(c)) => MarketChoice::Column(c),
+        (None, None) => anyhow::bail!("give --market M or --market-column COLUMN"),
+    };
+    let cfg = EnrichConfig {
+        customers: a.customers,
+        id_column: a.id_column,
+        market,
+        out: a.out,
+        policy,
+    };
+    let s = enrich(&snap, &cfg).map_err(anyhow::Error::msg)?;
+    eprintln!(
+        "wrote {}: {} rows, {} matched, {} unknown users (columns left blank){}{}",
+        cfg.out.display(),
+        s.rows,
+        s.matched,
+        s.unknown_users,
+        if s.unknown_markets.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", unknown markets: {}",
+                s.unknown_markets
+                    .iter()
+                    .map(|(m, n)| format!("`{m}` x{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+        if s.priorities.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; priorities: {}",
+                s.priorities
+                    .iter()
+                    .map(|(p, n)| format!("{p}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! Customer-file enrichment: the same CSV with relative-influence columns
+//! added, streamed row by row (any size), written atomically.
+
+use crate::snapshot::Snapshot;
+use crate::standing::user_view;
+use crate::triage::{Customer, Policy};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Columns added to every row (blank where the user or market is unknown).
+pub const ADDED: [&str; 7] = [
+    "influence",
+    "percentile",
+    "tier",
+    "market_rank",
+    "followers",
+    "global_rank",
+    "lift",
+];
+
+/// Added with a triage policy.
+pub const ADDED_TRIAGE: [&str; 2] = ["priority", "priority_reason"];
+
+/// Which market a row is looked up in.
+#[derive(Debug, Clone)]
+pub enum MarketChoice {
+    /// The same market for every row.
+    Fixed(String),
+    /// The market named in this column of each row.
+    Column(String),
+}
+
+/// What to enrich.
+#[derive(Debug, Clone)]
+pub struct EnrichConfig {
+    /// Customer CSV (with a header row).
+    pub customers: PathBuf,
+    /// Column holding the user id (e.g. a social handle).
+    pub id_column: String,
+    /// Market per row.
+    pub market: MarketChoice,
+    /// Output CSV.
+    pub out: PathBuf,
+    /// Optional triage policy.
+    pub policy: Option<Policy>,
+}
+
+/// Counts of an enrichment run.
+#[derive(Debug, Clone, Default)]
+pub struct EnrichSummary {
+    /// Data rows.
+    pub rows: u64,
+    /// Rows whose user and market were found.
+    pub matched: u64,
+    /// Rows with a blank id or an id not in the snapshot.
+    pub unknown_users: u64,
+    /// Rows whose market column names no market of the snapshot.
+    pub unknown_markets: BTreeMap<String, u64>,
+    /// Rows per priority (with a policy).
+    pub priorities: BTreeMap<u8, u64>,
+}
+
+/// `top 1%`, `top 5%`, `top 10%`, `top 25%` or `rest`, from a percentile.
+pub fn tier(percentile: f64) -> &'static str {
+    match percentile {
+        p if p >= 99.0 => "top 1%",
+        p if p >= 95.0 => "top 5%",
+        p if p >= 90.0 => "top 10%",
+        p if p >= 75.0 => "top 25%",
+        _ => "rest",
+    }
+}
+
+fn num(s: Option<&str>) -> Option<f64> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+}
+
+/// Enriches `cfg.customers` from `snap` into `cfg.out`.
+pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, String> {
+    let path = cfg.customers.display().to_string();
+    let mut rd = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(&cfg.customers)
+        .map_err(|e| format!("{path}: {e}"))?;
+    let header = rd.headers().map_err(|e| format!("{path}: {e}"))?.clone();
+    let col = |name: &str| -> Result<usize, String> {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            format!(
+                "{path}: no column `{name}`; columns: {}",
+                header.iter().collect::<Vec<_>>().join(", ")
+            )
+        })
+    };
+    let id_col = col(&cfg.id_column)?;
+    let fixed = match &cfg.market {
+        MarketChoice::Fixed(m) => Some(snap.market_index(m).ok_or_else(|| {
+            format!("no market `{m}` in the snapshot; markets: {}", snap.markets().join(", "))
+        })?),
+        MarketChoice::Column(_) => None,
+    };
+    let market_col = match &cfg.market {
+        MarketChoice::Column(c) => Some(col(c)?),
+        MarketChoice::Fixed(_) => None,
+    };
+    let (value_col, tenure_col) = match &cfg.policy {
+        Some(p) => (
+            p.value.as_ref().map(|v| col(&v.column)).transpose()?,
+            p.loyalty.as_ref().map(|l| col(&l.column)).transpose()?,
+        ),
+        None => (None, None),
+    };
+    let mut added: Vec<&str> = ADDED.to_vec();
+    if cfg.policy.is_some() {
+        added.extend(ADDED_TRIAGE);
+    }
+    if let Some(clash) = added.iter().find(|a| header.iter().any(|h| h == **a)) {
+        return Err(format!(
+            "{path}: already has a column `{clash}`; rename it (enrich adds {})",
+            added.join(", ")
+        ));
+    }
+    let mut summary = EnrichSummary::default();
+    let out = cfg.out.display().to_string();
+    crate::atomic::write_with(&cfg.out, |w| {
+        let mut wr = csv::Writer::from_writer(w);
+        let mut h = header.clone();
+        for a in &added {
+            h.push_field(a);
+        }
+        wr.write_record(&h)?;
+        let mut rec = csv::StringRecord::new();
+        let mut line = 1u64;
+        while rd.read_record(&mut rec).map_err(|e| std::io::Error::other(format!("{path}: {e}")))? {
+            line += 1;
+            summary.rows += 1;
+            let id = rec.get(id_col).unwrap_or("").trim();
+            let m = match (fixed, market_col) {
+                (Some(m), _) => Some(m),
+                (None, Some(c)) => {
+                    let name = rec.get(c).unwrap_or("").trim();
+                    let m = snap.market_index(name);
+                    if m.is_none() {
+                        *summary.unknown_markets.entry(name.to_string()).or_default() += 1;
+                    }
+                    m
+                }
+                (None, None) => None,
+            };
+            let u = if id.is_empty() { None } else { snap.user_index(id) };
+            if u.is_none() {
+                summary.unknown_users += 1;
+            }
+            let mut out_rec = rec.clone();
+            let mut market = None;
+            match (u, m) {
+                (Some(u), Some(m)) => {
+                    summary.matched += 1;
+                    let v = user_view(snap, u, m);
+                    market = Some((snap.markets()[m].as_str(), v.percentile));
+                    out_rec.push_field(&format!("{:.1}", v.influence));
+                    out_rec.push_field(&format!("{:.2}", v.percentile));
+                    out_rec.push_field(tier(v.percentile));
+                    out_rec.push_field(&v.rank.to_string());
+                    out_rec.push_field(&v.followers.to_string());
+                    out_rec.push_field(&v.global_rank.to_string());
+                    out_rec.push_field(&format!("{:.3}", v.lift));
+                }
+                _ => (0..ADDED.len()).for_each(|_| out_rec.push_field("")),
+            }
+            if let Some(p) = &cfg.policy {
+                let c = Customer {
+                    value: value_col.and_then(|c| num(rec.get(c))),
+                    tenure: tenure_col.and_then(|c| num(rec.get(c))),
+                    market,
+                };
+                let (prio, why) = p.decide(&c);
+                *summary.priorities.entry(prio).or_default() += 1;
+                out_rec.push_field(&prio.to_string());
+                out_rec.push_field(&why);
+            }
+            wr.write_record(&out_rec)
+                .map_err(|e| std::io::Error::other(format!("{out}: row {line}: {e}")))?;
+        }
+        wr.flush()?;
+        Ok(())
+    })
+    .map_err(|e| format!("{e}"))?;
+    if let Some(p) = &cfg.policy {
+        let mut policy_path = cfg.out.clone().into_os_string();
+        policy_path.push(".policy.toml");
+        let text = toml::to_string(p).map_err(|e| e.to_string())?;
+        crate::atomic::write_with(std::path::Path::new(&policy_path), |w| {
+            w.write_all(b"# The triage policy applied to ")?;
+            w.write_all(out.as_bytes())?;
+            w.write_all(b" (priority = the largest of base, value, loyalty and influence levels)\n")?;
+            w.write_all(text.as_bytes())
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,234 @@
+//! A support-triage policy: priority from the customer's own value and
+//! loyalty, raised (never lowered) by relative influence in their market.
+//!
+//! Fairness is structural, not configurable:
+//! - priority is the *largest* of the base, the value level, the loyalty
+//!   floor and the influence level, so influence can raise a customer's
+//!   priority but never put a loyal or valuable customer below what their
+//!   value alone gives;
+//! - the influence level reads the customer's percentile *inside their
+//!   market*; follower count is not an input at all (bought followers buy
+//!   nothing here), and a policy that names it is refused.
+//!
+//! ```toml
+//! # policy.toml — priorities 1 (lowest) to 4
+//! [base]
+//! priority = 1
+//! [value]                      # customer value: CLV or spend, a column of the file
+//! column = "annual_spend"
+//! levels = [[10000, 3], [2000, 2]]   # value >= 10000: at least 3; >= 2000: at least 2
+//! [loyalty]
+//! column = "tenure_years"
+//! min = 5                      # 5 years or more: at least priority 3
+//! priority = 3
+//! [influence]                  # percentile in the customer's market
+//! levels = [[99.0, 4], [95.0, 3]]
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The whole policy (every section optional but `base`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Everyone's starting priority.
+    pub base: Base,
+    /// Priority from the customer's value column.
+    #[serde(default)]
+    pub value: Option<Levels>,
+    /// A floor for long-standing customers.
+    #[serde(default)]
+    pub loyalty: Option<Loyalty>,
+    /// Priority from relative influence (market percentile).
+    #[serde(default)]
+    pub influence: Option<InfluenceLevels>,
+}
+
+/// `[base]`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Base {
+    /// Starting priority.
+    pub priority: u8,
+}
+
+/// `[value]`: `(at least this value, priority)` pairs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Levels {
+    /// Column of the customer file holding the value.
+    pub column: String,
+    /// `[threshold, priority]` pairs.
+    pub levels: Vec<(f64, u8)>,
+}
+
+/// `[loyalty]`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Loyalty {
+    /// Column holding tenure (or any loyalty measure).
+    pub column: String,
+    /// Tenure from which the floor applies.
+    pub min: f64,
+    /// The floor.
+    pub priority: u8,
+}
+
+/// `[influence]`: `(at least this percentile, priority)` pairs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InfluenceLevels {
+    /// `[percentile, priority]` pairs.
+    pub levels: Vec<(f64, u8)>,
+}
+
+/// What the policy needs of one customer row.
+#[derive(Debug, Clone, Default)]
+pub struct Customer<'a> {
+    /// The value column, parsed (`None`: blank or not a number).
+    pub value: Option<f64>,
+    /// The loyalty column, parsed.
+    pub tenure: Option<f64>,
+    /// Market name and percentile there (`None`: unknown user or market).
+    pub market: Option<(&'a str, f64)>,
+}
+
+impl Policy {
+    /// Reads and checks a policy file.
+    pub fn read(path: &Path) -> Result<Policy, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read the policy: {e}", path.display()))?;
+        let p: Policy = toml::from_str(&text).map_err(|e| {
+            let msg = e.to_string();
+            let hint = if msg.contains("follower") {
+                " (follower counts are not a policy input: they are bought and faked; use [influence], the percentile inside the customer's market)"
+            } else {
+                ""
+            };
+            format!("{}: {msg}{hint}", path.display())
+        })?;
+        p.check().map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(p)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut all = vec![self.base.priority];
+        if let Some(v) = &self.value {
+            all.extend(v.levels.iter().map(|l| l.1));
+        }
+        if let Some(l) = &self.loyalty {
+            all.push(l.priority);
+        }
+        if let Some(i) = &self.influence {
+            all.extend(i.levels.iter().map(|l| l.1));
+            if let Some(bad) = i.levels.iter().find(|l| !(0.0..=100.0).contains(&l.0)) {
+                return Err(format!("influence percentile {} is not in 0..100", bad.0));
+            }
+        }
+        if all.iter().any(|&p| p == 0) {
+            return Err("priorities start at 1".into());
+        }
+        Ok(())
+    }
+
+    /// Columns of the customer file the policy reads.
+    pub fn columns(&self) -> Vec<&str> {
+        let mut c = Vec::new();
+        if let Some(v) = &self.value {
+            c.push(v.column.as_str());
+        }
+        if let Some(l) = &self.loyalty {
+            c.push(l.column.as_str());
+        }
+        c
+    }
+
+    /// The priority of `c` and why, in words an agent reads.
+    pub fn decide(&self, c: &Customer<'_>) -> (u8, String) {
+        let mut p = self.base.priority;
+        let mut why = vec![format!("base {p}")];
+        let mut by_value = p;
+        if let Some(v) = &self.value {
+            match c.value {
+                Some(x) => {
+                    if let Some(&(at, q)) = best(&v.levels, x) {
+                        by_value = by_value.max(q);
+                        why.push(format!("{} {x} >= {at}: {q}", v.column));
+                    } else {
+                        why.push(format!("{} {x}: no value level", v.column));
+                    }
+                }
+                None => why.push(format!("{}: no value given", v.column)),
+            }
+        }
+        if let (Some(l), Some(t)) = (&self.loyalty, c.tenure) {
+            if t >= l.min {
+                by_value = by_value.max(l.priority);
+                why.push(format!("{} {t} >= {}: at least {}", l.column, l.min, l.priority));
+            }
+        }
+        p = p.max(by_value);
+        if let Some(i) = &self.influence {
+            match c.market {
+                Some((m, pct)) => match best(&i.levels, pct) {
+                    Some(&(at, q)) if q > p => {
+                        why.push(format!("percentile {pct:.1} in {m} >= {at}: raised to {q}"));
+                        p = q;
+                    }
+                    Some(&(at, q)) => why.push(format!(
+                        "percentile {pct:.1} in {m} >= {at}: {q}, not above {p}"
+                    )),
+                    None => why.push(format!("percentile {pct:.1} in {m}: no influence level")),
+                },
+                None => why.push("influence unknown (user or market not in the snapshot)".into()),
+            }
+        }
+        why.push(format!("priority {p}"));
+        (p, why.join("; "))
+    }
+}
+
+/// The level with the highest priority among those whose threshold `x` meets.
+fn best(levels: &[(f64, u8)], x: f64) -> Option<&(f64, u8)> {
+    levels.iter().filter(|l| x >= l.0).max_by_key(|l| l.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        toml::from_str(
+            "[base]\npriority = 1\n[value]\ncolumn = \"spend\"\nlevels = [[10000, 3], [2000, 2]]\n\
+             [loyalty]\ncolumn = \"tenure\"\nmin = 5\npriority = 3\n[influence]\nlevels = [[99.0, 4], [95.0, 3]]\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn influence_raises_but_never_lowers() {
+        let p = policy();
+        let low_influence = Some(("fashion", 10.0));
+        // Valuable customer with no influence keeps their value priority.
+        let (q, why) = p.decide(&Customer { value: Some(20000.0), tenure: None, market: low_influence });
+        assert_eq!(q, 3, "{why}");
+        // Loyal customer: floor 3 whatever the influence.
+        assert_eq!(p.decide(&Customer { value: Some(0.0), tenure: Some(8.0), market: low_influence }).0, 3);
+        // Influence alone raises a small customer.
+        let (q, why) = p.decide(&Customer { value: Some(50.0), tenure: Some(1.0), market: Some(("fashion", 99.5)) });
+        assert_eq!(q, 4);
+        assert!(why.contains("raised to 4"), "{why}");
+        // Unknown influence changes nothing.
+        assert_eq!(p.decide(&Customer { value: Some(2500.0), tenure: None, market: None }).0, 2);
+    }
+
+    #[test]
+    fn follower_counts_are_refused_as_an_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.toml");
+        std::fs::write(&f, "[base]\npriority = 1\n[followers]\nmin = 10000\npriority = 4\n").unwrap();
+        let e = Policy::read(&f).unwrap_err();
+        assert!(e.contains("follower counts are not a policy input"), "{e}");
+    }
+}
