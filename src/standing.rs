@@ -44,10 +44,8 @@ pub fn user_view(snap: &Snapshot, u: u32, m: usize) -> UserView {
     let st = snap.standing(u, m);
     let g = snap.market_index(GLOBAL_MARKET);
     let (global_rank, global_score) = match g {
-        Some(g) => {
-            let gs = snap.standing(u, g);
-            (gs.rank, gs.score)
-        }
+        Some(g) if g == m => (st.rank, st.score),
+        Some(g) => (snap.rank(u, g), snap.score(u, g)),
         None => (0, 0.0),
     };
     UserView {

@@ -113,7 +113,7 @@ impl From<&UserView> for MarketView {
 /// A user in one market, or in all of them.
 fn user_json(s: &Served, id: &str, market: Option<usize>) -> Option<Value> {
     let snap = &s.snap;
-    let u = snap.user_index(id)?;
+    let u = s.index.get(snap, id)?;
     Some(match market {
         Some(m) => {
             let v = user_view(snap, u, m);

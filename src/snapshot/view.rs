@@ -254,15 +254,17 @@ impl Snapshot {
             .map(move |&u| (u, self.score(u, m)))
     }
 
-    /// Score, rank and percentile of user `u` in market `m` (two binary
-    /// searches over each part's order).
+    /// Score, rank and percentile of user `u` in market `m`: one binary
+    /// search for the users above, then a galloping search over the users
+    /// tied with `u` (usually a few), in each part's order.
     pub fn standing(&self, u: u32, m: usize) -> UserStanding {
         let s = self.score(u, m);
         let (mut higher, mut not_lower) = (0, 0);
         for part in &self.parts {
             let order = part.order(m);
-            higher += order.partition_point(|&v| part.score(v, m) > s);
-            not_lower += order.partition_point(|&v| part.score(v, m) >= s);
+            let h = order.partition_point(|&v| part.score(v, m) > s);
+            higher += h;
+            not_lower += h + leading_at_least(&order[h..], |v| part.score(v, m) >= s);
         }
         let users = self.users();
         UserStanding {
@@ -270,6 +272,18 @@ impl Snapshot {
             rank: higher as u64 + 1,
             percentile: 100.0 * (users - not_lower) as f64 / users.max(1) as f64,
         }
+    }
+
+    /// Competition rank of user `u` in market `m` (1 + users with a higher
+    /// score): one binary search per part.
+    pub fn rank(&self, u: u32, m: usize) -> u64 {
+        let s = self.score(u, m);
+        let higher: usize = self
+            .parts
+            .iter()
+            .map(|part| part.order(m).partition_point(|&v| part.score(v, m) > s))
+            .sum();
+        higher as u64 + 1
     }
 
     /// Deep consistency checks of every part (see `marketrank info
@@ -287,4 +301,16 @@ fn starts_like_manifest(path: &Path) -> bool {
         .and_then(|mut f| f.read(&mut head))
         .unwrap_or(0);
     is_manifest(&head[..n])
+}
+
+/// How many leading users of `order` satisfy `at_least` (which holds for a
+/// prefix): exponential then binary search, so a few ties cost a few reads.
+fn leading_at_least(order: &[u32], at_least: impl Fn(u32) -> bool) -> usize {
+    let (mut lo, mut step) = (0, 1);
+    while lo + step <= order.len() && at_least(order[lo + step - 1]) {
+        lo += step;
+        step *= 2;
+    }
+    let hi = (lo + step).min(order.len());
+    lo + order[lo..hi].partition_point(|&v| at_least(v))
 }
