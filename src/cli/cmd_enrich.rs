@@ -20,36 +20,19 @@ pub fn run(a: EnrichArgs) -> anyhow::Result<()> {
         policy,
     };
     let s = enrich(&snap, &cfg).map_err(anyhow::Error::msg)?;
+    let counts = |m: Vec<(String, u64)>| {
+        m.iter().map(|(k, n)| format!("{k}: {n}")).collect::<Vec<_>>().join(", ")
+    };
+    let markets = counts(s.unknown_markets.iter().map(|(m, n)| (format!("`{m}`"), *n)).collect());
+    let priorities = counts(s.priorities.iter().map(|(p, n)| (p.to_string(), *n)).collect());
     eprintln!(
         "wrote {}: {} rows, {} matched, {} unknown users (columns left blank){}{}",
         cfg.out.display(),
         s.rows,
         s.matched,
         s.unknown_users,
-        if s.unknown_markets.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", unknown markets: {}",
-                s.unknown_markets
-                    .iter()
-                    .map(|(m, n)| format!("`{m}` x{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        },
-        if s.priorities.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; priorities: {}",
-                s.priorities
-                    .iter()
-                    .map(|(p, n)| format!("{p}: {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
+        if markets.is_empty() { String::new() } else { format!(", unknown markets: {markets}") },
+        if priorities.is_empty() { String::new() } else { format!("; priorities: {priorities}") },
     );
     Ok(())
 }

@@ -102,6 +102,11 @@ pub fn dense_pagerank(
 
 /// Runs `marketrank rank --quiet` on the bundled sample, writing `out`.
 pub fn rank_sample(out: &Path) {
+    rank_sample_with(out, &[]);
+}
+
+/// [`rank_sample`] with extra `rank` flags.
+pub fn rank_sample_with(out: &Path, extra: &[&str]) {
     cmd()
         .args(["rank", "--quiet"])
         .arg("--edges")
@@ -110,6 +115,7 @@ pub fn rank_sample(out: &Path) {
         .arg(repo("data/topics.tsv"))
         .arg("--out")
         .arg(out)
+        .args(extra)
         .assert()
         .success();
 }

@@ -83,7 +83,7 @@ fn enrich_streams_many_rows_and_counts_what_it_cannot_match() {
     let ghosts = (0..50_000).filter(|i| i % 5 == 0).count();
     assert!(err.contains(&format!("50000 rows")), "{err}");
     assert!(err.contains(&format!("{ghosts} unknown users")), "{err}");
-    assert!(err.contains(&format!("`gardening` x{gardening}")), "{err}");
+    assert!(err.contains(&format!("`gardening`: {gardening}")), "{err}");
     let (h, rows) = read_csv(&out);
     assert_eq!(rows.len(), 50_000);
     assert_eq!(h.len(), 3 + 7);

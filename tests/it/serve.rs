@@ -1,7 +1,7 @@
 //! Issue 9: the lookup service — every endpoint, auth, errors, hot swap
 //! under concurrent requests, a corrupt snapshot refused.
 
-use crate::common::repo;
+use crate::common::rank_sample_with as rank_sample;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -12,22 +12,6 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 const TOKEN: &str = "test-token-0123456789";
-
-fn rank_sample(out: &Path, extra: &[&str]) {
-    let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("marketrank"))
-        .arg("rank")
-        .arg("--edges")
-        .arg(repo("data/edges.tsv"))
-        .arg("--topics")
-        .arg(repo("data/topics.tsv"))
-        .arg("--out")
-        .arg(out)
-        .arg("-q")
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
 
 fn state(path: &Path, auth: bool) -> Arc<AppState> {
     let tokens = auth.then(|| Tokens::from_list(&[TOKEN]));
