@@ -303,3 +303,51 @@ fn serve_command_listens_with_tokens_and_refuses_open_non_loopback() {
     assert!(ok.contains("\"fashion\""));
     assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
 }
+
+/// SIGHUP reloads at once, without waiting for the poll.
+#[test]
+fn sighup_swaps_in_the_new_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, path) = (dir.path().join("a.snap"), dir.path().join("b.snap"), dir.path().join("s.snap"));
+    rank_sample(&a, &[]);
+    rank_sample(&b, &["--damping", "0.6"]);
+    std::fs::copy(&a, &path).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("marketrank"))
+        .args(["serve", "--insecure-no-auth", "--poll", "3600", "--listen", &format!("127.0.0.1:{port}"), "--snapshot"])
+        .arg(&path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let health = || -> Option<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(s, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        let body = out.split("\r\n\r\n").nth(1)?;
+        Some(serde_json::from_str::<Value>(body).ok()?["snapshot"].as_str()?.to_string())
+    };
+    let wait_for = |want: &dyn Fn(&str) -> bool| {
+        for _ in 0..200 {
+            if let Some(id) = health() {
+                if want(&id) {
+                    return id;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("no matching answer from the server");
+    };
+    let first = wait_for(&|_| true);
+    std::fs::copy(&b, dir.path().join("tmp")).unwrap();
+    std::fs::rename(dir.path().join("tmp"), &path).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(health().unwrap(), first, "no reload before the signal (poll is an hour)");
+    assert!(std::process::Command::new("kill").args(["-HUP", &child.id().to_string()]).status().unwrap().success());
+    let second = wait_for(&|id| id != first);
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert_ne!(first, second);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("swapped in {second}")));
+}
