@@ -41,6 +41,7 @@ pub mod load;
 pub mod memory;
 pub mod quality;
 pub mod rank;
+pub mod report;
 pub mod schedule;
 pub mod serve;
 pub mod snapshot;

@@ -42,6 +42,27 @@ pub enum Command {
     Serve(ServeArgs),
     /// Add influence columns (and a triage priority) to a customer CSV.
     Enrich(EnrichArgs),
+    /// Write a self-contained HTML report of a snapshot.
+    Report(ReportArgs),
+}
+
+/// `marketrank report`
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The snapshot.
+    pub snapshot: PathBuf,
+    /// HTML file to write (atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// An earlier snapshot: adds risers, fallers and newcomers per market.
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+    /// Two markets to compare: overlap, rank correlation, specialists.
+    #[arg(long, value_delimiter = ',', num_args = 1)]
+    pub markets: Vec<String>,
+    /// Users per top list.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
 }
 
 /// `marketrank enrich`

@@ -93,6 +93,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     println!("     marketrank explain {o} --user mila_atelier --market fashion");
     println!("     marketrank compare {o} --markets fashion,tech -k 20");
     println!("     marketrank export {o} --format csv --out scores.csv");
+    println!("     marketrank report {o} --out report.html --markets fashion,tech   # charts, opens offline");
     std::fs::remove_file(&edges).ok();
     std::fs::remove_file(&topics).ok();
     Ok(())

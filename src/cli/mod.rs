@@ -12,6 +12,7 @@ mod cmd_info;
 mod cmd_ingest;
 mod cmd_merge;
 mod cmd_rank;
+mod cmd_report;
 mod cmd_serve;
 mod cmd_show;
 mod cmd_top;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(a) => cmd_merge::run(a),
         Command::Serve(a) => cmd_serve::run(a),
         Command::Enrich(a) => cmd_enrich::run(a),
+        Command::Report(a) => cmd_report::run(a),
     }
 }
 

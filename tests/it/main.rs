@@ -15,6 +15,7 @@ mod planted;
 mod properties;
 mod reference;
 mod relative;
+mod report;
 mod roundtrip;
 mod serve;
 mod snapshot;

@@ -1,0 +1,224 @@
+//! `marketrank report`: one self-contained HTML page about a snapshot
+//! (top lists, score distributions, market-vs-global rank scatter,
+//! convergence, run metadata), optionally against an earlier run
+//! (risers and fallers) and between two markets (overlap, correlation).
+//!
+//! Inline CSS and SVG, no network access; a few lines of JavaScript only
+//! filter the tables by user id (the page reads fine without it). Size is
+//! bounded whatever the number of users: top lists are `top` long, the
+//! histogram has 40 bars, and the scatter shows at most [`SCATTER_POINTS`].
+
+mod svg;
+
+use crate::compare::compare_markets;
+use crate::diff::diff_market;
+use crate::snapshot::Snapshot;
+use crate::standing::user_view;
+use crate::GLOBAL_MARKET;
+use std::fmt::Write;
+
+/// Most points in a market's scatter.
+pub const SCATTER_POINTS: usize = 2_000;
+
+/// What goes into the report.
+pub struct ReportOptions<'a> {
+    /// Title (usually the snapshot path).
+    pub title: String,
+    /// Users per top list.
+    pub top: usize,
+    /// An earlier run to compare with (risers and fallers).
+    pub previous: Option<&'a Snapshot>,
+    /// Two markets to compare.
+    pub markets: Option<(usize, usize)>,
+}
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The users drawn in a market's scatter: the market's top users and the
+/// global top users (what the eye looks for), then users at evenly spaced
+/// ranks of the market's order, up to [`SCATTER_POINTS`] in all.
+fn scatter_sample(snap: &Snapshot, m: usize, g: Option<usize>) -> Vec<u32> {
+    let n = snap.users();
+    let mut pick: Vec<u32> = snap.order(m).iter().take(300).copied().collect();
+    if let Some(g) = g {
+        pick.extend(snap.order(g).iter().take(300));
+    }
+    let rest = SCATTER_POINTS.saturating_sub(pick.len()).max(1);
+    let step = (n / rest).max(1);
+    pick.extend(snap.order(m).iter().step_by(step).take(rest));
+    pick.sort_unstable();
+    pick.dedup();
+    pick.truncate(SCATTER_POINTS);
+    pick
+}
+
+/// Writes the whole page.
+pub fn render(snap: &Snapshot, opts: &ReportOptions<'_>) -> String {
+    let meta = snap.metadata();
+    let g = snap.market_index(GLOBAL_MARKET);
+    let mut o = String::with_capacity(1 << 20);
+    let _ = write!(
+        o,
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>marketrank report: {t}</title>
+<style>
+body{{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}}
+h1{{font-size:1.5em}} h2{{margin-top:2em;border-bottom:1px solid #ddd}} table{{border-collapse:collapse;margin:.5em 0}}
+td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-child(2),th:nth-child(2){{text-align:left}}
+.charts{{display:flex;flex-wrap:wrap;gap:1em}} .ax{{font-size:12px;fill:#444}} .tick{{font-size:10px;fill:#666}}
+.note{{color:#666;font-size:12px}} nav a{{margin-right:1em}} input{{font-size:14px;padding:3px}}
+</style></head><body>
+<h1>marketrank report: {t}</h1>
+"#,
+        t = escape(&opts.title)
+    );
+    let p = &meta.parameters;
+    let _ = write!(
+        o,
+        r#"<p id="run">{} users, {} follows, {} markets; written {} by marketrank {}; walk {}{}, teleport {}, damping {}, tolerance {:e}, {} scores.</p>"#,
+        meta.users,
+        meta.edges,
+        snap.markets().len(),
+        escape(&meta.created),
+        escape(&meta.tool_version),
+        escape(&p.walk),
+        p.topic_bias.map(|e| format!(" (ε = {e})")).unwrap_or_default(),
+        escape(&p.teleport),
+        p.damping,
+        p.tolerance,
+        escape(&p.precision)
+    );
+    for input in &meta.inputs {
+        let _ = write!(
+            o,
+            r#"<p class="note">input {}: {} ({} bytes, {} lines, {} skipped)</p>"#,
+            escape(&input.role),
+            escape(&input.path),
+            input.bytes,
+            input.lines,
+            input.skipped_lines
+        );
+    }
+    o.push_str(r#"<nav>"#);
+    for name in snap.markets() {
+        let _ = write!(o, r##"<a href="#m-{0}">{0}</a>"##, escape(name));
+    }
+    o.push_str(r#"</nav><p><label>Find a user: <input id="find" placeholder="user id" oninput="find(this.value)"></label></p>"#);
+
+    // Convergence.
+    o.push_str("<h2 id=\"convergence\">Convergence</h2><table><tr><th>market</th><th>kind</th><th>seed users</th><th>iterations</th><th>residual</th><th>converged</th></tr>");
+    for mk in &meta.markets {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2e}</td><td>{}</td></tr>",
+            escape(&mk.name),
+            escape(&mk.kind),
+            mk.seed_users,
+            mk.iterations,
+            mk.residual,
+            if mk.converged { "yes" } else { "NO" }
+        );
+    }
+    o.push_str("</table>");
+
+    // Two markets side by side.
+    if let Some((a, b)) = opts.markets {
+        let k = opts.top.max(10).min(snap.users());
+        let c = compare_markets(snap, a, b, k, 10);
+        let (na, nb) = (&snap.markets()[a], &snap.markets()[b]);
+        let _ = write!(
+            o,
+            r#"<h2 id="compare">{} vs {}</h2><p>top-{k} overlap (Jaccard) {:.3}; Spearman rank correlation over all users {:.3}; Kendall τ-b over the two top-{k} lists {:.3}.</p>"#,
+            escape(na),
+            escape(nb),
+            c.jaccard_top_k,
+            c.spearman,
+            c.kendall_tau_top_k
+        );
+        for (here, there, list) in [(na, nb, &c.specialists_a), (nb, na, &c.specialists_b)] {
+            let _ = write!(o, "<p>In the top {k} of {} but not of {}:</p><table class=\"users\"><tr><th>#</th><th>user</th><th>rank in {}</th><th>rank in {}</th></tr>", escape(here), escape(there), escape(here), escape(there));
+            for (i, s) in list.iter().enumerate() {
+                let _ = write!(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", i + 1, escape(snap.user_id(s.user)), s.rank_here, s.rank_there);
+            }
+            o.push_str("</table>");
+        }
+    }
+
+    // One section per market.
+    for (m, name) in snap.markets().iter().enumerate() {
+        let mk = &meta.markets[m];
+        let _ = write!(
+            o,
+            r#"<section id="m-{0}"><h2>{0}</h2><p class="note">{1}; restarts at {2} users; {3} iterations, L1 change {4:.2e}{5}</p>"#,
+            escape(name),
+            escape(&mk.kind),
+            mk.seed_users,
+            mk.iterations,
+            mk.residual,
+            if mk.converged { "" } else { " — NOT converged" }
+        );
+        o.push_str("<table class=\"users\"><tr><th>rank</th><th>user</th><th>score</th><th>influence (0–100)</th><th>percentile</th><th>followers</th><th>global rank</th><th>lift</th></tr>");
+        for (u, _) in snap.top(m, opts.top) {
+            let v = user_view(snap, u, m);
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{:.3e}</td><td>{:.0}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+                v.rank,
+                escape(snap.user_id(u)),
+                v.score,
+                v.influence,
+                v.percentile,
+                v.followers,
+                v.global_rank,
+                v.lift
+            );
+        }
+        o.push_str("</table><div class=\"charts\">");
+        let scores: Vec<f64> = (0..snap.users() as u32).map(|u| snap.score(u, m)).collect();
+        o.push_str(&svg::score_histogram(&scores, snap.users()));
+        if let Some(g) = g.filter(|&g| g != m) {
+            let points: Vec<(u64, u64, String)> = scatter_sample(snap, m, Some(g))
+                .into_iter()
+                .map(|u| (snap.rank(u, m), snap.rank(u, g), snap.user_id(u).to_string()))
+                .collect();
+            o.push_str(&svg::rank_scatter(&points, snap.users()));
+            let _ = write!(
+                o,
+                r#"</div><p class="note">Scatter: {} users — this market's top 300, the global top 300, and users at evenly spaced ranks of this market (at most {SCATTER_POINTS}, so the page stays small at any size). Green: specialists (global rank over 10× their rank here); orange: celebrities (the opposite).</p>"#,
+                points.len()
+            );
+        } else {
+            o.push_str("</div>");
+        }
+        if let Some(prev) = opts.previous {
+            match diff_market(prev, snap, name, opts.top.max(10) * 5, 10) {
+                Ok(d) => {
+                    for (title, list) in [("Risers", &d.risers), ("Fallers", &d.fallers), ("Newcomers", &d.newcomers)] {
+                        if list.is_empty() {
+                            continue;
+                        }
+                        let _ = write!(o, "<p>{title} since the earlier run:</p><table class=\"users\"><tr><th>#</th><th>user</th><th>earlier rank</th><th>rank now</th></tr>");
+                        for (i, c) in list.iter().enumerate() {
+                            let r = |x: Option<u64>| x.map_or("—".to_string(), |x| x.to_string());
+                            let _ = write!(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", i + 1, escape(&c.user), r(c.old_rank), r(c.new_rank));
+                        }
+                        o.push_str("</table>");
+                    }
+                }
+                Err(e) => {
+                    let _ = write!(o, "<p class=\"note\">{}</p>", escape(&e));
+                }
+            }
+        }
+        o.push_str("</section>");
+    }
+    o.push_str(
+        r#"<script>
+function find(q){q=q.trim().toLowerCase();document.querySelectorAll('table.users tr').forEach(function(tr,i){var c=tr.cells[1];if(!c||tr.parentNode.rows[0]===tr)return;tr.style.display=(!q||c.textContent.toLowerCase().indexOf(q)>=0)?'':'none';});}
+</script></body></html>
+"#,
+    );
+    o
+}
