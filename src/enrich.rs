@@ -97,7 +97,10 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Stri
     let id_col = col(&cfg.id_column)?;
     let fixed = match &cfg.market {
         MarketChoice::Fixed(m) => Some(snap.market_index(m).ok_or_else(|| {
-            format!("no market `{m}` in the snapshot; markets: {}", snap.markets().join(", "))
+            format!(
+                "no market `{m}` in the snapshot; markets: {}",
+                snap.markets().join(", ")
+            )
         })?),
         MarketChoice::Column(_) => None,
     };
@@ -133,7 +136,10 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Stri
         wr.write_record(&h)?;
         let mut rec = csv::StringRecord::new();
         let mut line = 1u64;
-        while rd.read_record(&mut rec).map_err(|e| std::io::Error::other(format!("{path}: {e}")))? {
+        while rd
+            .read_record(&mut rec)
+            .map_err(|e| std::io::Error::other(format!("{path}: {e}")))?
+        {
             line += 1;
             summary.rows += 1;
             let id = rec.get(id_col).unwrap_or("").trim();
@@ -149,7 +155,11 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Stri
                 }
                 (None, None) => None,
             };
-            let u = if id.is_empty() { None } else { snap.user_index(id) };
+            let u = if id.is_empty() {
+                None
+            } else {
+                snap.user_index(id)
+            };
             if u.is_none() {
                 summary.unknown_users += 1;
             }
@@ -195,7 +205,9 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Stri
         crate::atomic::write_with(std::path::Path::new(&policy_path), |w| {
             w.write_all(b"# The triage policy applied to ")?;
             w.write_all(out.as_bytes())?;
-            w.write_all(b" (priority = the largest of base, value, loyalty and influence levels)\n")?;
+            w.write_all(
+                b" (priority = the largest of base, value, loyalty and influence levels)\n",
+            )?;
             w.write_all(text.as_bytes())
         })
         .map_err(|e| e.to_string())?;

@@ -165,7 +165,10 @@ impl Policy {
         if let (Some(l), Some(t)) = (&self.loyalty, c.tenure) {
             if t >= l.min {
                 by_value = by_value.max(l.priority);
-                why.push(format!("{} {t} >= {}: at least {}", l.column, l.min, l.priority));
+                why.push(format!(
+                    "{} {t} >= {}: at least {}",
+                    l.column, l.min, l.priority
+                ));
             }
         }
         p = p.max(by_value);
@@ -211,23 +214,51 @@ mod tests {
         let p = policy();
         let low_influence = Some(("fashion", 10.0));
         // Valuable customer with no influence keeps their value priority.
-        let (q, why) = p.decide(&Customer { value: Some(20000.0), tenure: None, market: low_influence });
+        let (q, why) = p.decide(&Customer {
+            value: Some(20000.0),
+            tenure: None,
+            market: low_influence,
+        });
         assert_eq!(q, 3, "{why}");
         // Loyal customer: floor 3 whatever the influence.
-        assert_eq!(p.decide(&Customer { value: Some(0.0), tenure: Some(8.0), market: low_influence }).0, 3);
+        assert_eq!(
+            p.decide(&Customer {
+                value: Some(0.0),
+                tenure: Some(8.0),
+                market: low_influence
+            })
+            .0,
+            3
+        );
         // Influence alone raises a small customer.
-        let (q, why) = p.decide(&Customer { value: Some(50.0), tenure: Some(1.0), market: Some(("fashion", 99.5)) });
+        let (q, why) = p.decide(&Customer {
+            value: Some(50.0),
+            tenure: Some(1.0),
+            market: Some(("fashion", 99.5)),
+        });
         assert_eq!(q, 4);
         assert!(why.contains("raised to 4"), "{why}");
         // Unknown influence changes nothing.
-        assert_eq!(p.decide(&Customer { value: Some(2500.0), tenure: None, market: None }).0, 2);
+        assert_eq!(
+            p.decide(&Customer {
+                value: Some(2500.0),
+                tenure: None,
+                market: None
+            })
+            .0,
+            2
+        );
     }
 
     #[test]
     fn follower_counts_are_refused_as_an_input() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("p.toml");
-        std::fs::write(&f, "[base]\npriority = 1\n[followers]\nmin = 10000\npriority = 4\n").unwrap();
+        std::fs::write(
+            &f,
+            "[base]\npriority = 1\n[followers]\nmin = 10000\npriority = 4\n",
+        )
+        .unwrap();
         let e = Policy::read(&f).unwrap_err();
         assert!(e.contains("follower counts are not a policy input"), "{e}");
     }

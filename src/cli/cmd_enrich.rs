@@ -6,7 +6,12 @@ use marketrank::triage::Policy;
 
 pub fn run(a: EnrichArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
-    let policy = a.policy.as_deref().map(Policy::read).transpose().map_err(anyhow::Error::msg)?;
+    let policy = a
+        .policy
+        .as_deref()
+        .map(Policy::read)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let market = match (a.market, a.market_column) {
         (Some(m), _) => MarketChoice::Fixed(m),
         (None, Some(c)) => MarketChoice::Column(c),
@@ -21,18 +26,39 @@ pub fn run(a: EnrichArgs) -> anyhow::Result<()> {
     };
     let s = enrich(&snap, &cfg).map_err(anyhow::Error::msg)?;
     let counts = |m: Vec<(String, u64)>| {
-        m.iter().map(|(k, n)| format!("{k}: {n}")).collect::<Vec<_>>().join(", ")
+        m.iter()
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let markets = counts(s.unknown_markets.iter().map(|(m, n)| (format!("`{m}`"), *n)).collect());
-    let priorities = counts(s.priorities.iter().map(|(p, n)| (p.to_string(), *n)).collect());
+    let markets = counts(
+        s.unknown_markets
+            .iter()
+            .map(|(m, n)| (format!("`{m}`"), *n))
+            .collect(),
+    );
+    let priorities = counts(
+        s.priorities
+            .iter()
+            .map(|(p, n)| (p.to_string(), *n))
+            .collect(),
+    );
     eprintln!(
         "wrote {}: {} rows, {} matched, {} unknown users (columns left blank){}{}",
         cfg.out.display(),
         s.rows,
         s.matched,
         s.unknown_users,
-        if markets.is_empty() { String::new() } else { format!(", unknown markets: {markets}") },
-        if priorities.is_empty() { String::new() } else { format!("; priorities: {priorities}") },
+        if markets.is_empty() {
+            String::new()
+        } else {
+            format!(", unknown markets: {markets}")
+        },
+        if priorities.is_empty() {
+            String::new()
+        } else {
+            format!("; priorities: {priorities}")
+        },
     );
     Ok(())
 }

@@ -204,7 +204,9 @@ fn run_cluster(c: &ClusterArgs, job: &RankJob, strict: bool, bench: bool) -> any
         connect_timeout: std::time::Duration::from_secs(c.connect_timeout),
     };
     if job.threads > 0 {
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(job.threads).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(job.threads)
+            .build_global();
     }
     let quiet = job.progress.is_none();
     let mut log = |s: &str| {

@@ -125,7 +125,10 @@ impl Connecting {
 }
 
 fn accepts(addr: &str) -> bool {
-    let addrs: Vec<SocketAddr> = addr.to_socket_addrs().map(|a| a.collect()).unwrap_or_default();
+    let addrs: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .map(|a| a.collect())
+        .unwrap_or_default();
     addrs
         .iter()
         .any(|a| TcpStream::connect_timeout(a, Duration::from_secs(1)).is_ok())

@@ -108,10 +108,18 @@ pub fn run_cluster_job(
         topic_files.len(),
         cluster.workers * cluster.processes
     ));
-    let hosts = cluster.hosts.get(..cluster.processes).unwrap_or_default().to_vec();
+    let hosts = cluster
+        .hosts
+        .get(..cluster.processes)
+        .unwrap_or_default()
+        .to_vec();
     failure::install_hook(cluster.process, hosts.clone());
     let connecting = Arc::new(if cluster.processes > 1 {
-        Some(Connecting::start(cluster.process, hosts, cluster.connect_timeout))
+        Some(Connecting::start(
+            cluster.process,
+            hosts,
+            cluster.connect_timeout,
+        ))
     } else {
         None
     });
@@ -337,7 +345,13 @@ fn write_part(
     let run = read_pod::<u64>(&mail.broadcast(mine.to_le_bytes().to_vec()).map_err(stop)?[0])[0];
     let name = shards::part_name(&job.out, run, me, w);
     let path = job.out.with_file_name(&name);
-    let metadata = metadata_for(job, (part.owned as u64, part.graph.edges(), &report), result, tele, mixes);
+    let metadata = metadata_for(
+        job,
+        (part.owned as u64, part.graph.edges(), &report),
+        result,
+        tele,
+        mixes,
+    );
     let content = SnapshotContent {
         user_ids: &part.ids,
         followers: (0..part.owned as u32)
@@ -362,13 +376,21 @@ fn write_part(
                 users: read_pod::<u64>(p)[0],
             })
             .collect();
-        let metadata = metadata_for(job, (all_users, part.totals.edges, &report), result, tele, mixes);
+        let metadata = metadata_for(
+            job,
+            (all_users, part.totals.edges, &report),
+            result,
+            tele,
+            mixes,
+        );
         if let Err(e) = shards::commit(&job.out, metadata, parts) {
             eprintln!("marketrank: {e}");
             ok = vec![0u8];
         }
     }
-    let got = mail.broadcast(if me == 0 { ok } else { Vec::new() }).map_err(stop)?;
+    let got = mail
+        .broadcast(if me == 0 { ok } else { Vec::new() })
+        .map_err(stop)?;
     if got[0] != [1u8] {
         let _ = std::fs::remove_file(&path);
         return Err(JobError::Config(format!(

@@ -15,10 +15,10 @@ use serde_bytes::ByteBuf;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
+use timely::container::CapacityContainerBuilder;
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::operator::Operator;
 use timely::dataflow::operators::Input;
-use timely::container::CapacityContainerBuilder;
 use timely::dataflow::InputHandle;
 use timely::worker::Worker;
 
@@ -45,7 +45,11 @@ impl<'w> Mailroom<'w> {
     /// `worker`. A round that has not completed after `timeout` is an error
     /// naming the workers that sent nothing (processes run
     /// `workers_per_process` workers each, numbered consecutively).
-    pub fn new(worker: &'w mut Worker, timeout: Duration, workers_per_process: usize) -> Mailroom<'w> {
+    pub fn new(
+        worker: &'w mut Worker,
+        timeout: Duration,
+        workers_per_process: usize,
+    ) -> Mailroom<'w> {
         let mut input = InputHandle::new();
         let frontier = Rc::new(Cell::new(0u64));
         let inbox = Rc::new(RefCell::new(Vec::new()));

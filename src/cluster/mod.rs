@@ -143,9 +143,9 @@ fn wildcard(p: &[u8], s: &[u8]) -> bool {
     match p.split_first() {
         None => s.is_empty(),
         Some((b'*', rest)) => (0..=s.len()).any(|i| wildcard(rest, &s[i..])),
-        Some((&c, rest)) => {
-            s.split_first().is_some_and(|(&d, tail)| (c == b'?' || c == d) && wildcard(rest, tail))
-        }
+        Some((&c, rest)) => s
+            .split_first()
+            .is_some_and(|(&d, tail)| (c == b'?' || c == d) && wildcard(rest, tail)),
     }
 }
 

@@ -102,11 +102,16 @@ fn add_stats(a: &mut LineStats, b: &LineStats) {
 }
 
 fn stats_vec(s: &LineStats) -> Vec<u64> {
-    vec![s.lines, s.bytes, s.comments_and_blank, s.headers, s.skipped_total()]
+    vec![
+        s.lines,
+        s.bytes,
+        s.comments_and_blank,
+        s.headers,
+        s.skipped_total(),
+    ]
 }
 
 type Stop = Box<dyn Fn(super::failure::ClusterError) -> JobError>;
-
 
 /// Reads this worker's files (`edges[i]` and `topics[i]` for `i ≡ me mod
 /// W`) and builds its partition, trading ids and follows with the others.
@@ -128,7 +133,9 @@ pub(crate) fn load(
             h.write(p.as_os_str().as_encoded_bytes());
         }
     }
-    let lists = mail.broadcast(h.finish().to_le_bytes().to_vec()).map_err(&stop)?;
+    let lists = mail
+        .broadcast(h.finish().to_le_bytes().to_vec())
+        .map_err(&stop)?;
     if let Some(other) = lists.iter().position(|l| *l != lists[me]) {
         return Err(JobError::Config(format!(
             "worker {other} sees other input files than worker {me} ({} edge, {} topic files here): every process must expand --edges/--topics to the same list (a shared filesystem, or the same paths on every host)",
@@ -286,7 +293,10 @@ pub(crate) fn load(
         typed[owner_of_global(&starts, gd)].push([gs, gd, wt.to_bits()]);
     }
     drop((src, dst, wts));
-    let out = typed.into_iter().map(|t| bytemuck::cast_slice(&t).to_vec()).collect();
+    let out = typed
+        .into_iter()
+        .map(|t| bytemuck::cast_slice(&t).to_vec())
+        .collect();
     let got = mail.exchange(out).map_err(&stop)?;
     // Follows into owned users as a CSR by followee (a counting sort), each
     // row then sorted by follower: repeated follows count once, with the
@@ -368,7 +378,11 @@ pub(crate) fn load(
     // owner's ghosts are one contiguous run of rows.
     let lo = first as u32;
     let hi = (first + owned as u64) as u32;
-    let mut ghosts: Vec<u32> = gsrc.iter().copied().filter(|&s| s < lo || s >= hi).collect();
+    let mut ghosts: Vec<u32> = gsrc
+        .iter()
+        .copied()
+        .filter(|&s| s < lo || s >= hi)
+        .collect();
     ghosts.par_sort_unstable();
     ghosts.dedup();
     let n_local = owned + ghosts.len();
@@ -412,7 +426,10 @@ pub(crate) fn load(
     }
     let push_rows = push_rows(&off, &gsrc, &starts, me);
     drop((gsrc, gw, off));
-    let out = typed.into_iter().map(|t| bytemuck::cast_slice(&t).to_vec()).collect();
+    let out = typed
+        .into_iter()
+        .map(|t| bytemuck::cast_slice(&t).to_vec())
+        .collect();
     let got = mail.exchange(out).map_err(&stop)?;
     for p in &got {
         for [s, wt] in read_pod::<[u32; 2]>(p) {
@@ -526,10 +543,7 @@ fn push_rows(off: &[u64], src: &[u32], starts: &[u64], me: usize) -> u64 {
 /// follows (8 bytes each), finds them, and tells every worker which of its
 /// users someone vouches for. This is the one step that holds the whole
 /// graph in one place; `--teleport tagged` skips it.
-pub(crate) fn vouched(
-    mail: &mut Mailroom<'_>,
-    part: &Partition,
-) -> Result<Vec<bool>, JobError> {
+pub(crate) fn vouched(mail: &mut Mailroom<'_>, part: &Partition) -> Result<Vec<bool>, JobError> {
     let stop = |e: super::failure::ClusterError| JobError::Config(e.to_string());
     let (me, w) = (mail.index(), mail.peers());
     let g = &part.graph;
@@ -567,8 +581,7 @@ pub(crate) fn vouched(
     let closed = |u: u32| got[0][u as usize / 8] & (1 << (u % 8)) != 0;
     Ok((0..g.users() as u32)
         .map(|v| {
-            (v as usize) < part.owned
-                && g.followers(v).iter().any(|&s| !closed(part.global(s, me)))
+            (v as usize) < part.owned && g.followers(v).iter().any(|&s| !closed(part.global(s, me)))
         })
         .collect())
 }

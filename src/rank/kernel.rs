@@ -122,7 +122,10 @@ pub(crate) fn rank_partition<P: Peers>(
 ) -> RankResult {
     config.validate().expect("invalid RankConfig");
     assert!(owned <= graph.users());
-    assert!(start.is_none() || owned == graph.users(), "warm starts are single-process");
+    assert!(
+        start.is_none() || owned == graph.users(),
+        "warm starts are single-process"
+    );
     if let Some(s) = start {
         assert_eq!(
             s.len(),
@@ -140,27 +143,59 @@ pub(crate) fn rank_partition<P: Peers>(
         Precision::F32 => {
             let lay = Layout::new(n, k, 4);
             match (lay.l, lay.sb) {
-                (1, _) => run::<f32, 1, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (2, _) => run::<f32, 2, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (4, _) => run::<f32, 4, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (8, _) => run::<f32, 8, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (_, 0) => run::<f32, 16, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (_, 1) => run::<f32, 16, 1, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (_, 2) => run::<f32, 16, 2, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (_, 4) => run::<f32, 16, 4, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (_, _) => run::<f32, 16, 8, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (1, _) => {
+                    run::<f32, 1, 0, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (2, _) => {
+                    run::<f32, 2, 0, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (4, _) => {
+                    run::<f32, 4, 0, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (8, _) => {
+                    run::<f32, 8, 0, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (_, 0) => {
+                    run::<f32, 16, 0, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (_, 1) => {
+                    run::<f32, 16, 1, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (_, 2) => {
+                    run::<f32, 16, 2, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (_, 4) => {
+                    run::<f32, 16, 4, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (_, _) => {
+                    run::<f32, 16, 8, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
             }
         }
         Precision::F64 => {
             let lay = Layout::new(n, k, 8);
             match (lay.l, lay.sb) {
-                (1, _) => run::<f64, 1, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (2, _) => run::<f64, 2, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (4, _) => run::<f64, 4, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (_, 0) => run::<f64, 8, 0, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (_, 1) => run::<f64, 8, 1, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (_, 2) => run::<f64, 8, 2, P>(graph, teleport, config, lay, start, owned, peers, observe),
-                (_, _) => run::<f64, 8, 4, P>(graph, teleport, config, lay, start, owned, peers, observe),
+                (1, _) => {
+                    run::<f64, 1, 0, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (2, _) => {
+                    run::<f64, 2, 0, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (4, _) => {
+                    run::<f64, 4, 0, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (_, 0) => {
+                    run::<f64, 8, 0, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (_, 1) => {
+                    run::<f64, 8, 1, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (_, 2) => {
+                    run::<f64, 8, 2, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
+                (_, _) => {
+                    run::<f64, 8, 4, P>(graph, teleport, config, lay, start, owned, peers, observe)
+                }
             }
         }
     }

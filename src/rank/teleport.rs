@@ -113,7 +113,11 @@ impl TopicTeleport {
         markets.extend(tags.names().iter().cloned());
         let mut base = vec![0.0; k];
         if global {
-            base[0] = if all_users > 0 { 1.0 / all_users as f64 } else { 0.0 };
+            base[0] = if all_users > 0 {
+                1.0 / all_users as f64
+            } else {
+                0.0
+            };
         }
         let counts_as = |u: u32| vouched.is_none_or(|v| v[u as usize]);
         // Totals of earned weight per topic; a topic with none falls back.
@@ -138,11 +142,7 @@ impl TopicTeleport {
         let tag_total = &totals[2 * nt..3 * nt];
         let tagged_users: Vec<u64> = totals[3 * nt..].iter().map(|&c| c as u64).collect();
         let fallback_topic: Vec<bool> = earned_total.iter().map(|&t| t == 0.0).collect();
-        let mut seeds = if global {
-            vec![all_users]
-        } else {
-            Vec::new()
-        };
+        let mut seeds = if global { vec![all_users] } else { Vec::new() };
         let mut fallback = if global { vec![false] } else { Vec::new() };
         for t in 0..tags.len() {
             fallback.push(fallback_topic[t]);

@@ -34,7 +34,10 @@ pub struct ReportOptions<'a> {
 
 /// Escapes text for HTML.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The users drawn in a market's scatter: the market's top users and the
@@ -84,7 +87,9 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
         escape(&meta.created),
         escape(&meta.tool_version),
         escape(&p.walk),
-        p.topic_bias.map(|e| format!(" (ε = {e})")).unwrap_or_default(),
+        p.topic_bias
+            .map(|e| format!(" (ε = {e})"))
+            .unwrap_or_default(),
         escape(&p.teleport),
         p.damping,
         p.tolerance,
@@ -140,7 +145,14 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
         for (here, there, list) in [(na, nb, &c.specialists_a), (nb, na, &c.specialists_b)] {
             let _ = write!(o, "<p>In the top {k} of {} but not of {}:</p><table class=\"users\"><tr><th>#</th><th>user</th><th>rank in {}</th><th>rank in {}</th></tr>", escape(here), escape(there), escape(here), escape(there));
             for (i, s) in list.iter().enumerate() {
-                let _ = write!(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", i + 1, escape(snap.user_id(s.user)), s.rank_here, s.rank_there);
+                let _ = write!(
+                    o,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    i + 1,
+                    escape(snap.user_id(s.user)),
+                    s.rank_here,
+                    s.rank_there
+                );
             }
             o.push_str("</table>");
         }
@@ -157,7 +169,11 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
             mk.seed_users,
             mk.iterations,
             mk.residual,
-            if mk.converged { "" } else { " — NOT converged" }
+            if mk.converged {
+                ""
+            } else {
+                " — NOT converged"
+            }
         );
         o.push_str("<table class=\"users\"><tr><th>rank</th><th>user</th><th>score</th><th>influence (0–100)</th><th>percentile</th><th>followers</th><th>global rank</th><th>lift</th></tr>");
         for (u, _) in snap.top(m, opts.top) {
@@ -181,7 +197,13 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
         if let Some(g) = g.filter(|&g| g != m) {
             let points: Vec<(u64, u64, String)> = scatter_sample(snap, m, Some(g))
                 .into_iter()
-                .map(|u| (snap.rank(u, m), snap.rank(u, g), snap.user_id(u).to_string()))
+                .map(|u| {
+                    (
+                        snap.rank(u, m),
+                        snap.rank(u, g),
+                        snap.user_id(u).to_string(),
+                    )
+                })
                 .collect();
             o.push_str(&svg::rank_scatter(&points, snap.users()));
             let _ = write!(
@@ -195,14 +217,25 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
         if let Some(prev) = opts.previous {
             match diff_market(prev, snap, name, opts.top.max(10) * 5, 10) {
                 Ok(d) => {
-                    for (title, list) in [("Risers", &d.risers), ("Fallers", &d.fallers), ("Newcomers", &d.newcomers)] {
+                    for (title, list) in [
+                        ("Risers", &d.risers),
+                        ("Fallers", &d.fallers),
+                        ("Newcomers", &d.newcomers),
+                    ] {
                         if list.is_empty() {
                             continue;
                         }
                         let _ = write!(o, "<p>{title} since the earlier run:</p><table class=\"users\"><tr><th>#</th><th>user</th><th>earlier rank</th><th>rank now</th></tr>");
                         for (i, c) in list.iter().enumerate() {
                             let r = |x: Option<u64>| x.map_or("—".to_string(), |x| x.to_string());
-                            let _ = write!(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", i + 1, escape(&c.user), r(c.old_rank), r(c.new_rank));
+                            let _ = write!(
+                                o,
+                                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                                i + 1,
+                                escape(&c.user),
+                                r(c.old_rank),
+                                r(c.new_rank)
+                            );
                         }
                         o.push_str("</table>");
                     }

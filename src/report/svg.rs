@@ -22,14 +22,20 @@ fn frame(o: &mut String, title: &str, xlabel: &str, ylabel: &str) {
 
 /// Histogram of log10(score) over the users with a positive score.
 pub fn score_histogram(scores: &[f64], users: usize) -> String {
-    let logs: Vec<f64> = scores.iter().filter(|&&s| s > 0.0).map(|s| s.log10()).collect();
+    let logs: Vec<f64> = scores
+        .iter()
+        .filter(|&&s| s > 0.0)
+        .map(|s| s.log10())
+        .collect();
     let mut o = String::new();
     frame(&mut o, "score distribution", "log10(score)", "users");
     if logs.is_empty() {
         o.push_str("</svg>");
         return o;
     }
-    let (lo, hi) = logs.iter().fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    let (lo, hi) = logs
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
     let (lo, hi) = (lo.floor(), hi.ceil().max(lo.floor() + 1.0));
     const BINS: usize = 40;
     let mut counts = [0u64; BINS];
@@ -53,7 +59,11 @@ pub fn score_histogram(scores: &[f64], users: usize) -> String {
     }
     for d in (lo as i64)..=(hi as i64) {
         let x = PAD + pw * (d as f64 - lo) / (hi - lo);
-        let _ = write!(o, r#"<text x="{x:.1}" y="{}" text-anchor="middle" class="tick">{d}</text>"#, H - PAD + 14.0);
+        let _ = write!(
+            o,
+            r#"<text x="{x:.1}" y="{}" text-anchor="middle" class="tick">{d}</text>"#,
+            H - PAD + 14.0
+        );
     }
     let _ = write!(
         o,
@@ -68,7 +78,12 @@ pub fn score_histogram(scores: &[f64], users: usize) -> String {
 /// `(market rank, global rank, label)`.
 pub fn rank_scatter(points: &[(u64, u64, String)], users: usize) -> String {
     let mut o = String::new();
-    frame(&mut o, "market rank vs global rank", "rank in this market (log)", "global rank (log)");
+    frame(
+        &mut o,
+        "market rank vs global rank",
+        "rank in this market (log)",
+        "global rank (log)",
+    );
     let (pw, ph) = (W - PAD - 10.0, H - PAD - 10.0);
     let top = (users.max(2) as f64).log10();
     let pos = |r: u64| (r.max(1) as f64).log10() / top;
@@ -100,8 +115,18 @@ pub fn rank_scatter(points: &[(u64, u64, String)], users: usize) -> String {
         if f > 1.0 {
             break;
         }
-        let _ = write!(o, r#"<text x="{:.1}" y="{}" text-anchor="middle" class="tick">1e{d}</text>"#, PAD + pw * f, H - PAD + 14.0);
-        let _ = write!(o, r#"<text x="{}" y="{:.1}" text-anchor="end" class="tick">1e{d}</text>"#, PAD - 4.0, 10.0 + ph * (1.0 - f) + 4.0);
+        let _ = write!(
+            o,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle" class="tick">1e{d}</text>"#,
+            PAD + pw * f,
+            H - PAD + 14.0
+        );
+        let _ = write!(
+            o,
+            r#"<text x="{}" y="{:.1}" text-anchor="end" class="tick">1e{d}</text>"#,
+            PAD - 4.0,
+            10.0 + ph * (1.0 - f) + 4.0
+        );
     }
     let _ = write!(
         o,

@@ -34,7 +34,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint; see /openapi.json".into()) })
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "no such endpoint; see /openapi.json".into(),
+            )
+        })
         .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
         .with_state(state)
 }
@@ -124,12 +129,19 @@ fn user_json(s: &Served, id: &str, market: Option<usize>) -> Option<Value> {
             })
         }
         None => {
-            let views: Vec<UserView> = (0..snap.markets().len()).map(|m| user_view(snap, u, m)).collect();
+            let views: Vec<UserView> = (0..snap.markets().len())
+                .map(|m| user_view(snap, u, m))
+                .collect();
             let markets: serde_json::Map<String, Value> = snap
                 .markets()
                 .iter()
                 .zip(&views)
-                .map(|(name, v)| (name.clone(), serde_json::to_value(MarketView::from(v)).unwrap()))
+                .map(|(name, v)| {
+                    (
+                        name.clone(),
+                        serde_json::to_value(MarketView::from(v)).unwrap(),
+                    )
+                })
                 .collect();
             json!({
                 "user": id,
@@ -187,7 +199,9 @@ async fn batch(State(state): State<Arc<AppState>>, body: Body) -> Response {
         Err(_) => {
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body over {MAX_BODY} bytes; send at most {MAX_BATCH} ids per request"),
+                format!(
+                    "request body over {MAX_BODY} bytes; send at most {MAX_BATCH} ids per request"
+                ),
             )
         }
     };
@@ -196,7 +210,9 @@ async fn batch(State(state): State<Arc<AppState>>, body: Body) -> Response {
         Err(e) => {
             return error(
                 StatusCode::BAD_REQUEST,
-                format!("request body: {e}; expected {{\"ids\": [\"...\"], \"market\": \"optional\"}}"),
+                format!(
+                    "request body: {e}; expected {{\"ids\": [\"...\"], \"market\": \"optional\"}}"
+                ),
             )
         }
     };
@@ -280,9 +296,11 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
-    let body = state
-        .metrics
-        .render(&s.id, (now - s.created_unix as f64).max(0.0), s.snap.users());
+    let body = state.metrics.render(
+        &s.id,
+        (now - s.created_unix as f64).max(0.0),
+        s.snap.users(),
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

@@ -6,9 +6,13 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 /// Endpoints, as metric labels.
-pub const ENDPOINTS: [&str; 7] = ["user", "batch", "top", "healthz", "metrics", "openapi", "other"];
+pub const ENDPOINTS: [&str; 7] = [
+    "user", "batch", "top", "healthz", "metrics", "openapi", "other",
+];
 const STATUSES: [u16; 7] = [200, 400, 401, 404, 413, 500, 0];
-const BUCKETS: [f64; 10] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0];
+const BUCKETS: [f64; 10] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0,
+];
 
 /// Counters and histograms.
 pub struct Metrics {
@@ -37,7 +41,10 @@ impl Default for Metrics {
 impl Metrics {
     /// Records one request to endpoint `e` (index into [`ENDPOINTS`]).
     pub fn record(&self, e: usize, status: u16, took: Duration) {
-        let s = STATUSES.iter().position(|&x| x == status).unwrap_or(STATUSES.len() - 1);
+        let s = STATUSES
+            .iter()
+            .position(|&x| x == status)
+            .unwrap_or(STATUSES.len() - 1);
         self.requests[e * STATUSES.len() + s].fetch_add(1, Relaxed);
         let secs = took.as_secs_f64();
         for (b, &le) in BUCKETS.iter().enumerate() {
@@ -60,18 +67,31 @@ impl Metrics {
     /// The Prometheus text exposition, with the served snapshot's details.
     pub fn render(&self, snapshot_id: &str, age_s: f64, users: usize) -> String {
         let mut o = String::new();
-        let _ = writeln!(o, "# HELP marketrank_requests_total Requests by endpoint and status.");
+        let _ = writeln!(
+            o,
+            "# HELP marketrank_requests_total Requests by endpoint and status."
+        );
         let _ = writeln!(o, "# TYPE marketrank_requests_total counter");
         for (e, name) in ENDPOINTS.iter().enumerate() {
             for (s, code) in STATUSES.iter().enumerate() {
                 let v = self.requests[e * STATUSES.len() + s].load(Relaxed);
                 if v > 0 {
-                    let code = if *code == 0 { "other".to_string() } else { code.to_string() };
-                    let _ = writeln!(o, "marketrank_requests_total{{endpoint=\"{name}\",status=\"{code}\"}} {v}");
+                    let code = if *code == 0 {
+                        "other".to_string()
+                    } else {
+                        code.to_string()
+                    };
+                    let _ = writeln!(
+                        o,
+                        "marketrank_requests_total{{endpoint=\"{name}\",status=\"{code}\"}} {v}"
+                    );
                 }
             }
         }
-        let _ = writeln!(o, "# HELP marketrank_request_duration_seconds Time to answer, by endpoint.");
+        let _ = writeln!(
+            o,
+            "# HELP marketrank_request_duration_seconds Time to answer, by endpoint."
+        );
         let _ = writeln!(o, "# TYPE marketrank_request_duration_seconds histogram");
         for (e, name) in ENDPOINTS.iter().enumerate() {
             let count = self.count[e].load(Relaxed);
@@ -84,25 +104,48 @@ impl Metrics {
             }
             let _ = writeln!(o, "marketrank_request_duration_seconds_bucket{{endpoint=\"{name}\",le=\"+Inf\"}} {count}");
             let sum = self.sum_ns[e].load(Relaxed) as f64 / 1e9;
-            let _ = writeln!(o, "marketrank_request_duration_seconds_sum{{endpoint=\"{name}\"}} {sum}");
-            let _ = writeln!(o, "marketrank_request_duration_seconds_count{{endpoint=\"{name}\"}} {count}");
+            let _ = writeln!(
+                o,
+                "marketrank_request_duration_seconds_sum{{endpoint=\"{name}\"}} {sum}"
+            );
+            let _ = writeln!(
+                o,
+                "marketrank_request_duration_seconds_count{{endpoint=\"{name}\"}} {count}"
+            );
         }
-        let _ = writeln!(o, "# HELP marketrank_snapshot_info The snapshot being served.");
+        let _ = writeln!(
+            o,
+            "# HELP marketrank_snapshot_info The snapshot being served."
+        );
         let _ = writeln!(o, "# TYPE marketrank_snapshot_info gauge");
         let id = snapshot_id.replace('\\', "\\\\").replace('"', "\\\"");
         let _ = writeln!(o, "marketrank_snapshot_info{{id=\"{id}\"}} 1");
         let _ = writeln!(o, "# HELP marketrank_snapshot_age_seconds Seconds since the served snapshot's run finished.");
         let _ = writeln!(o, "# TYPE marketrank_snapshot_age_seconds gauge");
         let _ = writeln!(o, "marketrank_snapshot_age_seconds {age_s}");
-        let _ = writeln!(o, "# HELP marketrank_snapshot_users Users in the served snapshot.");
+        let _ = writeln!(
+            o,
+            "# HELP marketrank_snapshot_users Users in the served snapshot."
+        );
         let _ = writeln!(o, "# TYPE marketrank_snapshot_users gauge");
         let _ = writeln!(o, "marketrank_snapshot_users {users}");
-        let _ = writeln!(o, "# HELP marketrank_snapshot_swaps_total New snapshots swapped in.");
+        let _ = writeln!(
+            o,
+            "# HELP marketrank_snapshot_swaps_total New snapshots swapped in."
+        );
         let _ = writeln!(o, "# TYPE marketrank_snapshot_swaps_total counter");
-        let _ = writeln!(o, "marketrank_snapshot_swaps_total {}", self.swaps.load(Relaxed));
+        let _ = writeln!(
+            o,
+            "marketrank_snapshot_swaps_total {}",
+            self.swaps.load(Relaxed)
+        );
         let _ = writeln!(o, "# HELP marketrank_snapshot_swap_failures_total New snapshots refused (the old one kept serving).");
         let _ = writeln!(o, "# TYPE marketrank_snapshot_swap_failures_total counter");
-        let _ = writeln!(o, "marketrank_snapshot_swap_failures_total {}", self.swap_failures.load(Relaxed));
+        let _ = writeln!(
+            o,
+            "marketrank_snapshot_swap_failures_total {}",
+            self.swap_failures.load(Relaxed)
+        );
         o
     }
 }

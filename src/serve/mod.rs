@@ -181,7 +181,11 @@ pub fn state_for(config: &ServeConfig) -> Result<Arc<AppState>, ServeError> {
         }
     };
     let served = load(&config.snapshot)?;
-    Ok(Arc::new(AppState::new(config.snapshot.clone(), served, tokens)))
+    Ok(Arc::new(AppState::new(
+        config.snapshot.clone(),
+        served,
+        tokens,
+    )))
 }
 
 /// Runs the service until the process is stopped. `log` gets one line per
@@ -204,7 +208,9 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
                 s.id,
                 s.snap.users(),
                 s.snap.markets().len(),
-                listener.local_addr().map_err(|e| ServeError::Io(e.to_string()))?
+                listener
+                    .local_addr()
+                    .map_err(|e| ServeError::Io(e.to_string()))?
             ));
         }
         tokio::spawn(watch(Arc::clone(&state), config.poll, log));

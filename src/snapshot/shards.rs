@@ -54,7 +54,9 @@ pub fn part_name(out: &Path, run: u64, i: usize, n: usize) -> String {
 /// True when `bytes` (a file's start) looks like a manifest.
 pub(crate) fn is_manifest(bytes: &[u8]) -> bool {
     let t = bytes.trim_ascii_start();
-    t.starts_with(b"{") && t.windows(SHARDS_MAGIC.len()).any(|w| w == SHARDS_MAGIC.as_bytes())
+    t.starts_with(b"{")
+        && t.windows(SHARDS_MAGIC.len())
+            .any(|w| w == SHARDS_MAGIC.as_bytes())
 }
 
 /// Reads and checks a manifest; returns it with the parts' paths.
@@ -68,8 +70,8 @@ pub fn read_manifest(path: &Path) -> Result<(Manifest, Vec<PathBuf>), SnapshotEr
         path: p.clone(),
         reason,
     };
-    let m: Manifest =
-        serde_json::from_slice(&text).map_err(|e| bad(format!("sharded snapshot manifest: {e}")))?;
+    let m: Manifest = serde_json::from_slice(&text)
+        .map_err(|e| bad(format!("sharded snapshot manifest: {e}")))?;
     if m.magic != SHARDS_MAGIC || m.version != 1 {
         return Err(bad(format!(
             "manifest magic `{}` version {} (this marketrank reads {SHARDS_MAGIC} version 1)",

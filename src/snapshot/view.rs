@@ -96,7 +96,12 @@ impl Snapshot {
                     entry.users
                 )));
             }
-            let names: Vec<&str> = manifest.metadata.markets.iter().map(|m| m.name.as_str()).collect();
+            let names: Vec<&str> = manifest
+                .metadata
+                .markets
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect();
             if part.markets() != names.as_slice() {
                 return Err(bad(format!(
                     "part {} has other markets than the manifest (a part of another run?)",
@@ -173,7 +178,9 @@ impl Snapshot {
 
     /// The run's metadata.
     pub fn metadata(&self) -> &Metadata {
-        self.meta.as_ref().unwrap_or_else(|| self.parts[0].metadata())
+        self.meta
+            .as_ref()
+            .unwrap_or_else(|| self.parts[0].metadata())
     }
 
     /// Number of users.

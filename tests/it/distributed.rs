@@ -19,7 +19,10 @@ fn free_ports(n: usize) -> Vec<u16> {
     let listeners: Vec<_> = (0..n)
         .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
         .collect();
-    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+    listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect()
 }
 
 fn hostfile(dir: &Path, hosts: &[String]) -> PathBuf {
@@ -30,7 +33,15 @@ fn hostfile(dir: &Path, hosts: &[String]) -> PathBuf {
 
 /// One process of a cluster run: `rank ARGS --out OUT --engine timely ...`,
 /// optionally inside a network namespace.
-fn spawn(args: &[&str], out: &Path, p: usize, n: usize, w: usize, hosts: &Path, netns: Option<&str>) -> Child {
+fn spawn(
+    args: &[&str],
+    out: &Path,
+    p: usize,
+    n: usize,
+    w: usize,
+    hosts: &Path,
+    netns: Option<&str>,
+) -> Child {
     let mut c = match netns {
         Some(ns) => {
             let mut c = Command::new("ip");
@@ -79,7 +90,9 @@ fn cluster_run(args: &[&str], out: &Path) {
     let ports = free_ports(2);
     let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
     let hf = hostfile(dir, &hosts);
-    let kids: Vec<Child> = (0..2).map(|p| spawn(args, out, p, 2, 2, &hf, None)).collect();
+    let kids: Vec<Child> = (0..2)
+        .map(|p| spawn(args, out, p, 2, 2, &hf, None))
+        .collect();
     for (p, k) in kids.into_iter().enumerate() {
         let (o, _) = wait(k, Duration::from_secs(300));
         assert!(
@@ -109,7 +122,10 @@ fn top_ids(s: &Snapshot, m: usize, k: usize) -> Vec<String> {
         .map(|u| (-(s.score(u, m) * 1e12).round() as i64, s.user_id(u)))
         .collect();
     all.sort_unstable();
-    all.into_iter().take(k).map(|(_, id)| id.to_string()).collect()
+    all.into_iter()
+        .take(k)
+        .map(|(_, id)| id.to_string())
+        .collect()
 }
 
 /// Per market: L1 distance between the two snapshots' scores (users
@@ -125,7 +141,11 @@ fn assert_same_scores(a: &Snapshot, b: &Snapshot, max_l1: f64) {
             })
             .sum();
         assert!(l1 <= max_l1, "market {name}: L1 {l1:e} > {max_l1:e}");
-        assert_eq!(top_ids(a, m, 100), top_ids(b, m, 100), "market {name}: top 100");
+        assert_eq!(
+            top_ids(a, m, 100),
+            top_ids(b, m, 100),
+            "market {name}: top 100"
+        );
     }
 }
 
@@ -145,15 +165,26 @@ fn two_processes_of_two_workers_match_one_process_on_cora() {
     let dir = tempfile::tempdir().unwrap();
     let mut args = vec!["--edges", &e, "--topics", &t];
     args.extend(TIGHT);
-    let (local, shards) = (dir.path().join("local.snap"), dir.path().join("cluster.snap"));
+    let (local, shards) = (
+        dir.path().join("local.snap"),
+        dir.path().join("cluster.snap"),
+    );
     local_run(&args, &local);
     cluster_run(&args, &shards);
-    let (a, b) = (Snapshot::open(&local).unwrap(), Snapshot::open(&shards).unwrap());
+    let (a, b) = (
+        Snapshot::open(&local).unwrap(),
+        Snapshot::open(&shards).unwrap(),
+    );
     assert_eq!(b.part_count(), 4, "one part per worker");
     assert_same_scores(&a, &b, 1e-9);
     // The same seeds and convergence in the metadata.
     for (x, y) in a.metadata().markets.iter().zip(&b.metadata().markets) {
-        assert_eq!((x.seed_users, x.converged), (y.seed_users, y.converged), "{}", x.name);
+        assert_eq!(
+            (x.seed_users, x.converged),
+            (y.seed_users, y.converged),
+            "{}",
+            x.name
+        );
     }
     assert_eq!(a.metadata().edges, b.metadata().edges);
 }
@@ -163,11 +194,22 @@ fn default_f32_settings_agree_to_float_rounding_on_cora() {
     let d = shared_dir().join("data/cora");
     let dir = tempfile::tempdir().unwrap();
     let (e, t) = (d.join("edges.tsv"), d.join("topics.tsv"));
-    let args = ["--edges", e.to_str().unwrap(), "--topics", t.to_str().unwrap()];
-    let (local, shards) = (dir.path().join("local.snap"), dir.path().join("cluster.snap"));
+    let args = [
+        "--edges",
+        e.to_str().unwrap(),
+        "--topics",
+        t.to_str().unwrap(),
+    ];
+    let (local, shards) = (
+        dir.path().join("local.snap"),
+        dir.path().join("cluster.snap"),
+    );
     local_run(&args, &local);
     cluster_run(&args, &shards);
-    let (a, b) = (Snapshot::open(&local).unwrap(), Snapshot::open(&shards).unwrap());
+    let (a, b) = (
+        Snapshot::open(&local).unwrap(),
+        Snapshot::open(&shards).unwrap(),
+    );
     // f32 sums in another order, and possibly one iteration more or less
     // at the tolerance: within the tolerance's reach, not 1e-9.
     for (m, name) in a.markets().iter().enumerate() {
@@ -198,14 +240,28 @@ fn planted_graph_from_a_glob_of_files_and_the_sharded_snapshot_reads_as_one() {
         std::fs::write(g.join(format!("edges-{i}.tsv")), p).unwrap();
     }
     let topics = g.join("topics.tsv");
-    let (t0, t1) = (marketrank::synth::topic_name(0), marketrank::synth::topic_name(1));
+    let (t0, t1) = (
+        marketrank::synth::topic_name(0),
+        marketrank::synth::topic_name(1),
+    );
     let markets = g.join("markets.tsv");
     std::fs::write(&markets, format!("mix\t{t0}\t1\nmix\t{t1}\t2\n")).unwrap();
     let glob = g.join("edges-*.tsv");
     let base = [
-        "--topics", topics.to_str().unwrap(), "--markets", markets.to_str().unwrap(),
-        "--walk", "plain", "--teleport", "tagged",
-        "--precision", "f64", "--tol", "1e-12", "--max-iter", "1000",
+        "--topics",
+        topics.to_str().unwrap(),
+        "--markets",
+        markets.to_str().unwrap(),
+        "--walk",
+        "plain",
+        "--teleport",
+        "tagged",
+        "--precision",
+        "f64",
+        "--tol",
+        "1e-12",
+        "--max-iter",
+        "1000",
     ];
     let mut cargs: Vec<&str> = vec!["--edges", glob.to_str().unwrap()];
     cargs.extend(base);
@@ -215,12 +271,21 @@ fn planted_graph_from_a_glob_of_files_and_the_sharded_snapshot_reads_as_one() {
     let (local, shards) = (g.join("local.snap"), g.join("cluster.snap"));
     local_run(&largs, &local);
     cluster_run(&cargs, &shards);
-    let (a, b) = (Snapshot::open(&local).unwrap(), Snapshot::open(&shards).unwrap());
+    let (a, b) = (
+        Snapshot::open(&local).unwrap(),
+        Snapshot::open(&shards).unwrap(),
+    );
     assert_same_scores(&a, &b, 1e-9);
 
     // merge writes one file with the very same scores and order.
     let merged = g.join("merged.snap");
-    let o = Command::new(bin()).arg("merge").arg(&shards).arg("--out").arg(&merged).output().unwrap();
+    let o = Command::new(bin())
+        .arg("merge")
+        .arg(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let c = Snapshot::open(&merged).unwrap();
     assert_eq!(c.part_count(), 1);
@@ -242,7 +307,11 @@ fn planted_graph_from_a_glob_of_files_and_the_sharded_snapshot_reads_as_one() {
             c.arg("--out").arg(o);
         }
         let o = c.output().unwrap();
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         match out {
             Some(o) => std::fs::read(o).unwrap(),
             None => o.stdout,
@@ -260,7 +329,10 @@ fn planted_graph_from_a_glob_of_files_and_the_sharded_snapshot_reads_as_one() {
         );
     }
     let (x, y) = (g.join("x.csv"), g.join("y.csv"));
-    assert_eq!(read(&shards, &["export"], Some(&x)), read(&merged, &["export"], Some(&y)));
+    assert_eq!(
+        read(&shards, &["export"], Some(&x)),
+        read(&merged, &["export"], Some(&y))
+    );
     read(&shards, &["info", "--check"], None);
 }
 
@@ -273,17 +345,35 @@ fn killing_one_process_stops_the_other_and_keeps_the_previous_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let (e, t) = (d.join("edges.tsv"), d.join("topics.tsv"));
     let out = dir.path().join("scores.snap");
-    local_run(&["--edges", e.to_str().unwrap(), "--topics", t.to_str().unwrap()], &out);
+    local_run(
+        &[
+            "--edges",
+            e.to_str().unwrap(),
+            "--topics",
+            t.to_str().unwrap(),
+        ],
+        &out,
+    );
     let before = std::fs::read(&out).unwrap();
     // A tolerance nobody reaches: the run iterates until killed.
     let args = [
-        "--edges", e.to_str().unwrap(), "--topics", t.to_str().unwrap(),
-        "--precision", "f64", "--tol", "1e-300", "--max-iter", "100000000",
+        "--edges",
+        e.to_str().unwrap(),
+        "--topics",
+        t.to_str().unwrap(),
+        "--precision",
+        "f64",
+        "--tol",
+        "1e-300",
+        "--max-iter",
+        "100000000",
     ];
     let ports = free_ports(2);
     let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
     let hf = hostfile(dir.path(), &hosts);
-    let mut kids: Vec<Child> = (0..2).map(|p| spawn(&args, &out, p, 2, 2, &hf, None)).collect();
+    let mut kids: Vec<Child> = (0..2)
+        .map(|p| spawn(&args, &out, p, 2, 2, &hf, None))
+        .collect();
     std::thread::sleep(Duration::from_secs(3));
     let victim = kids.pop().unwrap();
     assert!(victim.try_wait_ok(), "process 1 ended before it was killed");
@@ -293,9 +383,16 @@ fn killing_one_process_stops_the_other_and_keeps_the_previous_snapshot() {
     let (o, took) = wait(kids.pop().unwrap(), Duration::from_secs(30));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "the survivor must fail");
-    assert!(err.contains("process 1"), "message names the lost process: {err}");
+    assert!(
+        err.contains("process 1"),
+        "message names the lost process: {err}"
+    );
     assert!(took < Duration::from_secs(30));
-    assert_eq!(std::fs::read(&out).unwrap(), before, "previous snapshot intact");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        before,
+        "previous snapshot intact"
+    );
     Snapshot::open(&out).unwrap();
 }
 
@@ -323,10 +420,24 @@ fn a_missing_process_is_named_at_the_connect_deadline() {
     let out = dir.path().join("x.snap");
     let mut c = Command::new(bin());
     c.arg("rank")
-        .args(["--edges", e.to_str().unwrap(), "--topics", t.to_str().unwrap()])
+        .args([
+            "--edges",
+            e.to_str().unwrap(),
+            "--topics",
+            t.to_str().unwrap(),
+        ])
         .arg("--out")
         .arg(&out)
-        .args(["--engine", "timely", "--processes", "2", "--process", "1", "--connect-timeout", "3"])
+        .args([
+            "--engine",
+            "timely",
+            "--processes",
+            "2",
+            "--process",
+            "1",
+            "--connect-timeout",
+            "3",
+        ])
         .arg("--hostfile")
         .arg(&hf)
         .stdout(Stdio::null())
@@ -334,7 +445,10 @@ fn a_missing_process_is_named_at_the_connect_deadline() {
     let (o, took) = wait(c.spawn().unwrap(), Duration::from_secs(30));
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains(&format!("process 0 (127.0.0.1:{})", ports[0])), "{err}");
+    assert!(
+        err.contains(&format!("process 0 (127.0.0.1:{})", ports[0])),
+        "{err}"
+    );
     assert!(took < Duration::from_secs(20));
     assert!(!out.exists(), "nothing written at the output path");
 }
@@ -352,7 +466,12 @@ fn two_processes_in_separate_network_namespaces() {
             .arg(cmd)
             .stderr(Stdio::piped())
             .output()
-            .map(|o| (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned()))
+            .map(|o| {
+                (
+                    o.status.success(),
+                    String::from_utf8_lossy(&o.stderr).into_owned(),
+                )
+            })
             .unwrap_or((false, "no sh".into()))
     };
     let setup = format!(
@@ -375,7 +494,10 @@ fn two_processes_in_separate_network_namespaces() {
     let dir = tempfile::tempdir().unwrap();
     let mut args = vec!["--edges", &e, "--topics", &t];
     args.extend(TIGHT);
-    let hosts = vec!["10.213.0.1:24300".to_string(), "10.213.0.2:24301".to_string()];
+    let hosts = vec![
+        "10.213.0.1:24300".to_string(),
+        "10.213.0.2:24301".to_string(),
+    ];
     let hf = hostfile(dir.path(), &hosts);
     let shards = dir.path().join("cluster.snap");
     let kids: Vec<Child> = [&a, &b]
@@ -383,7 +505,10 @@ fn two_processes_in_separate_network_namespaces() {
         .enumerate()
         .map(|(p, ns)| spawn(&args, &shards, p, 2, 1, &hf, Some(ns)))
         .collect();
-    let outs: Vec<_> = kids.into_iter().map(|k| wait(k, Duration::from_secs(120)).0).collect();
+    let outs: Vec<_> = kids
+        .into_iter()
+        .map(|k| wait(k, Duration::from_secs(120)).0)
+        .collect();
     cleanup();
     for (p, o) in outs.iter().enumerate() {
         let mut s = String::new();
@@ -392,7 +517,11 @@ fn two_processes_in_separate_network_namespaces() {
     }
     let local = dir.path().join("local.snap");
     local_run(&args, &local);
-    assert_same_scores(&Snapshot::open(&local).unwrap(), &Snapshot::open(&shards).unwrap(), 1e-9);
+    assert_same_scores(
+        &Snapshot::open(&local).unwrap(),
+        &Snapshot::open(&shards).unwrap(),
+        1e-9,
+    );
 }
 
 /// Processes that expand `--edges` to different lists would read files
@@ -413,12 +542,23 @@ fn processes_with_different_input_lists_are_refused() {
         .iter()
         .enumerate()
         .map(|(p, e)| {
-            let args = ["--edges", e.to_str().unwrap(), "--topics", t.to_str().unwrap()];
+            let args = [
+                "--edges",
+                e.to_str().unwrap(),
+                "--topics",
+                t.to_str().unwrap(),
+            ];
             spawn(&args, &out, p, 2, 1, &hf, None)
         })
         .collect();
-    let outs: Vec<_> = kids.into_iter().map(|k| wait(k, Duration::from_secs(60)).0).collect();
-    let all: String = outs.iter().map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).collect();
+    let outs: Vec<_> = kids
+        .into_iter()
+        .map(|k| wait(k, Duration::from_secs(60)).0)
+        .collect();
+    let all: String = outs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
     assert!(outs.iter().all(|o| !o.status.success()), "{all}");
     assert!(all.contains("sees other input files"), "{all}");
     assert!(!out.exists());
@@ -431,16 +571,29 @@ fn a_hanging_process_is_named_at_the_peer_timeout() {
     let (e, t) = cora();
     let dir = tempfile::tempdir().unwrap();
     let mut args = vec!["--edges", &e, "--topics", &t, "--peer-timeout", "3"];
-    args.extend(["--precision", "f64", "--tol", "1e-300", "--max-iter", "100000000"]);
+    args.extend([
+        "--precision",
+        "f64",
+        "--tol",
+        "1e-300",
+        "--max-iter",
+        "100000000",
+    ]);
     let ports = free_ports(2);
     let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
     let hf = hostfile(dir.path(), &hosts);
     let out = dir.path().join("x.snap");
-    let mut kids: Vec<Child> = (0..2).map(|p| spawn(&args, &out, p, 2, 1, &hf, None)).collect();
+    let mut kids: Vec<Child> = (0..2)
+        .map(|p| spawn(&args, &out, p, 2, 1, &hf, None))
+        .collect();
     std::thread::sleep(Duration::from_secs(2));
     let mut stopped = kids.pop().unwrap();
     let pid = stopped.id().to_string();
-    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap()
+        .success());
     let (o, took) = wait(kids.pop().unwrap(), Duration::from_secs(30));
     let _ = Command::new("kill").args(["-KILL", &pid]).status();
     let _ = stopped.wait();
@@ -466,11 +619,23 @@ fn bad_input_read_by_one_process_stops_both_with_file_and_line() {
     let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
     let hf = hostfile(dir.path(), &hosts);
     let out = dir.path().join("x.snap");
-    let kids: Vec<Child> = (0..2).map(|p| spawn(&args, &out, p, 2, 1, &hf, None)).collect();
-    let outs: Vec<_> = kids.into_iter().map(|k| wait(k, Duration::from_secs(60)).0).collect();
-    let err: Vec<String> = outs.iter().map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).collect();
+    let kids: Vec<Child> = (0..2)
+        .map(|p| spawn(&args, &out, p, 2, 1, &hf, None))
+        .collect();
+    let outs: Vec<_> = kids
+        .into_iter()
+        .map(|k| wait(k, Duration::from_secs(60)).0)
+        .collect();
+    let err: Vec<String> = outs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
     assert!(outs.iter().all(|o| o.status.code() == Some(2)), "{err:?}");
-    assert!(err[1].contains("edges-1.tsv:2:") && err[1].contains("weight"), "{}", err[1]);
+    assert!(
+        err[1].contains("edges-1.tsv:2:") && err[1].contains("weight"),
+        "{}",
+        err[1]
+    );
     assert!(err[0].contains("lost process 1"), "{}", err[0]);
     assert!(!out.exists());
 }

@@ -6,7 +6,10 @@ use std::path::Path;
 fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(p).unwrap();
     let h = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    let rows = r
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
     (h, rows)
 }
 
@@ -18,25 +21,53 @@ fn sample_customers_enriched_with_a_fair_triage() {
     let out = dir.path().join("enriched.csv");
     let a = cmd()
         .arg("enrich")
-        .arg("--customers").arg(repo("data/customers.csv"))
-        .args(["--id-column", "twitter_handle", "--market-column", "segment"])
-        .arg("--snapshot").arg(&snap)
-        .arg("--policy").arg(repo("data/policy.toml"))
-        .arg("--out").arg(&out)
+        .arg("--customers")
+        .arg(repo("data/customers.csv"))
+        .args([
+            "--id-column",
+            "twitter_handle",
+            "--market-column",
+            "segment",
+        ])
+        .arg("--snapshot")
+        .arg(&snap)
+        .arg("--policy")
+        .arg(repo("data/policy.toml"))
+        .arg("--out")
+        .arg(&out)
         .assert()
         .success();
     let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     assert!(err.contains("8 rows, 6 matched, 2 unknown users"), "{err}");
     let (h, rows) = read_csv(&out);
     let at = |name: &str| h.iter().position(|c| c == name).unwrap();
-    assert_eq!(&h[..6], ["customer_id", "name", "twitter_handle", "segment", "annual_spend", "tenure_years"]);
+    assert_eq!(
+        &h[..6],
+        [
+            "customer_id",
+            "name",
+            "twitter_handle",
+            "segment",
+            "annual_spend",
+            "tenure_years"
+        ]
+    );
     let row = |handle: &str| rows.iter().find(|r| r[2] == handle).unwrap().clone();
     // The 9-follower fashion insider outranks the 204-follower celebrity.
     let mila = row("mila_atelier");
-    assert_eq!((mila[at("tier")].as_str(), mila[at("market_rank")].as_str()), ("top 1%", "1"));
+    assert_eq!(
+        (mila[at("tier")].as_str(), mila[at("market_rank")].as_str()),
+        ("top 1%", "1")
+    );
     assert_eq!(mila[at("priority")], "4");
     let elon = row("elon_techstar");
-    assert_eq!((elon[at("followers")].as_str(), elon[at("priority")].as_str()), ("204", "1"));
+    assert_eq!(
+        (
+            elon[at("followers")].as_str(),
+            elon[at("priority")].as_str()
+        ),
+        ("204", "1")
+    );
     // Bought followers buy no priority.
     assert_eq!(row("cheap_followers_buyer")[at("priority")], "1");
     // A loyal customer without a handle keeps the loyalty floor; columns blank.
@@ -64,7 +95,11 @@ fn enrich_streams_many_rows_and_counts_what_it_cannot_match() {
     let customers = dir.path().join("c.csv");
     let mut text = String::from("id,handle,segment\n");
     for i in 0..50_000u32 {
-        let handle = if i % 5 == 0 { format!("ghost{i}") } else { s.user_id(i % 523).to_string() };
+        let handle = if i % 5 == 0 {
+            format!("ghost{i}")
+        } else {
+            s.user_id(i % 523).to_string()
+        };
         let seg = if i % 7 == 0 { "gardening" } else { "tech" };
         text.push_str(&format!("{i},\"{handle}\",{seg}\n"));
     }
@@ -72,10 +107,13 @@ fn enrich_streams_many_rows_and_counts_what_it_cannot_match() {
     let out = dir.path().join("o.csv");
     let a = cmd()
         .arg("enrich")
-        .arg("--customers").arg(&customers)
+        .arg("--customers")
+        .arg(&customers)
         .args(["--id-column", "handle", "--market-column", "segment"])
-        .arg("--snapshot").arg(&snap)
-        .arg("--out").arg(&out)
+        .arg("--snapshot")
+        .arg(&snap)
+        .arg("--out")
+        .arg(&out)
         .assert()
         .success();
     let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
@@ -88,7 +126,10 @@ fn enrich_streams_many_rows_and_counts_what_it_cannot_match() {
     assert_eq!(rows.len(), 50_000);
     assert_eq!(h.len(), 3 + 7);
     let matched = rows.iter().filter(|r| !r[3].is_empty()).count();
-    assert_eq!(matched, (0..50_000).filter(|i| i % 5 != 0 && i % 7 != 0).count());
+    assert_eq!(
+        matched,
+        (0..50_000).filter(|i| i % 5 != 0 && i % 7 != 0).count()
+    );
 }
 
 #[test]
@@ -101,10 +142,13 @@ fn enrich_refuses_clashing_columns_and_names_missing_ones() {
     let run = |id: &str| {
         let a = cmd()
             .arg("enrich")
-            .arg("--customers").arg(&c)
+            .arg("--customers")
+            .arg(&c)
             .args(["--id-column", id, "--market", "fashion"])
-            .arg("--snapshot").arg(&snap)
-            .arg("--out").arg(dir.path().join("o.csv"))
+            .arg("--snapshot")
+            .arg(&snap)
+            .arg("--out")
+            .arg(dir.path().join("o.csv"))
             .assert()
             .failure();
         String::from_utf8_lossy(&a.get_output().stderr).into_owned()

@@ -7,7 +7,10 @@ use std::process::Command;
 /// Headless Chromium as the issue asks; `None` when it is not installed
 /// (CI installs it and sets MARKETRANK_REQUIRE_BROWSER=1, making that an error).
 fn chromium(args: &[&str], page: &Path, profile: &Path) -> Option<std::process::Output> {
-    let found = Command::new("chromium").arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new("chromium")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         assert!(
             std::env::var_os("MARKETRANK_REQUIRE_BROWSER").is_none(),
@@ -19,14 +22,24 @@ fn chromium(args: &[&str], page: &Path, profile: &Path) -> Option<std::process::
     let out = Command::new("timeout")
         .arg("120")
         .arg("chromium")
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+        ])
         .args(["--disable-component-update", "--disable-sync"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(out)
 }
 
@@ -48,13 +61,19 @@ fn report_renders_in_headless_chromium_with_markets_and_top_users() {
         .assert()
         .success();
     let source = std::fs::read_to_string(&html).unwrap();
-    assert!(!source.contains("http://") && !source.contains("https://"), "self-contained: no links out");
+    assert!(
+        !source.contains("http://") && !source.contains("https://"),
+        "self-contained: no links out"
+    );
     let Some(dom) = chromium(&["--dump-dom"], &html, &dir.path().join("profile")) else {
         return;
     };
     let dom = String::from_utf8_lossy(&dom.stdout);
     for market in ["_global", "cooking", "fashion", "fitness", "tech"] {
-        assert!(dom.contains(&format!("<section id=\"m-{market}\">")), "section {market} rendered");
+        assert!(
+            dom.contains(&format!("<section id=\"m-{market}\">")),
+            "section {market} rendered"
+        );
     }
     // The fashion list starts with the insider; the celebrity leads _global.
     let fashion = &dom[dom.find("<section id=\"m-fashion\">").unwrap()..];
@@ -63,14 +82,27 @@ fn report_renders_in_headless_chromium_with_markets_and_top_users() {
     let global = &dom[dom.find("<section id=\"m-_global\">").unwrap()..];
     assert!(global[global.find("<tr><td>1</td>").unwrap()..][..60].contains("elon_techstar"));
     assert!(dom.contains("fashion vs tech") && dom.contains("Spearman"));
-    assert!(dom.contains("since the earlier run"), "risers/fallers present");
-    assert!(dom.matches("<svg class=\"chart\"").count() >= 9, "histograms and scatters");
+    assert!(
+        dom.contains("since the earlier run"),
+        "risers/fallers present"
+    );
+    assert!(
+        dom.matches("<svg class=\"chart\"").count() >= 9,
+        "histograms and scatters"
+    );
     let shot = dir.path().join("report.png");
     chromium(
-        &[&format!("--screenshot={}", shot.display()), "--window-size=1200,1600"],
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,1600",
+        ],
         &html,
         &dir.path().join("profile2"),
     );
     let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "a real screenshot ({} bytes)", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "a real screenshot ({} bytes)",
+        png.len()
+    );
 }
