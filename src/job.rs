@@ -178,6 +178,9 @@ pub enum JobError {
     /// Refused up front: the run would not fit in memory.
     #[error(transparent)]
     Memory(#[from] crate::memory::MemoryRefusal),
+    /// A distributed run's exchange failed (a silent worker).
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 pub use crate::memory::peak_rss;

@@ -126,7 +126,7 @@ impl Policy {
                 return Err(format!("influence percentile {} is not in 0..100", bad.0));
             }
         }
-        if all.iter().any(|&p| p == 0) {
+        if all.contains(&0) {
             return Err("priorities start at 1".into());
         }
         Ok(())

@@ -334,7 +334,6 @@ fn write_part(
     tele: &TopicTeleport,
     mixes: &[MarketMix],
 ) -> Result<(), JobError> {
-    let stop = |e: ClusterError| JobError::Config(e.to_string());
     let (me, w) = (mail.index(), mail.peers());
     let report = report_of(job, &part.totals);
     let all_users = part.starts[w];
@@ -342,7 +341,7 @@ fn write_part(
     let mine = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let run = read_pod::<u64>(&mail.broadcast(mine.to_le_bytes().to_vec()).map_err(stop)?[0])[0];
+    let run = read_pod::<u64>(&mail.broadcast(mine.to_le_bytes().to_vec())?[0])[0];
     let name = shards::part_name(&job.out, run, me, w);
     let path = job.out.with_file_name(&name);
     let metadata = metadata_for(
@@ -365,7 +364,7 @@ fn write_part(
     // Worker 0 commits once every part is on disk.
     let mut out = vec![Vec::new(); w];
     out[0] = (part.owned as u64).to_le_bytes().to_vec();
-    let got = mail.exchange(out).map_err(stop)?;
+    let got = mail.exchange(out)?;
     let mut ok = vec![1u8];
     if me == 0 {
         let parts: Vec<PartEntry> = got
@@ -388,9 +387,7 @@ fn write_part(
             ok = vec![0u8];
         }
     }
-    let got = mail
-        .broadcast(if me == 0 { ok } else { Vec::new() })
-        .map_err(stop)?;
+    let got = mail.broadcast(if me == 0 { ok } else { Vec::new() })?;
     if got[0] != [1u8] {
         let _ = std::fs::remove_file(&path);
         return Err(JobError::Config(format!(

@@ -15,7 +15,9 @@
 
 use super::mailroom::{byte_strings, put_bytes, read_pod, Mailroom};
 use crate::error::InputError;
-use crate::graph::{strongly_connected, FollowerGraph, GraphBuilder, TopicTags, UserIds};
+use crate::graph::{
+    strongly_connected, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds,
+};
 use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats};
 use crate::job::JobError;
 use rayon::prelude::*;
@@ -111,8 +113,6 @@ fn stats_vec(s: &LineStats) -> Vec<u64> {
     ]
 }
 
-type Stop = Box<dyn Fn(super::failure::ClusterError) -> JobError>;
-
 /// Reads this worker's files (`edges[i]` and `topics[i]` for `i ≡ me mod
 /// W`) and builds its partition, trading ids and follows with the others.
 pub(crate) fn load(
@@ -122,7 +122,6 @@ pub(crate) fn load(
     bad: BadLines,
     only: Option<&[String]>,
 ) -> Result<Partition, JobError> {
-    let stop: Stop = Box::new(|e| JobError::Config(e.to_string()));
     let (me, w) = (mail.index(), mail.peers());
     // Every process must see the same file lists, or files would be read
     // twice or not at all.
@@ -133,9 +132,7 @@ pub(crate) fn load(
             h.write(p.as_os_str().as_encoded_bytes());
         }
     }
-    let lists = mail
-        .broadcast(h.finish().to_le_bytes().to_vec())
-        .map_err(&stop)?;
+    let lists = mail.broadcast(h.finish().to_le_bytes().to_vec())?;
     if let Some(other) = lists.iter().position(|l| *l != lists[me]) {
         return Err(JobError::Config(format!(
             "worker {other} sees other input files than worker {me} ({} edge, {} topic files here): every process must expand --edges/--topics to the same list (a shared filesystem, or the same paths on every host)",
@@ -153,11 +150,10 @@ pub(crate) fn load(
         let (cols, stats) = read_edges_parallel(path, &mut ids, bad, None)?;
         add_stats(&mut totals.edge_lines, &stats);
         if !cols.weights.is_empty() {
+            // Files read before without weights weigh 1.
             weighted = true;
             wts.resize(src.len(), 1.0);
             wts.extend_from_slice(&cols.weights);
-        } else if weighted {
-            wts.extend(std::iter::repeat_n(1.0, cols.src.len()));
         }
         src.extend_from_slice(&cols.src);
         dst.extend_from_slice(&cols.dst);
@@ -202,7 +198,7 @@ pub(crate) fn load(
         put_bytes(&mut out[o], name.as_bytes());
         out[o].push(u8::from((i as usize) < in_edges));
     }
-    let got = mail.exchange(out).map_err(&stop)?;
+    let got = mail.exchange(out)?;
     // (id, sender, position in the sender's list, seen in a follow); one
     // sort gives every id its rank and every request its answer.
     let mut names: Vec<(&[u8], u32, u32, bool)> = Vec::new();
@@ -230,7 +226,7 @@ pub(crate) fn load(
     }
     let mut counts = vec![0u64; w];
     counts[me] = owned_names.len() as u64;
-    let counts = mail.sum_u64(&counts).map_err(&stop)?;
+    let counts = mail.sum_u64(&counts)?;
     let mut starts = vec![0u64; w + 1];
     for k in 0..w {
         starts[k + 1] = starts[k] + counts[k];
@@ -252,7 +248,7 @@ pub(crate) fn load(
         owned_ids.intern(std::str::from_utf8(n).expect("ids are UTF-8"));
     }
     drop((names, owned_names));
-    let got = mail.exchange(replies).map_err(&stop)?;
+    let got = mail.exchange(replies)?;
     let mut global = vec![0u32; ids.len()];
     for (o, payload) in got.iter().enumerate() {
         for (&l, g) in asked[o].iter().zip(read_pod::<u32>(payload)) {
@@ -266,7 +262,7 @@ pub(crate) fn load(
     for n in &topic_names {
         put_bytes(&mut out, n.as_bytes());
     }
-    let got = mail.broadcast(out).map_err(&stop)?;
+    let got = mail.broadcast(out)?;
     let mut all_topics: Vec<String> = got
         .iter()
         .flat_map(|p| byte_strings(p).map(|s| String::from_utf8_lossy(s).into_owned()))
@@ -284,7 +280,7 @@ pub(crate) fn load(
         .collect();
 
     // 4. Follows to the followee's owner; tags to the user's owner.
-    let any_weighted = mail.sum_u64(&[u64::from(weighted)]).map_err(&stop)?[0] > 0;
+    let any_weighted = mail.sum_u64(&[u64::from(weighted)])?[0] > 0;
     // (follower, followee, weight bits) per follow.
     let mut typed: Vec<Vec<[u32; 3]>> = vec![Vec::new(); w];
     for e in 0..src.len() {
@@ -297,119 +293,60 @@ pub(crate) fn load(
         .into_iter()
         .map(|t| bytemuck::cast_slice(&t).to_vec())
         .collect();
-    let got = mail.exchange(out).map_err(&stop)?;
-    // Follows into owned users as a CSR by followee (a counting sort), each
-    // row then sorted by follower: repeated follows count once, with the
-    // largest weight, as in one process.
-    // Decoded one payload at a time, each freed once copied.
-    let recs: Vec<Vec<[u32; 3]>> = got.into_iter().map(|p| read_pod::<[u32; 3]>(&p)).collect();
-    let mut self_follows = 0u64;
-    let mut row = vec![0u64; owned + 1];
-    for r in recs.iter().flatten() {
-        if r[0] == r[1] {
-            self_follows += 1;
-        } else {
-            row[(r[1] as u64 - first) as usize + 1] += 1;
-        }
-    }
-    for v in 0..owned {
-        row[v + 1] += row[v];
-    }
-    let mut fs = vec![(0u32, 0f32); row[owned] as usize];
-    let mut fill = row.clone();
-    for r in recs.iter().flatten().filter(|r| r[0] != r[1]) {
-        let v = (r[1] as u64 - first) as usize;
-        fs[fill[v] as usize] = (r[0], f32::from_bits(r[2]));
-        fill[v] += 1;
-    }
-    drop((recs, fill));
-    let mut rows: Vec<&mut [(u32, f32)]> = Vec::with_capacity(owned);
-    let mut rest = &mut fs[..];
-    for v in 0..owned {
-        let (head, tail) = rest.split_at_mut((row[v + 1] - row[v]) as usize);
-        rows.push(head);
-        rest = tail;
-    }
-    rows.par_iter_mut()
-        .for_each(|r| r.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1))));
-    drop(rows);
-    let (mut gsrc, mut gw) = (Vec::with_capacity(fs.len()), Vec::with_capacity(fs.len()));
-    let mut off = vec![0u64; owned + 1];
-    for v in 0..owned {
-        let r = &fs[row[v] as usize..row[v + 1] as usize];
-        for (i, f) in r.iter().enumerate() {
-            if i == 0 || r[i - 1].0 != f.0 {
-                gsrc.push(f.0);
-                gw.push(f.1);
-            }
-        }
-        off[v + 1] = gsrc.len() as u64;
-    }
-    let duplicates = (fs.len() - gsrc.len()) as u64;
-    drop((fs, row));
-
-    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
-    for &(u, t, wt) in &local_tags {
-        let g = global[u as usize];
-        let buf = &mut out[owner_of_global(&starts, g)];
-        buf.extend_from_slice(bytemuck::bytes_of(&g));
-        buf.extend_from_slice(bytemuck::bytes_of(&topic_global[t as usize]));
-        buf.extend_from_slice(bytemuck::bytes_of(&wt));
-    }
-    drop((local_tags, global));
-    let got = mail.exchange(out).map_err(&stop)?;
-    let mut tags: Vec<(u32, u32, f32)> = got
-        .iter()
-        .flat_map(|p| {
-            p.chunks_exact(12).map(|r| {
-                let g = u32::from_le_bytes(r[0..4].try_into().unwrap());
-                let t = u32::from_le_bytes(r[4..8].try_into().unwrap());
-                let wt = f32::from_le_bytes(r[8..12].try_into().unwrap());
-                ((g as u64 - first) as u32, t, wt)
-            })
-        })
-        .collect();
-    tags.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.total_cmp(&a.2)));
-    let before = tags.len();
-    tags.dedup_by(|b, a| (a.0, a.1) == (b.0, b.1));
-    let duplicate_tags = (before - tags.len()) as u64;
-
+    let got = mail.exchange(out)?;
     // 5. Ghosts: followers owned elsewhere, sorted by global id, so each
-    // owner's ghosts are one contiguous run of rows.
+    // owner's ghosts are one contiguous run of rows after the owned users.
+    let recs: Vec<[u32; 3]> = got
+        .into_iter()
+        .flat_map(|p| read_pod::<[u32; 3]>(&p))
+        .collect();
     let lo = first as u32;
     let hi = (first + owned as u64) as u32;
-    let mut ghosts: Vec<u32> = gsrc
-        .iter()
-        .copied()
-        .filter(|&s| s < lo || s >= hi)
-        .collect();
+    let own = |s: u32| s >= lo && s < hi;
+    let mut ghosts: Vec<u32> = recs.iter().map(|r| r[0]).filter(|&s| !own(s)).collect();
     ghosts.par_sort_unstable();
     ghosts.dedup();
     let n_local = owned + ghosts.len();
-    let mut offsets = off.clone();
-    offsets.resize(n_local + 1, off[owned]);
-    // Local index: own users first, then ghosts in global order. A row
-    // sorted by global id is [ghosts below lo][own][ghosts from hi]; the
-    // rotation puts it in local order.
-    let mut sources: Vec<u32> = gsrc
+    let src: Vec<u32> = recs
         .par_iter()
-        .map(|&s| {
-            if s >= lo && s < hi {
-                s - lo
-            } else {
-                owned as u32 + ghosts.binary_search(&s).unwrap() as u32
-            }
+        .map(|r| match own(r[0]) {
+            true => r[0] - lo,
+            false => owned as u32 + ghosts.binary_search(&r[0]).unwrap() as u32,
         })
         .collect();
-    let mut weights: Vec<f32> = if any_weighted { gw.clone() } else { Vec::new() };
-    for v in 0..owned {
-        let r = off[v] as usize..off[v + 1] as usize;
-        let below = gsrc[r.clone()].partition_point(|&s| s < lo);
-        sources[r.clone()].rotate_left(below);
-        if !weights.is_empty() {
-            weights[r].rotate_left(below);
+    let dst: Vec<u32> = recs.iter().map(|r| r[1] - lo).collect();
+    let wts: Vec<f32> = match any_weighted {
+        true => recs.iter().map(|r| f32::from_bits(r[2])).collect(),
+        false => Vec::new(),
+    };
+    drop(recs);
+    // The single-process builder over local indices: self-follows dropped,
+    // repeated follows merged with the largest weight, followers ascending.
+    let (mut graph, build) = GraphBuilder::from_columns(src, dst, wts).build(n_local);
+    let global_of = |s: u32| match (s as usize) < owned {
+        true => lo + s,
+        false => ghosts[s as usize - owned],
+    };
+
+    // Tags to the user's owner.
+    let mut typed: Vec<Vec<[u32; 3]>> = vec![Vec::new(); w];
+    for &(u, t, wt) in &local_tags {
+        let g = global[u as usize];
+        typed[owner_of_global(&starts, g)].push([g, topic_global[t as usize], wt.to_bits()]);
+    }
+    drop((local_tags, global));
+    let out = typed
+        .into_iter()
+        .map(|t| bytemuck::cast_slice(&t).to_vec())
+        .collect();
+    let got = mail.exchange(out)?;
+    let mut tb = TopicsBuilder::with_topics(&all_topics);
+    for p in &got {
+        for [g, t, wt] in read_pod::<[u32; 3]>(p) {
+            tb.add_tag(g - lo, &all_topics[t as usize], f32::from_bits(wt));
         }
     }
+    let tags = tb.build(n_local);
 
     // 6. Out-weights: each follow's weight to the follower's owner.
     let mut out_weight = vec![1.0f64; n_local];
@@ -418,24 +355,28 @@ pub(crate) fn load(
         ow[(s - lo) as usize] += if any_weighted { wt as f64 } else { 1.0 };
     };
     let mut typed: Vec<Vec<[u32; 2]>> = vec![Vec::new(); w];
-    for (&s, &wt) in gsrc.iter().zip(&gw) {
-        match owner_of_global(&starts, s) {
-            o if o == me => add(&mut out_weight, s, wt),
-            o => typed[o].push([s, wt.to_bits()]),
+    for v in 0..owned as u32 {
+        let ws = graph.follower_weights(v);
+        for (i, &s) in graph.followers(v).iter().enumerate() {
+            let (s, wt) = (global_of(s), ws.map_or(1.0, |ws| ws[i]));
+            match owner_of_global(&starts, s) {
+                o if o == me => add(&mut out_weight, s, wt),
+                o => typed[o].push([s, wt.to_bits()]),
+            }
         }
     }
-    let push_rows = push_rows(&off, &gsrc, &starts, me);
-    drop((gsrc, gw, off));
+    let push_rows = push_rows(&graph, owned, &ghosts, &starts);
     let out = typed
         .into_iter()
         .map(|t| bytemuck::cast_slice(&t).to_vec())
         .collect();
-    let got = mail.exchange(out).map_err(&stop)?;
+    let got = mail.exchange(out)?;
     for p in &got {
         for [s, wt] in read_pod::<[u32; 2]>(p) {
             add(&mut out_weight, s, f32::from_bits(wt));
         }
     }
+    graph.out_weight = out_weight;
 
     // 7. Which rows each worker sends here, and which it needs from here.
     let mut recv = vec![0..0; w];
@@ -447,41 +388,24 @@ pub(crate) fn load(
         out[o] = bytemuck::cast_slice(&ghosts[at..end]).to_vec();
         at = end;
     }
-    let got = mail.exchange(out).map_err(&stop)?;
+    let got = mail.exchange(out)?;
     let send: Vec<Vec<u32>> = got
         .iter()
         .map(|p| read_pod::<u32>(p).into_iter().map(|g| g - lo).collect())
         .collect();
 
-    let mut tag_offsets = vec![0u64; n_local + 1];
-    for t in &tags {
-        tag_offsets[t.0 as usize + 1] += 1;
-    }
-    for i in 0..n_local {
-        tag_offsets[i + 1] += tag_offsets[i];
-    }
-    let entries: Vec<(u32, f32)> = tags.iter().map(|t| (t.1, t.2)).collect();
-    let tags = TopicTags::from_parts(all_topics, tag_offsets, entries, duplicate_tags)
-        .expect("tags sorted and deduplicated above");
-    let graph = FollowerGraph {
-        offsets,
-        sources,
-        weights,
-        out_weight,
-    };
-
     let mut v = stats_vec(&totals.edge_lines);
     v.extend(stats_vec(&totals.topic_lines));
     v.extend([
         graph.edges(),
-        self_follows,
-        duplicates,
-        duplicate_tags,
+        build.self_follows_dropped,
+        build.duplicate_follows_merged,
+        tags.duplicates_merged(),
         only_topics,
         send.iter().map(|s| s.len() as u64).sum(),
         push_rows,
     ]);
-    let s = mail.sum_u64(&v).map_err(&stop)?;
+    let s = mail.sum_u64(&v)?;
     totals.edges = s[10];
     totals.self_follows_dropped = s[11];
     totals.duplicate_follows_merged = s[12];
@@ -521,17 +445,15 @@ pub(crate) fn load(
 }
 
 /// Rows a push would send: distinct (followee, follower's worker) pairs
-/// with the follower's worker not this one. Rows are sorted by follower,
-/// so owners come in order.
-fn push_rows(off: &[u64], src: &[u32], starts: &[u64], me: usize) -> u64 {
+/// with the follower owned elsewhere. Ghost followers come after owned
+/// ones, in global order, so their owners come in runs.
+fn push_rows(g: &FollowerGraph, owned: usize, ghosts: &[u32], starts: &[u64]) -> u64 {
     let mut n = 0;
-    for v in 0..off.len() - 1 {
+    for v in 0..owned as u32 {
         let mut last = usize::MAX;
-        for &s in &src[off[v] as usize..off[v + 1] as usize] {
-            let o = owner_of_global(starts, s);
-            if o != me && o != last {
-                n += 1;
-            }
+        for &s in g.followers(v).iter().filter(|&&s| s as usize >= owned) {
+            let o = owner_of_global(starts, ghosts[s as usize - owned]);
+            n += u64::from(o != last);
             last = o;
         }
     }
@@ -544,7 +466,6 @@ fn push_rows(off: &[u64], src: &[u32], starts: &[u64], me: usize) -> u64 {
 /// users someone vouches for. This is the one step that holds the whole
 /// graph in one place; `--teleport tagged` skips it.
 pub(crate) fn vouched(mail: &mut Mailroom<'_>, part: &Partition) -> Result<Vec<bool>, JobError> {
-    let stop = |e: super::failure::ClusterError| JobError::Config(e.to_string());
     let (me, w) = (mail.index(), mail.peers());
     let g = &part.graph;
     let mut out = vec![Vec::new(); w];
@@ -555,7 +476,7 @@ pub(crate) fn vouched(mail: &mut Mailroom<'_>, part: &Partition) -> Result<Vec<b
             out[0].extend_from_slice(bytemuck::bytes_of(&gv));
         }
     }
-    let got = mail.exchange(out).map_err(stop)?;
+    let got = mail.exchange(out)?;
     let mut out = vec![Vec::new(); w];
     if me == 0 {
         let users = part.starts[w] as usize;
@@ -577,7 +498,7 @@ pub(crate) fn vouched(mail: &mut Mailroom<'_>, part: &Partition) -> Result<Vec<b
         }
         out = vec![bits; w];
     }
-    let got = mail.exchange(out).map_err(stop)?;
+    let got = mail.exchange(out)?;
     let closed = |u: u32| got[0][u as usize / 8] & (1 << (u % 8)) != 0;
     Ok((0..g.users() as u32)
         .map(|v| {

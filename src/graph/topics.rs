@@ -162,6 +162,18 @@ impl TopicsBuilder {
         TopicsBuilder::default()
     }
 
+    /// A builder that knows `names` from the start, so the built table has
+    /// every one of them as a column (sorted by name) even if no tag here
+    /// uses it: workers of a distributed run agree on topic columns.
+    pub(crate) fn with_topics(names: &[String]) -> TopicsBuilder {
+        let mut b = TopicsBuilder::new();
+        for n in names {
+            b.topic_ids.insert(n.clone(), b.topic_names.len() as u32);
+            b.topic_names.push(n.clone());
+        }
+        b
+    }
+
     /// Adds a tag. `user` is a dense user index.
     pub fn add_tag(&mut self, user: u32, topic: &str, weight: f32) {
         let t = match self.topic_ids.get(topic) {
