@@ -259,7 +259,7 @@ pub fn run_rank_job(
             data.graph.edges(),
             data.tags.len(),
             load_time,
-            peak_rss().map(human_bytes).unwrap_or_else(|| "unknown".into()),
+            crate::memory::peak_rss_text(),
             human_bytes(estimate.scores + estimate.other),
             human_bytes(estimate.graph),
             human_bytes(estimate.scores),
@@ -285,7 +285,7 @@ pub fn run_rank_job(
             "ranked {k} markets in {} iterations, {:.2?} (peak memory so far {})",
             result.iterations,
             rank_time,
-            peak_rss().map(human_bytes).unwrap_or_else(|| "unknown".into())
+            crate::memory::peak_rss_text()
         ));
         for (m, c) in result.markets.iter().zip(&result.convergence) {
             if !c.converged {

@@ -43,6 +43,13 @@ pub fn peak_rss() -> Option<u64> {
     proc_kb("/proc/self/status", "VmHWM:")
 }
 
+/// [`peak_rss`] for log lines: `"312.4 MB"`, or `"unknown"`.
+pub fn peak_rss_text() -> String {
+    peak_rss()
+        .map(human_bytes)
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// Parses a size such as `512MB`, `24GB`, `1.5GiB`, `800M` or `1000000`
 /// (bytes). Decimal units are powers of 1000, `KiB`/`MiB`/`GiB`/`TiB` powers
 /// of 1024; a bare `K`/`M`/`G`/`T` is decimal.

@@ -2,7 +2,7 @@
 
 use super::args::IngestArgs;
 use marketrank::input::BadLines;
-use marketrank::job::{load_with_rejects, peak_rss, thread_pool, GraphInput};
+use marketrank::job::{load_with_rejects, thread_pool, GraphInput};
 use marketrank::rank::human_bytes;
 use std::time::Instant;
 
@@ -46,7 +46,7 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
             human_bytes(std::fs::metadata(&a.out).map_or(0, |m| m.len())),
             load,
             t1.elapsed(),
-            peak_rss().map(human_bytes).unwrap_or_else(|| "unknown".into()),
+            marketrank::memory::peak_rss_text(),
         );
     }
     Ok(())

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 pub struct ClusterSummary {
     /// Users in the whole graph.
     pub users: u64,
-    /// Follows in the whole graph.
+    /// Counts summed over the cluster (lines, follows, rows sent).
     pub totals: Totals,
     /// Market names, iterations and convergence (the same on every worker).
     pub markets: Vec<String>,
@@ -206,7 +206,7 @@ fn work(
         t.edges,
         part.tags.len(),
         t0.elapsed(),
-        peak(),
+        crate::memory::peak_rss_text(),
         part.owned,
         part.graph.edges(),
         part.ghosts.len()
@@ -268,7 +268,7 @@ fn work(
         result.k(),
         result.iterations,
         rank_time,
-        peak(),
+        crate::memory::peak_rss_text(),
         bytes_per_iteration / 1e6
     ));
     let t2 = Instant::now();
@@ -294,12 +294,6 @@ fn work(
         peak_rss: crate::memory::peak_rss(),
         out: job.out.clone(),
     }))
-}
-
-fn peak() -> String {
-    crate::memory::peak_rss()
-        .map(crate::rank::human_bytes)
-        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The load report the metadata records, from the cluster's totals.
