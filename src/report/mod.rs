@@ -40,6 +40,28 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Writes an HTML table (escaped cells); `users` tables (user id in the
+/// second column) are the ones the page's search box filters.
+fn table(o: &mut String, users: bool, head: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    o.push_str(if users {
+        "<table class=\"users\"><tr>"
+    } else {
+        "<table><tr>"
+    });
+    for h in head {
+        let _ = write!(o, "<th>{}</th>", escape(h));
+    }
+    o.push_str("</tr>");
+    for row in rows {
+        o.push_str("<tr>");
+        for cell in row {
+            let _ = write!(o, "<td>{}</td>", escape(&cell));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</table>");
+}
+
 /// The users drawn in a market's scatter: the market's top users and the
 /// global top users (what the eye looks for), then users at evenly spaced
 /// ranks of the market's order, up to [`SCATTER_POINTS`] in all.
@@ -113,20 +135,26 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
     o.push_str(r#"</nav><p><label>Find a user: <input id="find" placeholder="user id" oninput="find(this.value)"></label></p>"#);
 
     // Convergence.
-    o.push_str("<h2 id=\"convergence\">Convergence</h2><table><tr><th>market</th><th>kind</th><th>seed users</th><th>iterations</th><th>residual</th><th>converged</th></tr>");
-    for mk in &meta.markets {
-        let _ = write!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2e}</td><td>{}</td></tr>",
-            escape(&mk.name),
-            escape(&mk.kind),
-            mk.seed_users,
-            mk.iterations,
-            mk.residual,
-            if mk.converged { "yes" } else { "NO" }
-        );
-    }
-    o.push_str("</table>");
+    o.push_str("<h2 id=\"convergence\">Convergence</h2>");
+    let rows = meta.markets.iter().map(|mk| {
+        vec![
+            mk.name.clone(),
+            mk.kind.clone(),
+            mk.seed_users.to_string(),
+            mk.iterations.to_string(),
+            format!("{:.2e}", mk.residual),
+            (if mk.converged { "yes" } else { "NO" }).to_string(),
+        ]
+    });
+    let head = [
+        "market",
+        "kind",
+        "seed users",
+        "iterations",
+        "residual",
+        "converged",
+    ];
+    table(&mut o, false, &head, rows);
 
     // Two markets side by side.
     if let Some((a, b)) = opts.markets {
@@ -143,18 +171,23 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
             c.kendall_tau_top_k
         );
         for (here, there, list) in [(na, nb, &c.specialists_a), (nb, na, &c.specialists_b)] {
-            let _ = write!(o, "<p>In the top {k} of {} but not of {}:</p><table class=\"users\"><tr><th>#</th><th>user</th><th>rank in {}</th><th>rank in {}</th></tr>", escape(here), escape(there), escape(here), escape(there));
-            for (i, s) in list.iter().enumerate() {
-                let _ = write!(
-                    o,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    i + 1,
-                    escape(snap.user_id(s.user)),
-                    s.rank_here,
-                    s.rank_there
-                );
-            }
-            o.push_str("</table>");
+            let _ = write!(
+                o,
+                "<p>In the top {k} of {} but not of {}:</p>",
+                escape(here),
+                escape(there)
+            );
+            let (rh, rt) = (format!("rank in {here}"), format!("rank in {there}"));
+            let rows = list.iter().enumerate().map(|(i, sp)| {
+                let user = snap.user_id(sp.user).to_string();
+                vec![
+                    (i + 1).to_string(),
+                    user,
+                    sp.rank_here.to_string(),
+                    sp.rank_there.to_string(),
+                ]
+            });
+            table(&mut o, true, &["#", "user", &rh, &rt], rows);
         }
     }
 
@@ -175,23 +208,31 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
                 " — NOT converged"
             }
         );
-        o.push_str("<table class=\"users\"><tr><th>rank</th><th>user</th><th>score</th><th>influence (0–100)</th><th>percentile</th><th>followers</th><th>global rank</th><th>lift</th></tr>");
-        for (u, _) in snap.top(m, opts.top) {
+        let rows = snap.top(m, opts.top).map(|(u, _)| {
             let v = user_view(snap, u, m);
-            let _ = write!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td>{:.3e}</td><td>{:.0}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
-                v.rank,
-                escape(snap.user_id(u)),
-                v.score,
-                v.influence,
-                v.percentile,
-                v.followers,
-                v.global_rank,
-                v.lift
-            );
-        }
-        o.push_str("</table><div class=\"charts\">");
+            vec![
+                v.rank.to_string(),
+                snap.user_id(u).to_string(),
+                format!("{:.3e}", v.score),
+                format!("{:.0}", v.influence),
+                format!("{:.2}", v.percentile),
+                v.followers.to_string(),
+                v.global_rank.to_string(),
+                format!("{:.2}", v.lift),
+            ]
+        });
+        let head = [
+            "rank",
+            "user",
+            "score",
+            "influence (0–100)",
+            "percentile",
+            "followers",
+            "global rank",
+            "lift",
+        ];
+        table(&mut o, true, &head, rows);
+        o.push_str("<div class=\"charts\">");
         let scores: Vec<f64> = (0..snap.users() as u32).map(|u| snap.score(u, m)).collect();
         o.push_str(&svg::score_histogram(&scores, snap.users()));
         if let Some(g) = g.filter(|&g| g != m) {
@@ -225,19 +266,22 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
                         if list.is_empty() {
                             continue;
                         }
-                        let _ = write!(o, "<p>{title} since the earlier run:</p><table class=\"users\"><tr><th>#</th><th>user</th><th>earlier rank</th><th>rank now</th></tr>");
-                        for (i, c) in list.iter().enumerate() {
-                            let r = |x: Option<u64>| x.map_or("—".to_string(), |x| x.to_string());
-                            let _ = write!(
-                                o,
-                                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                                i + 1,
-                                escape(&c.user),
+                        let _ = write!(o, "<p>{title} since the earlier run:</p>");
+                        let r = |x: Option<u64>| x.map_or("—".to_string(), |x| x.to_string());
+                        let rows = list.iter().enumerate().map(|(i, c)| {
+                            vec![
+                                (i + 1).to_string(),
+                                c.user.clone(),
                                 r(c.old_rank),
-                                r(c.new_rank)
-                            );
-                        }
-                        o.push_str("</table>");
+                                r(c.new_rank),
+                            ]
+                        });
+                        table(
+                            &mut o,
+                            true,
+                            &["#", "user", "earlier rank", "rank now"],
+                            rows,
+                        );
                     }
                 }
                 Err(e) => {
