@@ -3,8 +3,8 @@
 //! farms) and on real labelled graphs. Writes `QUALITY.md` at the repo root.
 //!
 //! `cargo run --release --example quality_report -- [--quick]` (`--quick`
-//! skips the 1M-user graph). Real graphs come from `../shared/data` beside the
-//! checkout, or `$MARKETRANK_SHARED/data`.
+//! skips the 1M-user graph). Real graphs come from `tests/data/real` (shipped
+//! in the repository).
 
 use marketrank::input::BadLines;
 use marketrank::quality::{evaluate, rank_planted, PlantedReport};
@@ -12,7 +12,7 @@ use marketrank::rank::ScoreBlock;
 use marketrank::synth::{generate, PlantedConfig};
 use marketrank::{load_tagged_graph, rank, RankConfig, RankResult, TopicTeleport, GLOBAL_MARKET};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -241,9 +241,7 @@ fn main() -> anyhow::Result<()> {
     let quick = std::env::args().skip(1).any(|a| a == "--quick");
     let start = Instant::now();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let shared = std::env::var_os("MARKETRANK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared"));
+    let real_data = root.join("tests/data/real");
 
     let mut sizes: Vec<(usize, u64)> = Vec::new();
     for users in [20_000, 100_000] {
@@ -260,7 +258,7 @@ fn main() -> anyhow::Result<()> {
 
     let (mut real_md, mut polblogs_md) = (String::new(), String::new());
     for name in ["cora", "citeseer", "polblogs", "ciao"] {
-        let dir = shared.join("data").join(name);
+        let dir = real_data.join(name);
         if let Err(e) = real(name, &dir, &mut real_md, &mut polblogs_md) {
             let _ = writeln!(
                 real_md,
@@ -339,7 +337,7 @@ fn main() -> anyhow::Result<()> {
     let _ = write!(
         md,
         "## B. Real labelled graphs\n\n\
-         From `shared/data/*/{{edges,topics}}.tsv`. For each market, the share of its top k that carry the market's tag, \
+         From `tests/data/real/*/{{edges,topics}}.tsv`. For each market, the share of its top k that carry the market's tag, \
          averaged over the markets with at least k tagged users (macro). *chance* is the mean share of all users tagged with the market \
          (what a random list scores). Follower count and global PageRank give one list for every market, so they can only be right \
          about a market by accident — which is the point. Ties (follower counts) are broken by user index.\n\n\

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates QUALITY.md (full mode: planted graphs of 20k, 100k and 1M users,
-# plus the real labelled graphs in ../shared/data or $MARKETRANK_SHARED/data).
+# plus the real labelled graphs in tests/data/real).
 # See examples/quality_report.rs; pass --quick to skip the 1M-user graph.
 set -euo pipefail
 cd "$(dirname "$0")/.."

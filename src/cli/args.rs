@@ -454,9 +454,14 @@ pub struct DiffArgs {
 /// `marketrank demo`
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where to keep the demo snapshot (default: a temporary directory).
+    /// Where to keep the demo snapshot (default: a private temporary
+    /// directory, removed when the demo ends).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Keep the temporary directory (sample inputs and snapshot) and print
+    /// its path, instead of removing it at exit.
+    #[arg(long)]
+    pub keep: bool,
     /// Users listed per market.
     #[arg(short, long, default_value_t = 5)]
     pub k: usize,

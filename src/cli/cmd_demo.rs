@@ -9,8 +9,14 @@ const SAMPLE_EDGES: &str = include_str!("../../data/edges.tsv");
 const SAMPLE_TOPICS: &str = include_str!("../../data/topics.tsv");
 
 pub fn run(a: DemoArgs) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("marketrank-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    // A private directory (mode 0700, random name): a predictable name in a
+    // shared /tmp could be planted with a symlink beforehand.
+    // (`mkdir` of a fresh random name fails on anything planted there.)
+    let tmp = tempfile::Builder::new()
+        .prefix("marketrank-demo-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()?;
+    let dir = tmp.path().to_path_buf();
     let edges = dir.join("edges.tsv");
     let topics = dir.join("topics.tsv");
     std::fs::write(&edges, SAMPLE_EDGES)?;
@@ -86,15 +92,62 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         );
     }
     println!("\n(walk: topic-biased, teleport: earned; `marketrank rank --walk plain` gives plain topic-sensitive PageRank)");
-    let o = out.display();
-    println!("\nSnapshot: {o}");
-    println!("Try: marketrank top {o} --market fashion -k 10");
-    println!("     marketrank show {o} --user {celeb_name}");
-    println!("     marketrank explain {o} --user mila_atelier --market fashion");
-    println!("     marketrank compare {o} --markets fashion,tech -k 20");
-    println!("     marketrank export {o} --format csv --out scores.csv");
-    println!("     marketrank report {o} --out report.html --markets fashion,tech   # charts, opens offline");
-    std::fs::remove_file(&edges).ok();
-    std::fs::remove_file(&topics).ok();
+    let bin = binary_hint();
+    let kept = a.keep || a.out.is_some();
+    let shown = if kept {
+        out.display().to_string()
+    } else {
+        println!("\n(The demo snapshot is removed at exit; `{bin} demo --out demo.snap` keeps it, `--keep` keeps the whole directory.)");
+        "demo.snap".to_string()
+    };
+    if kept {
+        println!("\nSnapshot: {shown}");
+    }
+    let o = shown;
+    println!("Try: {bin} top {o} --market fashion -k 10");
+    println!("     {bin} show {o} --user {celeb_name}");
+    println!("     {bin} explain {o} --user mila_atelier --market fashion");
+    println!("     {bin} compare {o} --markets fashion,tech -k 20");
+    println!("     {bin} export {o} --format csv --out scores.csv");
+    println!(
+        "     {bin} report {o} --out report.html --markets fashion,tech   # charts, opens offline"
+    );
+    if bin != "marketrank" {
+        println!("(`cargo install --path .` puts `marketrank` on your PATH.)");
+    }
+    if a.keep {
+        let dir = tmp.keep();
+        println!("Kept: {}", dir.display());
+    } else {
+        drop(tmp); // removes the sample inputs (and the snapshot unless --out)
+    }
     Ok(())
+}
+
+/// How to call this binary from the user's shell: `marketrank` when the
+/// first `marketrank` on PATH is this very file, else its path (relative
+/// to the current directory when it lies below it, as
+/// `target/release/marketrank` does after `cargo run --release`).
+fn binary_hint() -> String {
+    let Ok(me) = std::env::current_exe().and_then(|p| p.canonicalize()) else {
+        return "marketrank".into();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("marketrank"))
+            .find(|p| p.is_file())
+            .and_then(|p| p.canonicalize().ok())
+            .is_some_and(|p| p == me)
+    });
+    if on_path {
+        return "marketrank".into();
+    }
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.canonicalize().ok())
+        .and_then(|cwd| me.strip_prefix(&cwd).ok().map(|r| r.to_path_buf()));
+    match rel {
+        Some(r) => r.display().to_string(),
+        None => me.display().to_string(),
+    }
 }

@@ -38,6 +38,69 @@ fn demo_prints_the_contrast() {
         .stdout(predicate::str::contains("fashion"));
 }
 
+/// The demo works in a private temporary directory (random name, mode
+/// 0700) and removes it at exit: nothing is left in TMPDIR, and a planted
+/// `marketrank-demo-<pid>` symlink could not be followed.
+#[test]
+fn demo_leaves_no_temporary_directory_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = cmd()
+        .arg("demo")
+        .env("TMPDIR", tmp.path())
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("demo --out demo.snap"), "{text}");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+/// `--keep` keeps the directory, says where, and the Try lines name a
+/// binary and snapshot that work from the user's directory.
+#[test]
+fn demo_keep_prints_a_directory_and_commands_that_work() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = cmd()
+        .args(["demo", "--keep"])
+        .env("TMPDIR", tmp.path())
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir(repo(""))
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let kept = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Kept: "))
+        .expect("Kept: line");
+    let kept = Path::new(kept);
+    assert!(kept.starts_with(tmp.path()), "{}", kept.display());
+    let mode = std::fs::metadata(kept).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "demo directory is private");
+    assert!(kept.join("demo.snap").is_file());
+    // The first Try line, run as printed from the repository root.
+    let try_line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Try: "))
+        .expect("Try: line");
+    let words: Vec<&str> = try_line.split_whitespace().collect();
+    assert!(words[0].ends_with("marketrank"), "{try_line}");
+    assert_ne!(
+        words[0], "marketrank",
+        "not on this PATH: the path is printed"
+    );
+    let run = std::process::Command::new(words[0])
+        .args(&words[1..])
+        .current_dir(repo(""))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{try_line}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("mila_atelier"));
+}
+
 #[test]
 fn help_for_every_command() {
     for c in ["rank", "top", "show", "export", "demo"] {

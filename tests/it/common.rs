@@ -5,14 +5,70 @@
 use marketrank::{rank, GraphBuilder, RankConfig, RankResult, TopicTeleport, TopicsBuilder};
 use std::path::{Path, PathBuf};
 
-/// The shared data directory beside the checkout (CI has it too), or
-/// `MARKETRANK_SHARED`.
-pub fn shared_dir() -> PathBuf {
-    let p = std::env::var_os("MARKETRANK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    assert!(p.join("data").is_dir(), "{} not found: the reference tests need ../shared beside the checkout (or set MARKETRANK_SHARED)", p.display());
+/// A real labelled graph shipped in `tests/data/real/<name>` (Cora,
+/// CiteSeer, polblogs, Ciao; provenance in that folder's README).
+pub fn real_data(name: &str) -> PathBuf {
+    let p = repo("tests/data/real").join(name);
+    assert!(p.is_dir(), "{} is missing from the checkout", p.display());
     p
+}
+
+/// A tool beyond Rust that some tests need. Absent, such a test prints
+/// `SKIPPED: ...` and passes, unless `MARKETRANK_REQUIRE` (a comma-separated
+/// list such as `python,browser,netns`, set by `.ci/run`) names it: then
+/// its absence fails the test, so CI cannot pass by skipping.
+#[derive(Clone, Copy, Debug)]
+pub enum Tool {
+    /// Python 3 with numpy, polars and duckdb.
+    Python,
+    /// Headless Chromium.
+    Browser,
+    /// `ip netns` with the right to create namespaces (root, iproute2).
+    Netns,
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Python => "python",
+            Tool::Browser => "browser",
+            Tool::Netns => "netns",
+        }
+    }
+
+    fn install_hint(self) -> &'static str {
+        match self {
+            Tool::Python => "pip install numpy polars duckdb",
+            Tool::Browser => "apt-get install chromium",
+            Tool::Netns => "run as root with iproute2: apt-get install iproute2",
+        }
+    }
+
+    /// Whether `MARKETRANK_REQUIRE` names this tool.
+    pub fn required(self) -> bool {
+        std::env::var("MARKETRANK_REQUIRE")
+            .map(|v| v.split(',').any(|t| t.trim() == self.name()))
+            .unwrap_or(false)
+    }
+
+    /// `Ok(())` when the tool is there: runs the test. `Err(why)`: prints
+    /// `SKIPPED: <test>: <why> (<how to install>)` and returns false, or
+    /// panics when the tool is required.
+    pub fn available(self, test: &str, found: Result<(), String>) -> bool {
+        match found {
+            Ok(()) => true,
+            Err(why) => {
+                assert!(
+                    !self.required(),
+                    "{test}: {why}, and MARKETRANK_REQUIRE names '{}' ({})",
+                    self.name(),
+                    self.install_hint()
+                );
+                eprintln!("SKIPPED: {test}: {why} ({})", self.install_hint());
+                false
+            }
+        }
+    }
 }
 
 /// Path to a file of the repository.

@@ -1,10 +1,10 @@
 //! The same input and parameters give the same snapshot bytes, whatever the
 //! thread count.
 
-use crate::common::{cmd, shared_dir};
+use crate::common::{cmd, real_data};
 
 fn rank_bytes(threads: usize, dir: &std::path::Path, precision: &str) -> Vec<u8> {
-    let data = shared_dir().join("data/ciao");
+    let data = real_data("ciao");
     let out = dir.join(format!("t{threads}-{precision}.snap"));
     cmd()
         .env("SOURCE_DATE_EPOCH", "1700000000")
@@ -42,7 +42,7 @@ fn snapshot_bytes_identical_for_1_2_and_4_threads() {
 #[test]
 fn library_scores_identical_across_pools() {
     use marketrank::{input::BadLines, load_tagged_graph, rank, RankConfig, TopicTeleport};
-    let d = shared_dir().join("data/polblogs");
+    let d = real_data("polblogs");
     let data =
         load_tagged_graph(&d.join("edges.tsv"), &d.join("topics.tsv"), BadLines::Fail).unwrap();
     let tele = TopicTeleport::from_tags(&data.tags, data.ids.len());

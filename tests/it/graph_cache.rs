@@ -1,7 +1,7 @@
 //! The binary graph cache: `ingest` once, `rank --graph` gives the same
 //! bytes as ranking the text; damaged caches are refused.
 
-use crate::common::{cmd, shared_dir, write};
+use crate::common::{cmd, real_data, write};
 use marketrank::graph_cache::{read_graph_cache, write_graph_cache};
 use marketrank::input::BadLines;
 use marketrank::{load_tagged_graph, Snapshot};
@@ -78,7 +78,7 @@ fn scores(path: &std::path::Path) -> Vec<(String, String, f64)> {
 #[test]
 fn rank_from_cache_equals_rank_from_text_on_ciao() {
     let dir = tempfile::tempdir().unwrap();
-    let data = shared_dir().join("data/ciao");
+    let data = real_data("ciao");
     let (e, t) = (data.join("edges.tsv"), data.join("topics.tsv"));
     let cache = dir.path().join("ciao.mrg");
     ingest(&e, &t, &cache);

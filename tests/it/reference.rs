@@ -1,8 +1,8 @@
 //! Agreement with independent references: NetworkX's own scores for Cora
-//! (shipped in ../shared/data), and exact sparse solves for all four real
+//! (shipped in tests/data/real), and exact sparse solves for all four real
 //! graphs (`scripts/reference_tspr.py`, outputs in tests/data/reference).
 
-use crate::common::{repo, shared_dir, tight};
+use crate::common::{real_data, repo, tight};
 use marketrank::input::BadLines;
 use marketrank::{load_tagged_graph, rank, RankConfig, RankResult, TaggedGraph, TopicTeleport};
 use std::collections::HashMap;
@@ -33,7 +33,7 @@ fn read_scores(path: &Path) -> HashMap<String, HashMap<String, f64>> {
 }
 
 fn load(dataset: &str) -> TaggedGraph {
-    let dir = shared_dir().join("data").join(dataset);
+    let dir = real_data(dataset);
     load_tagged_graph(
         &dir.join("edges.tsv"),
         &dir.join("topics.tsv"),
@@ -86,7 +86,7 @@ fn top_ids(scores: impl Iterator<Item = (String, f64)>, k: usize) -> Vec<String>
 #[test]
 fn cora_matches_networkx_at_default_settings() {
     let data = load("cora");
-    let nx = read_scores(&shared_dir().join("data/cora/expected_tspr.tsv"));
+    let nx = read_scores(&real_data("cora").join("expected_tspr.tsv"));
     assert_eq!(nx.len(), 7);
     let res = run(&data, &RankConfig::plain());
     for (topic, l1) in l1_per_market(&data, &res, &nx) {

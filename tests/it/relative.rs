@@ -2,7 +2,7 @@
 //! oracle, earned teleport, exact market composition, explanations,
 //! comparisons, and what the CLI shows.
 
-use crate::common::{cmd, repo, shared_dir, tight, write};
+use crate::common::{cmd, real_data, repo, tight, write};
 use marketrank::explain::explain;
 use marketrank::input::BadLines;
 use marketrank::rank::{append_markets, MarketMix};
@@ -164,7 +164,7 @@ fn earned_teleport_ignores_unfollowed_and_ring_accounts_and_falls_back() {
 }
 
 fn cora() -> marketrank::TaggedGraph {
-    let d = shared_dir().join("data/cora");
+    let d = real_data("cora");
     load_tagged_graph(&d.join("edges.tsv"), &d.join("topics.tsv"), BadLines::Fail).unwrap()
 }
 
@@ -328,7 +328,7 @@ fn cli_shows_relative_and_absolute_influence() {
 #[test]
 fn plain_walk_from_the_cli_still_matches_networkx_on_cora() {
     let dir = tempfile::tempdir().unwrap();
-    let d = shared_dir().join("data/cora");
+    let d = real_data("cora");
     let out = dir.path().join("cora.snap");
     cmd()
         .args(["rank", "--quiet", "--walk", "plain"])
