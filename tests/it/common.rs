@@ -64,7 +64,14 @@ impl Tool {
                     self.name(),
                     self.install_hint()
                 );
-                eprintln!("SKIPPED: {test}: {why} ({})", self.install_hint());
+                // Straight to the process's stderr: the test harness captures
+                // `eprintln!`, and a skip must show in the run's output.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED: {test}: {why} ({})",
+                    self.install_hint()
+                );
                 false
             }
         }
