@@ -1,14 +1,18 @@
 //! Writes a synthetic follower graph with planted experts, celebrities and
 //! follow farms (see `marketrank::synth`).
 //!
-//! `cargo run --release --example gen_planted -- --users N --avg-degree D --topics K --seed S --out DIR`
+//! `cargo run --release --example gen_planted -- --users N --avg-degree D --topics K --seed S [--attacks] --out DIR`
+//!
+//! `--attacks` also plants issue 16's attacks and honest look-alikes and
+//! writes `accounts.tsv` (creation dates, as of 2026-12-01) and
+//! `attacks.json`.
 
-use marketrank::synth::{generate, PlantedConfig};
+use marketrank::synth::{generate, plant_attacks, AttackConfig, PlantedConfig};
 use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
-    let usage = "usage: gen_planted [--users N] [--avg-degree D] [--topics K] [--seed S] --out DIR";
+    let usage = "usage: gen_planted [--users N] [--avg-degree D] [--topics K] [--seed S] [--attacks] --out DIR";
     let args: Vec<String> = std::env::args().skip(1).collect();
     let get = |flag: &str| {
         args.iter()
@@ -33,10 +37,17 @@ fn main() {
     }
     let out = PathBuf::from(get("--out").unwrap());
     let t0 = Instant::now();
-    let p = generate(&cfg);
+    let mut p = generate(&cfg);
+    if args.iter().any(|a| a == "--attacks") {
+        let a = plant_attacks(&p, &AttackConfig::for_users(users, cfg.seed));
+        a.write_dir(&out)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+        p = a.planted;
+    } else {
+        p.write_dir(&out)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+    }
     let gen_s = t0.elapsed().as_secs_f64();
-    p.write_dir(&out)
-        .unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
     let t = &p.truth;
     println!(
         "wrote {}: users={} organic={} edges={} tags={} topics={} celebrities={} farms={} (generate {:.2}s, total {:.2}s)",

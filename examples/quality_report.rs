@@ -345,15 +345,41 @@ fn main() -> anyhow::Result<()> {
          ### polblogs per market (k = 20)\n\n{polblogs_md}\n",
         METHODS.join(" | ")
     );
+    let mut attack_runs: Vec<(usize, u64)> = [20_000, 100_000]
+        .iter()
+        .flat_map(|&n| (1..=3).map(move |s| (n, s)))
+        .collect();
+    if !quick {
+        attack_runs.push((1_000_000, 1));
+    }
+    let attacks_md = marketrank::quality::attack_table(&attack_runs, &mut |l| eprintln!("{l}"));
+    let study_md = marketrank::quality::attack_study(100_000, 1);
+    let _ = write!(
+        md,
+        "## C. Attacks that beat graph-only rules (issue 16)\n\n\
+         The planted graphs of A plus, per graph, eight attacks that each promote one new, tagged target account \
+         (`src/synth/attacks.rs`; rings of users/80 fakes): leaky rings with 1, 5 and 20 real follows in; a ring whose target \
+         follows every fake back; a ring with one follow out to a real account; a two-layer farm (3× untagged fakes following \
+         0.3× self-tagged fakes); a camouflage farm (2× fakes that also follow 10–30 popular accounts, 10 real accounts following \
+         ~10 fakes back); and 50 compromised real accounts following the target (report only: real, established accounts, \
+         unbeatable from the graph). Honest look-alikes: an established community (a leader and 30 members who mostly follow each \
+         other, 3 outsiders following in) and a genuine expert who joined 19 days ago, followed by users·150/81,000 real \
+         accounts of the market. Fakes and targets were created 1–29 days before the as-of day, organic accounts 1–10 years, the \
+         community 400–2,000 days. Cells: the account's rank in its market as a share of all users (top 1% = 1.00%).\n\n{attacks_md}\n\
+         ### Why the follows of accounts in probation leave the walk, and what the trust step bound does\n\n{study_md}\n"
+    );
     md.push_str(
         "## How to read this / limits\n\n\
          - Planted graphs are a model: they show that the engine sees through the structures planted there, not that real \
          data looks like them. On the real graphs the tags are the ground truth *and* the walk's restart set, so a high share \
          partly measures how well the walk stays among tagged users; it is evidence of market focus, not proof of influence.\n\
-         - Earned teleport only removes *closed* groups: a strongly connected set that nobody outside follows. A ring farm that \
-         buys a single follow from an outside account is no longer closed and earns teleport weight again.\n\
-         - A two-layer farm (untagged fakes following tagged fakes, which follow the target) makes the tagged layer *vouched for*, \
-         so it earns teleport weight; the topic-biased walk still limits what untagged fakes pass on, but the rule does not catch it.\n\
+         - Graph-only (no `--accounts`): earned teleport removes *closed* groups (strongly connected sets nobody outside \
+         follows) and, since issue 16, fakes followed only by accounts nobody follows (the two-layer farm). A ring that buys a \
+         single follow from outside is no longer closed and earns teleport weight again, and so does a camouflage farm: section C \
+         shows these targets inside the top 1% of a graph-only ranking. That is the limit of any rule over the graph alone.\n\
+         - With `--accounts`: every fake and target above is new, so they earn nothing and pass nothing. Aged fakes (bought old \
+         accounts) are established; with `--trusted` vetted seeds their restart weight is bounded by the trust sent in (section C), \
+         without it they are seeds themselves and win. Compromised real accounts are real endorsements to the graph.\n\
          - Tags are self-declared: anyone can tag themselves into a market. Earned teleport only requires one follower from outside \
          a closed group, which is cheap to obtain; what stops farms here is mostly that nobody real follows the fakes.\n\
          - Follower count and global PageRank are included as baselines for *absolute* influence; they are the wrong tool for \

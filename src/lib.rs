@@ -53,7 +53,7 @@ pub use error::InputError;
 pub use graph::{FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
 pub use load::{load_tagged_graph, LoadReport, TaggedGraph};
 pub use rank::{
-    rank, MarketConvergence, Precision, RankConfig, RankResult, TeleportMode, TopicTeleport, Walk,
-    GLOBAL_MARKET,
+    rank, MarketConvergence, Precision, RankConfig, RankResult, TeleportMode, TopicTeleport,
+    TrustConfig, Walk, GLOBAL_MARKET,
 };
 pub use snapshot::{Snapshot, SnapshotError};

@@ -281,9 +281,38 @@ pub struct RankParams {
     /// available when the run starts).
     #[arg(long, value_parser = marketrank::memory::parse_size)]
     pub max_memory: Option<u64>,
+    #[command(flatten)]
+    pub accounts: AccountArgs,
     /// Print only warnings and errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Account history: trust anchored outside the graph (see README,
+/// "Hard to game").
+#[derive(Debug, Args, Clone, Default)]
+pub struct AccountArgs {
+    /// Account history `user<TAB>created[<TAB>status]` (created: ISO-8601
+    /// date or timestamp, UTC; status: active, verified, restricted,
+    /// suspended). Accounts in probation or suspended earn no restart
+    /// weight and their follows pass no endorsement; restart weight follows
+    /// trust from established accounts. Recommended whenever you have it.
+    #[arg(long)]
+    pub accounts: Option<PathBuf>,
+    /// Vetted accounts (one per line) used as the trust seeds instead of
+    /// every established account.
+    #[arg(long, requires = "accounts")]
+    pub trusted: Option<PathBuf>,
+    /// Measure account ages at this date (YYYY-MM-DD or a timestamp, UTC;
+    /// default: now).
+    #[arg(long, requires = "accounts")]
+    pub as_of: Option<String>,
+    /// Accounts younger than this many days are in probation.
+    #[arg(long, default_value_t = marketrank::TrustConfig::DEFAULT_PROBATION_DAYS)]
+    pub probation_days: u32,
+    /// Trust propagation steps from the seeds.
+    #[arg(long, default_value_t = marketrank::TrustConfig::DEFAULT_STEPS)]
+    pub trust_steps: u32,
 }
 
 /// CLI mirror of [`marketrank::Walk`].

@@ -40,6 +40,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         skip_bad_lines: false,
         rejects: None,
         max_memory: None,
+        accounts: Default::default(),
         quiet: true,
     };
     let job = super::cmd_rank::job_from(
@@ -49,7 +50,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
             topics: topics.clone(),
         },
         out.clone(),
-    );
+    )?;
     super::cmd_rank::run_job(&job, true)?;
     let snap = Snapshot::open(&out)?;
     println!(

@@ -35,6 +35,9 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         table::score(e.teleport),
         pct(e.teleport)
     );
+    if let Some(t) = &snap.metadata().trust {
+        print_trust(&snap, u, m, t);
+    }
     let rows: Vec<Vec<String>> = e
         .contributions
         .iter()
@@ -68,4 +71,47 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// With `--accounts`: the user's own restart weight in the market and the
+/// followers its trust came from (trust passed per follow, largest first).
+fn print_trust(snap: &marketrank::Snapshot, u: u32, m: usize, t: &marketrank::snapshot::TrustMeta) {
+    let weight: f64 = snap
+        .teleport_of(u)
+        .iter()
+        .filter(|e| e.column as usize == m)
+        .map(|e| e.prob)
+        .sum();
+    println!(
+        "  own restart weight in the market: {:.3e} of 1 (tag weight x earned trust; accounts as of {}, probation {} days)",
+        weight, t.as_of, t.probation_days
+    );
+    let followers = snap.followers_of(u);
+    let weights = snap.follower_weights_of(u);
+    let mut sources: Vec<(u32, f64)> = followers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &f)| {
+            let w = weights.map_or(1.0, |w| w[i] as f64);
+            let passed = snap.trust_passed(f)? as f64 * w * t.damping;
+            (passed > 0.0).then_some((f, passed))
+        })
+        .collect();
+    let total: f64 = sources.iter().map(|s| s.1).sum();
+    sources.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    if sources.is_empty() {
+        println!("  trust received: none (no established follower passes trust in the walk)");
+        return;
+    }
+    let top: Vec<String> = sources
+        .iter()
+        .take(5)
+        .map(|&(f, x)| format!("{} {:.0}%", snap.user_id(f), 100.0 * x / total))
+        .collect();
+    println!(
+        "  trust received: {:.3e} from {} followers; top sources: {}",
+        total,
+        sources.len(),
+        top.join(", ")
+    );
 }

@@ -31,6 +31,8 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
             "iterations": iterations,
             "converged": m.markets.iter().all(|mk| mk.converged),
             "inputs": m.inputs,
+            "trust": m.trust,
+            "young_restart_share": m.trust.as_ref().map(|_| m.markets.iter().map(|mk| (mk.name.clone(), serde_json::json!(mk.young_restart_share))).collect::<serde_json::Map<String, serde_json::Value>>()),
             "file_bytes": std::fs::metadata(&a.snapshot)?.len(),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -72,6 +74,28 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
     if let Some(parent) = &m.parent {
         println!("  continued from {parent}");
     }
+    if let Some(t) = &m.trust {
+        let c = &t.counts;
+        println!(
+            "  accounts {} (as of {}, probation {} days, {} trust steps{}): {} users with history, {} without; {} in the file but not in the graph",
+            t.accounts,
+            t.as_of,
+            t.probation_days,
+            t.steps,
+            t.trusted.as_ref().map(|p| format!(", vetted seeds {p}")).unwrap_or_default(),
+            c.known,
+            c.unknown,
+            t.accounts_not_in_graph
+        );
+        println!(
+            "    {} in probation, {} suspended, {} restricted, {} verified; {} trust seeds, {} earning restart weight; {} follows out of the walk",
+            c.probation, c.suspended, c.restricted, c.verified, c.seeds, c.earning, c.follows_out_of_walk
+        );
+    } else {
+        println!(
+            "  no account history (--accounts): graph-only defences, see README \"Hard to game\""
+        );
+    }
     println!();
     let rows: Vec<Vec<String>> = m
         .markets
@@ -89,19 +113,22 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
                     "NO".into()
                 },
             ]
+            .into_iter()
+            .chain(mk.young_restart_share.map(|s| format!("{:.1}%", 100.0 * s)))
+            .collect()
         })
         .collect();
-    super::table::print(
-        &[
-            "market",
-            "kind",
-            "seed users",
-            "iterations",
-            "residual",
-            "converged",
-        ],
-        &rows,
-        &[2, 3, 4],
-    );
+    let mut header = vec![
+        "market",
+        "kind",
+        "seed users",
+        "iterations",
+        "residual",
+        "converged",
+    ];
+    if m.trust.is_some() {
+        header.push("restart on < 90 days");
+    }
+    super::table::print(&header, &rows, &[2, 3, 4, 6]);
     Ok(())
 }

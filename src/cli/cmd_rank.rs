@@ -4,9 +4,9 @@ use super::args::{ClusterArgs, EngineArg, RankArgs, RankParams, TeleportArg, Wal
 use super::NotConverged;
 use anyhow::Context;
 use marketrank::input::BadLines;
-use marketrank::job::{run_rank_job, GraphInput, Progress, RankJob, RankSummary};
+use marketrank::job::{run_rank_job, AccountsInput, GraphInput, Progress, RankJob, RankSummary};
 use marketrank::rank::human_bytes;
-use marketrank::{RankConfig, TeleportMode, Walk};
+use marketrank::{RankConfig, TeleportMode, TrustConfig, Walk};
 use std::path::PathBuf;
 
 pub fn run(a: RankArgs) -> anyhow::Result<()> {
@@ -24,7 +24,7 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
         (None, Some(edges), Some(topics)) => GraphInput::Text { edges, topics },
         _ => anyhow::bail!("give --edges and --topics, or --graph"),
     };
-    let job = job_from(&a.params, input, out.clone());
+    let job = job_from(&a.params, input, out.clone())?;
     if a.cluster.engine == EngineArg::Timely {
         anyhow::ensure!(
             a.out_dir.is_none(),
@@ -88,8 +88,32 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
 }
 
 /// Builds the library job from flags.
-pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> RankJob {
-    RankJob {
+pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> anyhow::Result<RankJob> {
+    let accounts = match &p.accounts.accounts {
+        None => None,
+        Some(path) => {
+            anyhow::ensure!(
+                p.teleport != Some(TeleportArg::Tagged),
+                "--accounts sets who restarts the walk (tag weight x earned trust); it cannot be combined with --teleport tagged"
+            );
+            let as_of_day = match &p.accounts.as_of {
+                Some(s) => marketrank::input::parse_utc_day(s)
+                    .map_err(|e| anyhow::anyhow!("--as-of: {e}"))?,
+                None => (marketrank::snapshot::meta_now() / 86_400) as i32,
+            };
+            Some(AccountsInput {
+                path: path.clone(),
+                trusted: p.accounts.trusted.clone(),
+                config: TrustConfig {
+                    probation_days: p.accounts.probation_days,
+                    steps: p.accounts.trust_steps,
+                    ..TrustConfig::at(as_of_day)
+                },
+            })
+        }
+    };
+    Ok(RankJob {
+        accounts,
         input,
         out,
         config: RankConfig {
@@ -124,7 +148,7 @@ pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> RankJob {
         } else {
             BadLines::Fail
         },
-    }
+    })
 }
 
 /// Per-iteration progress on stderr: on a terminal a bar (share of the way
@@ -174,7 +198,7 @@ fn print_summary(job: &RankJob, s: &RankSummary, quiet: bool) {
         "wrote {}: {} users, {} follows, {} markets ({} not converged); load {:.2?}, rank {:.2?}, write {:.2?}; peak memory {} (estimate for the rank step {})",
         job.out.display(),
         s.data.ids.len(),
-        s.data.graph.edges(),
+        s.follows,
         s.result.k(),
         not_converged,
         s.load_time,

@@ -86,6 +86,7 @@ pub fn run_cluster_job(
         ("--scores-tsv", job.scores_tsv.is_some()),
         ("--rejects", job.rejects.is_some()),
         ("--max-memory", job.max_memory.is_some()),
+        ("--accounts", job.accounts.is_some()),
     ] {
         if refused {
             return Err(JobError::Config(format!(
@@ -353,6 +354,7 @@ fn write_part(
         result,
         metadata,
         model: None,
+        trust: None,
     };
     write_snapshot(&path, &content)?;
     // Worker 0 commits once every part is on disk.

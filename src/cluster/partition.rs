@@ -465,7 +465,7 @@ fn push_rows(g: &FollowerGraph, owned: usize, ghosts: &[u32], starts: &[u64]) ->
 /// follows (8 bytes each), finds them, and tells every worker which of its
 /// users someone vouches for. This is the one step that holds the whole
 /// graph in one place; `--teleport tagged` skips it.
-pub(crate) fn vouched(mail: &mut Mailroom<'_>, part: &Partition) -> Result<Vec<bool>, JobError> {
+pub(crate) fn vouched(mail: &mut Mailroom<'_>, part: &Partition) -> Result<Vec<f32>, JobError> {
     let (me, w) = (mail.index(), mail.peers());
     let g = &part.graph;
     let mut out = vec![Vec::new(); w];
@@ -492,17 +492,21 @@ pub(crate) fn vouched(mail: &mut Mailroom<'_>, part: &Partition) -> Result<Vec<b
         let comps = strongly_connected(&whole);
         let mut bits = vec![0u8; users.div_ceil(8)];
         for u in 0..users as u32 {
-            if comps.in_closed_group(u) {
+            // Cannot vouch: inside a closed group, or followed by nobody
+            // (the single-process rule, `rank::teleport::vouched`).
+            if comps.in_closed_group(u) || whole.follower_count(u) == 0 {
                 bits[u as usize / 8] |= 1 << (u % 8);
             }
         }
         out = vec![bits; w];
     }
     let got = mail.exchange(out)?;
-    let closed = |u: u32| got[0][u as usize / 8] & (1 << (u % 8)) != 0;
+    let cannot = |u: u32| got[0][u as usize / 8] & (1 << (u % 8)) != 0;
     Ok((0..g.users() as u32)
         .map(|v| {
-            (v as usize) < part.owned && g.followers(v).iter().any(|&s| !closed(part.global(s, me)))
+            let any = (v as usize) < part.owned
+                && g.followers(v).iter().any(|&s| !cannot(part.global(s, me)));
+            f32::from(u8::from(any))
         })
         .collect())
 }

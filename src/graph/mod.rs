@@ -8,12 +8,14 @@
 
 mod builder;
 mod csr;
+mod history;
 mod ids;
 mod scc;
 mod topics;
 
 pub use builder::{BuildStats, GraphBuilder};
 pub use csr::FollowerGraph;
+pub use history::{AccountHistory, AccountStatus};
 pub use ids::{canonical_number, UserIds};
 pub use scc::{strongly_connected, Components};
 pub use topics::{TopicTags, TopicsBuilder};

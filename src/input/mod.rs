@@ -7,10 +7,12 @@
 //! read with `file:line: reason`, unless the caller asked to skip bad lines,
 //! in which case every skipped line is counted by reason ([`LineStats`]).
 
+mod accounts;
 mod lines;
 mod parallel;
 mod rejects;
 
+pub use accounts::{parse_utc_day, read_accounts, read_trusted, AccountsReport};
 pub(crate) use lines::is_gzip;
 pub use lines::{open_lines, Delimiter, LineStats, Lines};
 pub use parallel::{read_edges_parallel, EdgeColumns};

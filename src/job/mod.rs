@@ -3,6 +3,10 @@
 //! The CLI is a thin layer over [`run_rank_job`]; other Rust programs can
 //! run the same job with a [`RankJob`] value.
 
+mod accounts;
+
+pub use accounts::{young_restart_share, AccountsInput, TrustedRun, YOUNG_DAYS};
+
 use crate::input::{BadLines, Rejects};
 use crate::load::{load_tagged_graph_with, LoadReport, TaggedGraph};
 use crate::memory::{current_rss, MemoryLimit};
@@ -90,6 +94,9 @@ pub struct RankJob {
     /// Warm-start from this earlier snapshot (users matched by id, markets
     /// by name; new users and markets start from teleport).
     pub previous: Option<PathBuf>,
+    /// Account history (`--accounts`): restart weight by earned trust, and
+    /// follows of accounts in probation or suspended out of the walk.
+    pub accounts: Option<AccountsInput>,
     /// Called after every iteration (for progress displays).
     pub progress: Option<std::sync::Arc<dyn Fn(&Progress) + Send + Sync>>,
 }
@@ -146,6 +153,9 @@ pub struct RankSummary {
     pub data: TaggedGraph,
     /// The scores.
     pub result: RankResult,
+    /// Distinct follows as read (`data.graph` is the walk's graph, which
+    /// lacks the follows an account history took out).
+    pub follows: u64,
     /// Estimated peak memory, printed before allocating.
     pub estimate: MemoryEstimate,
     /// Time to read and build the graph.
@@ -217,7 +227,7 @@ pub fn run_rank_job(
             limit.check("reading the graph", needed, detail)?;
         }
         let t0 = Instant::now();
-        let (data, rejects) = load_with_rejects(
+        let (mut data, rejects) = load_with_rejects(
             &job.input,
             job.bad_lines,
             job.only_topics.as_deref(),
@@ -266,7 +276,22 @@ pub fn run_rank_job(
         ));
         report_dropped(&data, log);
         let t1 = Instant::now();
-        let teleport = TopicTeleport::new(&data.tags, &data.graph, job.config.teleport, job.global);
+        // Follower counts and follows as read (absolute influence), before
+        // an account history takes follows out of the walk.
+        let followers: Vec<u32> = (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect();
+        let edges = data.graph.edges();
+        let mut trusted = match &job.accounts {
+            Some(a) => Some(accounts::trusted_run(a, &data, job.bad_lines, &job.out, log)?),
+            None => None,
+        };
+        let teleport = match &mut trusted {
+            Some(t) => {
+                // One graph alive from here on: the walk's.
+                data.graph = std::mem::take(&mut t.walk);
+                TopicTeleport::with_trust(&data.tags, data.ids.len(), &t.trust, job.global)
+            }
+            None => TopicTeleport::new(&data.tags, &data.graph, job.config.teleport, job.global),
+        };
         for w in fallback_warnings(&teleport) {
             log(&w);
         }
@@ -296,14 +321,22 @@ pub fn run_rank_job(
             }
         }
         let t2 = Instant::now();
-        let counts = (data.ids.len() as u64, data.graph.edges(), &data.report);
-        let metadata = metadata_for(job, counts, &result, &teleport, &mixes);
+        let counts = (data.ids.len() as u64, edges, &data.report);
+        let mut metadata = metadata_for(job, counts, &result, &teleport, &mixes);
+        if let Some(t) = &trusted {
+            let young = young_restart_share(&teleport, &t.history, t.trust.config.as_of_day);
+            for (m, share) in metadata.markets.iter_mut().zip(young) {
+                m.young_restart_share = Some(share);
+            }
+            metadata.trust = Some(t.meta.clone());
+        }
         let content = SnapshotContent {
             user_ids: &data.ids,
-            followers: (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect(),
+            followers,
             result: &result,
             metadata,
             model: Some((&data.graph, &teleport)),
+            trust: trusted.as_ref().map(|t| &t.trust.passed[..]),
         };
         write_snapshot(&job.out, &content)?;
         if let Some(tsv) = &job.scores_tsv {
@@ -311,7 +344,7 @@ pub fn run_rank_job(
                 .map_err(|e| JobError::Config(format!("could not write {}: {e}", tsv.display())))?;
         }
         let write_time = t2.elapsed();
-        Ok(RankSummary { data, result, estimate, load_time, rank_time, write_time, peak_rss: peak_rss(), rejects })
+        Ok(RankSummary { data, result, follows: edges, estimate, load_time, rank_time, write_time, peak_rss: peak_rss(), rejects })
     })
 }
 
@@ -608,6 +641,7 @@ pub(crate) fn metadata_for(
                     restart: conv.restart,
                     teleport_fallback: c < tele.len() && tele.fell_back(c),
                     composition: mix.map(|m| m.parts.clone()).unwrap_or_default(),
+                    young_restart_share: None,
                 }
             })
             .collect(),
@@ -619,5 +653,6 @@ pub(crate) fn metadata_for(
             "skipped_lines": r.skipped_total(),
         }),
         parent: job.previous.as_ref().map(|p| p.display().to_string()),
+        trust: None,
     }
 }

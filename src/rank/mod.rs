@@ -33,6 +33,7 @@ mod pass;
 mod real;
 mod result;
 mod teleport;
+pub mod trust;
 
 pub use compose::{append_markets, mix_coefficients, read_market_mixes, MarketMix};
 pub use config::{human_bytes, MemoryEstimate, Precision, RankConfig, TeleportMode, Walk};
@@ -42,3 +43,4 @@ pub(crate) use layout::Layout;
 pub(crate) use real::Real;
 pub use result::{MarketConvergence, RankResult, ScoreBlock};
 pub use teleport::{TopicTeleport, GLOBAL_MARKET};
+pub use trust::{account_trust, walk_graph, AccountTrust, TrustConfig, TrustCounts};

@@ -4,16 +4,19 @@
 use super::config::TeleportMode;
 use crate::graph::{strongly_connected, FollowerGraph, TopicTags};
 
-/// Users someone vouches for: followed by at least one account outside a
-/// closed group.
-fn vouched(graph: &FollowerGraph) -> Vec<bool> {
+/// Users someone vouches for: followed by at least one account that is
+/// outside every closed group and is itself followed by someone. The
+/// second condition stops the two-layer farm: untagged fakes that nobody
+/// follows cannot vouch for the tagged fakes they follow.
+fn vouched(graph: &FollowerGraph) -> Vec<f32> {
     let comps = strongly_connected(graph);
     (0..graph.users() as u32)
         .map(|u| {
-            graph
+            let any = graph
                 .followers(u)
                 .iter()
-                .any(|&f| !comps.in_closed_group(f))
+                .any(|&f| !comps.in_closed_group(f) && graph.follower_count(f) > 0);
+            f32::from(u8::from(any))
         })
         .collect()
 }
@@ -61,12 +64,35 @@ impl TopicTeleport {
     /// - a market in which nobody earned anything falls back to its plain
     ///   tags ([`fell_back`](Self::fell_back)).
     ///
+    /// - a follower that nobody follows vouches for no one, so fakes
+    ///   followed only by other, untagged fakes (a two-layer farm) earn
+    ///   nothing.
+    ///
     /// Limits: a ring that obtains one follow from outside is no longer
-    /// closed; fakes followed by other, untagged fakes (a two-layer farm)
-    /// earn their weight. The topic-biased walk then still limits what the
-    /// farm passes on, since untagged fakes carry no market mass.
+    /// closed, and a farm whose bottom layer is followed by anyone vouches
+    /// again. Graph-only rules are gamed by a free follow; account history
+    /// ([`TopicTeleport::with_trust`]) is the anchor that holds.
     pub fn earned(tags: &TopicTags, graph: &FollowerGraph) -> TopicTeleport {
         Self::build(tags, graph.users(), Some(&vouched(graph)), true)
+    }
+
+    /// Teleport weighted by earned trust (`--accounts`): user `u`'s restart
+    /// weight in a topic is its tag weight × `trust.earned[u]`, normalised
+    /// per topic (see [`crate::rank::trust`]).
+    pub fn with_trust(
+        tags: &TopicTags,
+        users: usize,
+        trust: &super::trust::AccountTrust,
+        global: bool,
+    ) -> TopicTeleport {
+        Self::build_part(
+            tags,
+            users,
+            users as u64,
+            Some(&trust.earned),
+            global,
+            &mut |v| v,
+        )
     }
 
     /// Teleport of either mode, with or without the [`GLOBAL_MARKET`]
@@ -87,20 +113,21 @@ impl TopicTeleport {
     fn build(
         tags: &TopicTags,
         users: usize,
-        vouched: Option<&[bool]>,
+        vouched: Option<&[f32]>,
         global: bool,
     ) -> TopicTeleport {
         Self::build_part(tags, users, users as u64, vouched, global, &mut |v| v)
     }
 
     /// The teleport of a worker that holds `users` of `all_users` users
-    /// (their tags in `tags`, `vouched` for them): the per-topic totals go
-    /// through `sum` (over all workers; the identity for one process).
+    /// (their tags in `tags`; `earned[u]` in [0, 1] scales `u`'s tag
+    /// weights, `None` = all 1): the per-topic totals go through `sum`
+    /// (over all workers; the identity for one process).
     pub(crate) fn build_part(
         tags: &TopicTags,
         users: usize,
         all_users: u64,
-        vouched: Option<&[bool]>,
+        earned: Option<&[f32]>,
         global: bool,
         sum: &mut dyn FnMut(Vec<f64>) -> Vec<f64>,
     ) -> TopicTeleport {
@@ -119,14 +146,15 @@ impl TopicTeleport {
                 0.0
             };
         }
-        let counts_as = |u: u32| vouched.is_none_or(|v| v[u as usize]);
+        let factor = |u: u32| earned.map_or(1.0, |e| e[u as usize] as f64);
         // Totals of earned weight per topic; a topic with none falls back.
         let mut earned_total = vec![0f64; tags.len()];
         let mut earned_users = vec![0u64; tags.len()];
         for u in 0..users as u32 {
-            if counts_as(u) {
+            let e = factor(u);
+            if e > 0.0 {
                 for &(t, w) in tags.of_user(u) {
-                    earned_total[t as usize] += w as f64;
+                    earned_total[t as usize] += w as f64 * e;
                     earned_users[t as usize] += 1;
                 }
             }
@@ -165,8 +193,8 @@ impl TopicTeleport {
                 let ti = t as usize;
                 if fallback_topic[ti] {
                     entries.push((t + off, w as f64 / tag_total[ti]));
-                } else if counts_as(u) {
-                    entries.push((t + off, w as f64 / earned_total[ti]));
+                } else if factor(u) > 0.0 {
+                    entries.push((t + off, w as f64 * factor(u) / earned_total[ti]));
                 }
                 affinity.push((t + off, w / strongest));
             }

@@ -24,6 +24,9 @@ pub(crate) const KIND_AFFINITY_OFFSETS: u32 = 11;
 pub(crate) const KIND_AFFINITY: u32 = 12;
 pub(crate) const KIND_TELEPORT_OFFSETS: u32 = 13;
 pub(crate) const KIND_TELEPORT: u32 = 14;
+/// Optional (runs with `--accounts`): per user the trust it passes per unit
+/// of follow weight (`f32`), for `explain`'s trust sources.
+pub(crate) const KIND_TRUST: u32 = 15;
 
 /// One teleport entry as stored: user's probability in a market column.
 #[repr(C)]

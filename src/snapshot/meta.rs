@@ -30,6 +30,38 @@ pub struct Metadata {
     /// The snapshot this run continued from, if any.
     #[serde(default)]
     pub parent: Option<String>,
+    /// The account-history inputs of a run with `--accounts` (absent
+    /// otherwise, so graph-only snapshots keep their bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TrustMeta>,
+}
+
+/// What a run with `--accounts` anchored its trust in, so that warm starts
+/// and `diff` compare like with like.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustMeta {
+    /// The accounts file, as given.
+    pub accounts: String,
+    /// Its size in bytes.
+    pub accounts_bytes: u64,
+    /// The vetted-seed file (`--trusted`), if any.
+    pub trusted: Option<String>,
+    /// The day ages were measured at (`YYYY-MM-DD`, UTC).
+    pub as_of: String,
+    /// Probation period in days.
+    pub probation_days: u32,
+    /// Trust propagation steps.
+    pub steps: u32,
+    /// Trust damping β.
+    pub damping: f64,
+    /// Standing counts over the graph's users.
+    pub counts: crate::rank::TrustCounts,
+    /// Accounts in the file that the graph does not have.
+    pub accounts_not_in_graph: u64,
+    /// Malformed lines of the accounts file skipped (`--skip-bad-lines`).
+    pub accounts_skipped_lines: u64,
+    /// Vetted accounts that the graph does not have.
+    pub trusted_not_in_graph: u64,
 }
 
 /// Parameters of the run.
@@ -92,6 +124,10 @@ pub struct MarketMeta {
     /// For `kind == "market"`: the `(topic, weight)` mix.
     #[serde(default)]
     pub composition: Vec<(String, f64)>,
+    /// With `--accounts`: the share of this market's restart mass on
+    /// accounts younger than 90 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub young_restart_share: Option<f64>,
 }
 
 /// Seconds since the epoch now, or `SOURCE_DATE_EPOCH` when set.

@@ -35,6 +35,7 @@ struct ModelSections {
     affinity: Range<usize>,
     tele_offsets: Range<usize>,
     teleport: Range<usize>,
+    trust: Option<Range<usize>>,
 }
 
 /// One user's standing in one market.
@@ -191,6 +192,7 @@ impl Part {
                 affinity: find(KIND_AFFINITY, None)?,
                 tele_offsets: find(KIND_TELEPORT_OFFSETS, Some((users + 1) * 8))?,
                 teleport: find(KIND_TELEPORT, None)?,
+                trust: find_opt(KIND_TRUST, Some(users * 4))?,
             }),
         };
         let snap = Part {
@@ -292,6 +294,14 @@ impl Part {
     pub fn teleport_of(&self, u: u32) -> &[TeleportEntry] {
         let offs: &[u64] = bytemuck::cast_slice(&self.map[self.model().tele_offsets.clone()]);
         &self.teleport_all()[offs[u as usize] as usize..offs[u as usize + 1] as usize]
+    }
+
+    /// Trust user `u` passes per unit of follow weight (runs with
+    /// `--accounts`; `None` otherwise).
+    pub fn trust_passed(&self, u: u32) -> Option<f32> {
+        let r = self.model.as_ref()?.trust.clone()?;
+        let t: &[f32] = bytemuck::cast_slice(&self.map[r]);
+        Some(t[u as usize])
     }
 
     /// The run's metadata.

@@ -186,6 +186,7 @@ pub fn merge(snap: &super::Snapshot, out: &Path) -> Result<(), SnapshotError> {
         result: &result,
         metadata: meta,
         model: None,
+        trust: None,
     };
     super::write_snapshot(out, &content)
 }

@@ -171,6 +171,15 @@ impl Snapshot {
         self.single().teleport_of(u)
     }
 
+    /// Trust user `u` passes per unit of follow weight (runs with
+    /// `--accounts`; `None` otherwise, and for sharded snapshots).
+    pub fn trust_passed(&self, u: u32) -> Option<f32> {
+        if self.sharded() {
+            return None;
+        }
+        self.single().trust_passed(u)
+    }
+
     fn single(&self) -> &Part {
         assert!(!self.sharded(), "a sharded snapshot has no model");
         &self.parts[0]

@@ -22,6 +22,9 @@ pub struct SnapshotContent<'a> {
     /// The follower graph and the walk's teleport and affinities, so that
     /// `explain` and warm starts need only the snapshot. `None` omits them.
     pub model: Option<(&'a FollowerGraph, &'a TopicTeleport)>,
+    /// With account history: the trust each user passes per unit of follow
+    /// weight ([`crate::rank::AccountTrust::passed`]); written with the model.
+    pub trust: Option<&'a [f32]>,
 }
 
 /// The ids as one byte buffer with offsets (the snapshot's sections 2–3).
@@ -136,6 +139,10 @@ pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), 
             .collect();
         w.section(KIND_TELEPORT, bytemuck::cast_slice(&t))
             .map_err(io)?;
+        if let Some(trust) = content.trust {
+            w.section(KIND_TRUST, bytemuck::cast_slice(trust))
+                .map_err(io)?;
+        }
     }
     let dtype = match r.scores {
         ScoreBlock::F32(_) => DTYPE_F32,

@@ -19,3 +19,4 @@ mod report;
 mod roundtrip;
 mod serve;
 mod snapshot;
+mod trust;

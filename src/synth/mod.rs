@@ -9,6 +9,10 @@
 //! bytes, whatever the thread count: every parallel chunk has its own
 //! random stream derived from the seed and the chunk index.
 
+mod attacks;
+
+pub use attacks::{plant_attacks, Attack, AttackConfig, Attacked, HonestPlant};
+
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -605,7 +609,7 @@ pub fn generate(cfg: &PlantedConfig) -> Planted {
     }
 }
 
-fn push_u32(buf: &mut Vec<u8>, mut x: u32) {
+pub(crate) fn push_u32(buf: &mut Vec<u8>, mut x: u32) {
     let mut tmp = [0u8; 10];
     let mut i = tmp.len();
     loop {
