@@ -59,6 +59,18 @@ pub struct PlantedReport {
 
 /// Ranks `planted` with `config` (markets = its topics) and checks it.
 pub fn rank_planted(planted: &Planted, config: &RankConfig) -> (RankResult, PlantedReport) {
+    let (graph, tags) = graph_and_tags(planted);
+    let tele = match config.teleport {
+        crate::TeleportMode::Tagged => TopicTeleport::from_tags(&tags, planted.users),
+        crate::TeleportMode::Earned => TopicTeleport::earned(&tags, &graph),
+    };
+    let result = rank(&graph, &tele, config);
+    let report = evaluate(&planted.truth, &result);
+    (result, report)
+}
+
+/// The follower graph and tags of a planted graph (every follow weighs 1).
+pub fn graph_and_tags(planted: &Planted) -> (crate::FollowerGraph, crate::TopicTags) {
     let mut g = GraphBuilder::with_capacity(planted.edges.len());
     for &(a, b) in &planted.edges {
         g.add_follow(a, b, 1.0);
@@ -68,14 +80,7 @@ pub fn rank_planted(planted: &Planted, config: &RankConfig) -> (RankResult, Plan
     for &(u, topic) in &planted.tags {
         t.add_tag(u, &planted.topic_names[topic as usize], 1.0);
     }
-    let tags = t.build(planted.users);
-    let tele = match config.teleport {
-        crate::TeleportMode::Tagged => TopicTeleport::from_tags(&tags, planted.users),
-        crate::TeleportMode::Earned => TopicTeleport::earned(&tags, &graph),
-    };
-    let result = rank(&graph, &tele, config);
-    let report = evaluate(&planted.truth, &result);
-    (result, report)
+    (graph, t.build(planted.users))
 }
 
 /// Scores `result` (columns named by topic) against `truth`.
@@ -192,16 +197,7 @@ pub fn rank_attacked(
 ) -> (RankResult, PlantedReport, AttackReport) {
     use crate::rank::{account_trust, walk_graph, TrustConfig};
     let p = &a.planted;
-    let mut g = GraphBuilder::with_capacity(p.edges.len());
-    for &(s, d) in &p.edges {
-        g.add_follow(s, d, 1.0);
-    }
-    let (graph, _) = g.build(p.users);
-    let mut t = TopicsBuilder::new();
-    for &(u, topic) in &p.tags {
-        t.add_tag(u, &p.topic_names[topic as usize], 1.0);
-    }
-    let tags = t.build(p.users);
+    let (graph, tags) = graph_and_tags(p);
     let (result, _) = match defence {
         Defence::PlainTopicPageRank => {
             let tele = TopicTeleport::from_tags(&tags, p.users);
@@ -404,14 +400,7 @@ pub fn attack_study(users: usize, seed: u64) -> String {
     }
     a.history.created_day[ring.target as usize] -= 730;
     let p = &a.planted;
-    let mut g = GraphBuilder::with_capacity(p.edges.len());
-    p.edges.iter().for_each(|&(s, d)| g.add_follow(s, d, 1.0));
-    let (graph, _) = g.build(p.users);
-    let mut t = TopicsBuilder::new();
-    p.tags
-        .iter()
-        .for_each(|&(u, x)| t.add_tag(u, &p.topic_names[x as usize], 1.0));
-    let tags = t.build(p.users);
+    let (graph, tags) = graph_and_tags(p);
     let organic = p.truth.organic_users;
     let vetted: Vec<bool> = (0..p.users).map(|u| u < organic && u % 100 == 7).collect();
     let _ = writeln!(

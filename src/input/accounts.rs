@@ -6,7 +6,7 @@
 //! separated, `file:line: reason` for a bad line (or skipped, counted and
 //! rejected under `--skip-bad-lines`).
 
-use super::{open_lines, BadLine, BadLines, LineStats, Rejects, MAX_ID_BYTES};
+use super::{read_records, utf8_line, BadLine, BadLines, LineStats, Rejects, MAX_ID_BYTES};
 use crate::error::InputError;
 use crate::graph::{AccountHistory, AccountStatus, UserIds};
 use std::path::Path;
@@ -119,15 +119,7 @@ pub fn parse_utc_day(s: &str) -> Result<i32, String> {
 
 /// The record of one accounts line.
 fn parse_account(line: &[u8], sep: u8) -> Result<(&str, i32, AccountStatus), BadLine> {
-    let line = std::str::from_utf8(line).map_err(|e| {
-        bad(
-            "not UTF-8",
-            format!(
-                "not valid UTF-8 (bad byte at column {})",
-                e.valid_up_to() + 1
-            ),
-        )
-    })?;
+    let line = utf8_line(line)?;
     let mut cols = line.split(sep as char);
     let user = cols.next().unwrap_or("");
     let expected = if sep == b'\t' {
@@ -188,44 +180,6 @@ fn is_accounts_header(line: &[u8], sep: u8) -> bool {
     )
 }
 
-/// Shared line loop of both readers: header, bad-line policy, rejects.
-fn each_line(
-    path: &Path,
-    bad_lines: BadLines,
-    mut rejects: Option<&mut Rejects>,
-    is_header: impl Fn(&[u8], u8) -> bool,
-    mut f: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
-) -> Result<LineStats, InputError> {
-    let mut lines = open_lines(path)?;
-    let sep = lines.delimiter().byte();
-    let mut first = true;
-    while let Some((no, line)) = lines.next_line()? {
-        if std::mem::take(&mut first) && is_header(line, sep) {
-            lines.count_header();
-            continue;
-        }
-        if let Err(e) = f(line, sep) {
-            match bad_lines {
-                BadLines::Fail => {
-                    return Err(InputError::Malformed {
-                        path: path.to_path_buf(),
-                        line: no,
-                        reason: e.message,
-                    })
-                }
-                BadLines::Skip => {
-                    if let Some(r) = rejects.as_deref_mut() {
-                        r.record(path, no, &e.message, line)
-                            .map_err(|err| InputError::io(r.path(), &err))?;
-                    }
-                    lines.skip(no, e)
-                }
-            }
-        }
-    }
-    Ok(lines.into_stats())
-}
-
 /// Reads an accounts file for the users of `ids`. An account listed twice
 /// with the same values counts once; with other values it is a bad line.
 /// A file that covers nobody in the graph is refused.
@@ -237,7 +191,7 @@ pub fn read_accounts(
 ) -> Result<(AccountHistory, AccountsReport), InputError> {
     let mut history = AccountHistory::unknown(ids.len());
     let mut report = AccountsReport::default();
-    let lines = each_line(path, bad_lines, rejects, is_accounts_header, |line, sep| {
+    let lines = read_records(path, bad_lines, rejects, is_accounts_header, |line, sep| {
         let (user, day, status) = parse_account(line, sep)?;
         let Some(u) = ids.get(user) else {
             report.not_in_graph += 1;
@@ -291,7 +245,7 @@ pub fn read_trusted(path: &Path, ids: &UserIds) -> Result<(Vec<bool>, u64), Inpu
             .iter()
             .any(|w| w.as_bytes().eq_ignore_ascii_case(c.trim_ascii()))
     };
-    each_line(path, BadLines::Fail, None, header, |line, sep| {
+    read_records(path, BadLines::Fail, None, header, |line, sep| {
         let line =
             std::str::from_utf8(line).map_err(|_| bad("not UTF-8", "not valid UTF-8".into()))?;
         let user = line.split(sep as char).next().unwrap_or("");

@@ -103,15 +103,7 @@ pub struct Pair<'a> {
 /// `what` names the two columns for error messages, e.g.
 /// `("follower", "followee")`.
 pub fn parse_pair<'a>(line: &'a [u8], sep: u8, what: (&str, &str)) -> Result<Pair<'a>, BadLine> {
-    let line = std::str::from_utf8(line).map_err(|e| {
-        bad(
-            "not UTF-8",
-            format!(
-                "not valid UTF-8 (bad byte at column {})",
-                e.valid_up_to() + 1
-            ),
-        )
-    })?;
+    let line = utf8_line(line)?;
     let mut cols = line.split(sep as char);
     let first = cols.next().unwrap_or("");
     let second = cols.next().ok_or_else(|| {
@@ -167,6 +159,19 @@ pub fn parse_pair<'a>(line: &'a [u8], sep: u8, what: (&str, &str)) -> Result<Pai
     })
 }
 
+/// A line as text, or the bad-line reason naming the first bad byte.
+pub(crate) fn utf8_line(line: &[u8]) -> Result<&str, BadLine> {
+    std::str::from_utf8(line).map_err(|e| {
+        bad(
+            "not UTF-8",
+            format!(
+                "not valid UTF-8 (bad byte at column {})",
+                e.valid_up_to() + 1
+            ),
+        )
+    })
+}
+
 fn sep_name(sep: u8) -> &'static str {
     if sep == b'\t' {
         "<TAB>"
@@ -213,20 +218,35 @@ pub fn read_pairs(
     path: &Path,
     what: (&str, &str),
     bad_lines: BadLines,
-    mut rejects: Option<&mut Rejects>,
+    rejects: Option<&mut Rejects>,
     mut f: impl FnMut(Pair<'_>),
+) -> Result<LineStats, InputError> {
+    read_records(path, bad_lines, rejects, is_header_line, |line, sep| {
+        parse_pair(line, sep, what).map(&mut f)
+    })
+}
+
+/// The line loop every reader shares: a first line that `is_header` calls a
+/// header is skipped and counted; `record` parses each other line, and a
+/// line it refuses stops the read (`file:line: reason`) or, under
+/// [`BadLines::Skip`], is counted and written to `rejects`.
+pub(crate) fn read_records(
+    path: &Path,
+    bad_lines: BadLines,
+    mut rejects: Option<&mut Rejects>,
+    is_header: impl Fn(&[u8], u8) -> bool,
+    mut record: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
 ) -> Result<LineStats, InputError> {
     let mut lines = open_lines(path)?;
     let sep = lines.delimiter().byte();
     let mut first = true;
     while let Some((no, line)) = lines.next_line()? {
-        if std::mem::take(&mut first) && is_header_line(line, sep) {
+        if std::mem::take(&mut first) && is_header(line, sep) {
             lines.count_header();
             continue;
         }
-        match parse_pair(line, sep, what) {
-            Ok(p) => f(p),
-            Err(e) => match bad_lines {
+        if let Err(e) = record(line, sep) {
+            match bad_lines {
                 BadLines::Fail => {
                     return Err(InputError::Malformed {
                         path: path.to_path_buf(),
@@ -241,7 +261,7 @@ pub fn read_pairs(
                     }
                     lines.skip(no, e)
                 }
-            },
+            }
         }
     }
     Ok(lines.into_stats())

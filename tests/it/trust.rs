@@ -99,9 +99,7 @@ fn a_group_earns_restart_weight_by_the_trust_sent_in_not_by_its_size() {
             a.history.created_day[u as usize] -= 730;
         }
         let p = &a.planted;
-        let mut g = GraphBuilder::new();
-        p.edges.iter().for_each(|&(s, d)| g.add_follow(s, d, 1.0));
-        let (graph, _) = g.build(p.users);
+        let (graph, _) = marketrank::quality::graph_and_tags(p);
         let organic = p.truth.organic_users;
         let vetted: Vec<bool> = (0..p.users).map(|u| u < organic && u % 100 == 7).collect();
         let trust = account_trust(
@@ -369,7 +367,9 @@ fn accounts_flags_that_cannot_work_are_refused() {
         ));
     rank_sample_with_accounts(dir.path(), &acc, &["--engine", "timely"])
         .code(2)
-        .stderr(predicate::str::contains("--accounts is not available with --engine timely"));
+        .stderr(predicate::str::contains(
+            "--accounts is not available with --engine timely",
+        ));
     let nobody = write(dir.path(), "vetted.tsv", "someone_else\n");
     rank_sample_with_accounts(dir.path(), &acc, &["--trusted", nobody.to_str().unwrap()])
         .code(2)
