@@ -60,10 +60,10 @@ pub fn explain(snap: &Snapshot, u: u32, m: usize) -> Result<Explanation, String>
     let eps = meta
         .parameters
         .topic_bias
-        .filter(|_| meta.parameters.walk == "topic_biased");
+        .filter(|_| meta.parameters.walk == crate::rank::WalkKind::TopicBiased);
     // The topic columns behind market m, with mixing coefficients.
     let market = &meta.markets[m];
-    let parts: Vec<(usize, f64)> = if market.kind == "market" {
+    let parts: Vec<(usize, f64)> = if market.kind == crate::snapshot::MarketKind::Market {
         let triples: Vec<(usize, f64, f64)> = market
             .composition
             .iter()

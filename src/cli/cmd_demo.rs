@@ -1,7 +1,7 @@
 //! `marketrank demo`: the whole path on the bundled sample (compiled into
 //! the binary, so it works from any directory).
 
-use super::args::{DemoArgs, PrecisionArg, RankParams, WalkArg};
+use super::args::DemoArgs;
 use super::table;
 use marketrank::Snapshot;
 
@@ -22,35 +22,14 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     std::fs::write(&edges, SAMPLE_EDGES)?;
     std::fs::write(&topics, SAMPLE_TOPICS)?;
     let out = a.out.clone().unwrap_or_else(|| dir.join("demo.snap"));
-    let params = RankParams {
-        threads: 0,
-        damping: marketrank::RankConfig::DEFAULT_DAMPING,
-        tol: marketrank::RankConfig::DEFAULT_TOLERANCE,
-        max_iter: marketrank::RankConfig::DEFAULT_MAX_ITERATIONS,
-        precision: PrecisionArg::F32,
-        walk: WalkArg::TopicBiased,
-        topic_bias: marketrank::RankConfig::DEFAULT_TOPIC_BIAS,
-        teleport: None,
-        markets: None,
-        previous: None,
-        no_global: false,
-        only_topics: None,
-        scores_tsv: None,
-        bench_result: false,
-        skip_bad_lines: false,
-        rejects: None,
-        max_memory: None,
-        accounts: Default::default(),
-        quiet: true,
-    };
-    let job = super::cmd_rank::job_from(
-        &params,
+    // The defaults of `marketrank rank` (topic-biased walk, earned teleport).
+    let job = marketrank::job::RankJob::new(
         marketrank::job::GraphInput::Text {
             edges: edges.clone(),
             topics: topics.clone(),
         },
         out.clone(),
-    )?;
+    );
     super::cmd_rank::run_job(&job, true)?;
     let snap = Snapshot::open(&out)?;
     println!(

@@ -103,7 +103,7 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
         .map(|mk| {
             vec![
                 mk.name.clone(),
-                mk.kind.clone(),
+                mk.kind.to_string(),
                 mk.seed_users.to_string(),
                 mk.iterations.to_string(),
                 format!("{:.2e}", mk.residual),

@@ -18,22 +18,11 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
         edges: a.edges.clone(),
         topics: a.topics.clone(),
     };
-    let (data, _) = pool.install(|| {
-        load_with_rejects(
-            &input,
-            bad,
-            None,
-            a.rejects.as_deref(),
-            &a.out,
-            &mut |s: &str| eprintln!("{s}"),
-        )
-    })?;
+    let mut obs = super::observe::Stderr::new(a.quiet);
+    let (data, _) = pool
+        .install(|| load_with_rejects(&input, bad, None, a.rejects.as_deref(), &a.out, &mut obs))?;
     let load = t0.elapsed();
-    marketrank::job::report_dropped(&data, &mut |s: &str| {
-        if !a.quiet || s.starts_with("skipped") || s.starts_with("  ") {
-            eprintln!("{s}")
-        }
-    });
+    marketrank::job::report_dropped(&data, &mut obs);
     let t1 = Instant::now();
     marketrank::graph_cache::write_graph_cache(&a.out, &data)?;
     if !a.quiet {

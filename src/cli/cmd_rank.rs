@@ -4,7 +4,7 @@ use super::args::{ClusterArgs, EngineArg, RankArgs, RankParams, TeleportArg, Wal
 use super::NotConverged;
 use anyhow::Context;
 use marketrank::input::BadLines;
-use marketrank::job::{run_rank_job, AccountsInput, GraphInput, Progress, RankJob, RankSummary};
+use marketrank::job::{run_rank_job, AccountsInput, GraphInput, RankJob, RankSummary};
 use marketrank::rank::human_bytes;
 use marketrank::{RankConfig, TeleportMode, TrustConfig, Walk};
 use std::path::PathBuf;
@@ -30,7 +30,13 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
             a.out_dir.is_none(),
             "--out-dir is single-process; give --out (the manifest path) with --engine timely"
         );
-        return run_cluster(&a.cluster, &job, a.strict, a.params.bench_result);
+        return run_cluster(
+            &a.cluster,
+            &job,
+            a.strict,
+            a.params.bench_result,
+            a.params.quiet,
+        );
     }
     let summary = run_job(&job, a.params.quiet)?;
     print_summary(&job, &summary, a.params.quiet);
@@ -139,7 +145,6 @@ pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> anyhow::Resu
         only_topics: p.only_topics.clone(),
         scores_tsv: p.scores_tsv.clone(),
         previous: p.previous.clone(),
-        progress: (!p.quiet).then(progress_printer),
         threads: p.threads,
         rejects: p.rejects.clone(),
         max_memory: p.max_memory,
@@ -151,42 +156,9 @@ pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> anyhow::Resu
     })
 }
 
-/// Per-iteration progress on stderr: on a terminal a bar (share of the way
-/// from the first iteration's L1 change down to the tolerance, on a log
-/// scale) and the iteration line, rewritten in place; plain log lines
-/// otherwise (files, schedulers).
-fn progress_printer() -> std::sync::Arc<dyn Fn(&Progress) + Send + Sync> {
-    use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() {
-        std::sync::Arc::new(|p: &Progress| {
-            const WIDTH: usize = 24;
-            let done = (p.fraction() * WIDTH as f64).round() as usize;
-            eprint!(
-                "\r\x1b[2K[{}{}] {:>3.0}% {p}",
-                "#".repeat(done),
-                "-".repeat(WIDTH - done),
-                100.0 * p.fraction()
-            )
-        })
-    } else {
-        std::sync::Arc::new(|p: &Progress| eprintln!("{p}"))
-    }
-}
-
-/// Runs the job, logging progress to stderr (warnings even when quiet).
+/// Runs the job, notes and progress to stderr (warnings even when quiet).
 pub fn run_job(job: &RankJob, quiet: bool) -> anyhow::Result<RankSummary> {
-    use std::io::IsTerminal;
-    let terminal = std::io::stderr().is_terminal();
-    let mut log = |s: &str| {
-        if !quiet || s.starts_with("warning") || s.starts_with("skipped") {
-            // On a terminal, first clear the progress line.
-            if terminal {
-                eprint!("\r\x1b[2K");
-            }
-            eprintln!("{s}");
-        }
-    };
-    Ok(run_rank_job(job, &mut log)?)
+    Ok(run_rank_job(job, &mut super::observe::Stderr::new(quiet))?)
 }
 
 fn print_summary(job: &RankJob, s: &RankSummary, quiet: bool) {
@@ -210,7 +182,13 @@ fn print_summary(job: &RankJob, s: &RankSummary, quiet: bool) {
 }
 
 /// `rank --engine timely`: this process's share of a cluster run.
-fn run_cluster(c: &ClusterArgs, job: &RankJob, strict: bool, bench: bool) -> anyhow::Result<()> {
+fn run_cluster(
+    c: &ClusterArgs,
+    job: &RankJob,
+    strict: bool,
+    bench: bool,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let hosts = match &c.hostfile {
         Some(p) => marketrank::cluster::read_hostfile(p).map_err(anyhow::Error::msg)?,
         None if c.processes > 1 => anyhow::bail!(
@@ -232,13 +210,11 @@ fn run_cluster(c: &ClusterArgs, job: &RankJob, strict: bool, bench: bool) -> any
             .num_threads(job.threads)
             .build_global();
     }
-    let quiet = job.progress.is_none();
-    let mut log = |s: &str| {
-        if !quiet || s.starts_with("warning") || s.starts_with("skipped") {
-            eprintln!("{s}");
-        }
-    };
-    let s = marketrank::cluster::run_cluster_job(job, &cluster, &mut log)?;
+    let s = marketrank::cluster::run_cluster_job(
+        job,
+        &cluster,
+        &mut super::observe::Stderr::new(quiet),
+    )?;
     if !quiet {
         eprintln!(
             "process {}: wrote {}{}: {} users, {} follows, {} markets ({} not converged); load {:.2?}, rank {:.2?}, write {:.2?}; {:.1} MB sent per iteration by this process's first worker; peak memory {}",

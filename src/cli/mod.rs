@@ -16,6 +16,7 @@ mod cmd_report;
 mod cmd_serve;
 mod cmd_show;
 mod cmd_top;
+mod observe;
 mod table;
 
 use args::{Cli, Command};

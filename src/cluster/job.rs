@@ -8,12 +8,13 @@ use super::partition::{self, Partition, Totals};
 use super::{expand_files, ClusterConfig};
 use crate::graph::BuildStats;
 use crate::job::{
-    fallback_warnings, metadata_for, progress_observer, GraphInput, JobError, RankJob,
+    fallback_warnings, metadata_for, progress_observer, GraphInput, JobError, Level, Observer,
+    Progress, RankJob,
 };
 use crate::load::LoadReport;
 use crate::rank::{
-    append_markets, rank_partition, read_market_mixes, IterationReport, Layout, MarketMix, Peers,
-    RankResult, Real, TeleportMode, TopicTeleport,
+    append_markets, rank_partition, read_market_mixes, Layout, MarketMix, Peers, RankResult, Real,
+    TeleportMode, TopicTeleport,
 };
 use crate::snapshot::shards::{self, PartEntry};
 use crate::snapshot::{write_snapshot, SnapshotContent};
@@ -61,7 +62,7 @@ fn or_stop<T>(r: Result<T, ClusterError>) -> T {
 }
 
 /// Runs `job` as process `cluster.process` of the cluster; every process
-/// runs this with the same job. `log` gets this process's progress lines.
+/// runs this with the same job. `obs` gets this process's notes and progress.
 ///
 /// A failure anywhere (bad input at one worker, a lost process) stops this
 /// process with exit code 2 after printing why: timely cannot abandon a
@@ -69,7 +70,7 @@ fn or_stop<T>(r: Result<T, ClusterError>) -> T {
 pub fn run_cluster_job(
     job: &RankJob,
     cluster: &ClusterConfig,
-    log: &mut (dyn FnMut(&str) + Send),
+    obs: &mut dyn Observer,
 ) -> Result<ClusterSummary, JobError> {
     cluster.validate().map_err(JobError::Config)?;
     job.config.validate().map_err(JobError::Config)?;
@@ -100,7 +101,7 @@ pub fn run_cluster_job(
         Some(p) => read_market_mixes(p)?,
         None => Vec::new(),
     };
-    log(&format!(
+    obs.note(Level::Info, &format!(
         "process {} of {}: {} worker(s); {} edge file(s), {} topic file(s) shared round-robin over {} workers",
         cluster.process,
         cluster.processes,
@@ -124,7 +125,7 @@ pub fn run_cluster_job(
     } else {
         None
     });
-    let (tx, rx) = mpsc::channel::<String>();
+    let (tx, rx) = mpsc::channel::<Message>();
     let shared = Arc::new(Shared {
         job: job.clone(),
         edges: edge_files,
@@ -149,9 +150,12 @@ pub fn run_cluster_job(
         }
     })
     .map_err(|e| JobError::Config(format!("could not start the timely workers: {e}")))?;
-    // Lines arrive until every worker has dropped its sender.
-    for line in rx {
-        log(&line);
+    // Messages arrive until every worker has dropped its sender.
+    for m in rx {
+        match m {
+            Message::Note(level, line) => obs.note(level, &line),
+            Message::Progress(p) => obs.progress(&p),
+        }
     }
     let mut summary = None;
     for r in guards.join() {
@@ -177,20 +181,42 @@ struct Shared {
     workers: usize,
 }
 
+/// What a worker tells its process's main thread.
+enum Message {
+    Note(Level, String),
+    Progress(Progress),
+}
+
+/// The observer of the process's first worker: forwards to the main thread,
+/// which owns the caller's observer (other workers stay silent).
+struct ToMain<'a> {
+    tx: &'a mpsc::Sender<Message>,
+    on: bool,
+}
+
+impl Observer for ToMain<'_> {
+    fn note(&mut self, level: Level, message: &str) {
+        if self.on {
+            let _ = self.tx.send(Message::Note(level, message.to_string()));
+        }
+    }
+    fn progress(&self, p: &Progress) {
+        if self.on {
+            let _ = self.tx.send(Message::Progress(p.clone()));
+        }
+    }
+}
+
 fn work(
     worker: &mut timely::worker::Worker,
     s: &Shared,
-    tx: &mpsc::Sender<String>,
+    tx: &mpsc::Sender<Message>,
 ) -> Result<Option<ClusterSummary>, JobError> {
     let job = &s.job;
     let mut mail = Mailroom::new(worker, s.peer_timeout, s.workers);
     let (me, w) = (mail.index(), mail.peers());
     let logs = me == s.first_worker;
-    let log = |line: String| {
-        if logs {
-            let _ = tx.send(line);
-        }
-    };
+    let mut sink = ToMain { tx, on: logs };
     let t0 = Instant::now();
     let part = partition::load(
         &mut mail,
@@ -201,7 +227,7 @@ fn work(
     )?;
     let all_users = part.starts[w];
     let t = &part.totals;
-    log(format!(
+    sink.note(Level::Info, &format!(
         "loaded {} users, {} follows, {} topics in {:.2?} (peak memory so far {}); this worker owns {} users and {} follows, and needs {} follower rows from other workers",
         all_users,
         t.edges,
@@ -212,12 +238,12 @@ fn work(
         part.graph.edges(),
         part.ghosts.len()
     ));
-    log(format!(
+    sink.note(Level::Info, &format!(
         "rows sent per iteration: pull {} (follower rows to the followees' workers, what this engine sends); push with per-followee pre-aggregation would send {}",
         t.pull_rows, t.push_rows
     ));
     if t.edge_lines.skipped_total() + t.topic_lines.skipped_total() > 0 {
-        log(format!(
+        sink.note(Level::Warning, &format!(
             "skipped {} malformed edge lines and {} malformed topic lines (all workers; --rejects is single-process)",
             t.edge_lines.skipped_total(),
             t.topic_lines.skipped_total()
@@ -238,33 +264,31 @@ fn work(
         &mut |v| or_stop(mail.sum_f64(&v)),
     );
     for w in fallback_warnings(&tele) {
-        log(w);
+        sink.note(Level::Warning, &w);
     }
-    let progress = progress_observer(job, tele.len());
-    let observe = |r: &IterationReport| {
-        if logs {
-            progress(r)
-        }
-    };
     let sent_before = mail.bytes_sent;
-    let mut rows = RowExchange {
-        mail: &mut mail,
-        part: &part,
+    let result = {
+        // (`sink` forwards only from the first worker.)
+        let observe = progress_observer(job, &sink, tele.len());
+        let mut rows = RowExchange {
+            mail: &mut mail,
+            part: &part,
+        };
+        rank_partition(
+            &part.graph,
+            &tele,
+            &job.config,
+            None,
+            part.owned,
+            &mut rows,
+            &observe,
+        )
     };
-    let result = rank_partition(
-        &part.graph,
-        &tele,
-        &job.config,
-        None,
-        part.owned,
-        &mut rows,
-        &observe,
-    );
     let bytes_per_iteration =
         (mail.bytes_sent - sent_before) as f64 / result.iterations.max(1) as f64;
     let result = append_markets(result, &s.mixes).map_err(JobError::Config)?;
     let rank_time = t1.elapsed();
-    log(format!(
+    sink.note(Level::Info, &format!(
         "ranked {} markets in {} iterations, {:.2?} (peak memory so far {}); this worker sent {:.1} MB per iteration",
         result.k(),
         result.iterations,

@@ -2,7 +2,7 @@
 //! and the vetted seeds, compute trust, and build the graph the walk runs
 //! on (follows of accounts in probation or suspended taken out).
 
-use super::{rejects_path_for, JobError};
+use super::{rejects_path_for, JobError, Level, Observer};
 use crate::graph::{AccountHistory, FollowerGraph};
 use crate::input::{read_accounts, read_trusted, AccountsReport, BadLines, Rejects};
 use crate::load::TaggedGraph;
@@ -45,7 +45,7 @@ pub fn trusted_run(
     data: &TaggedGraph,
     bad: BadLines,
     out: &Path,
-    log: &mut (dyn FnMut(&str) + Send),
+    obs: &mut dyn Observer,
 ) -> Result<TrustedRun, JobError> {
     let mut sink = match bad {
         BadLines::Skip => {
@@ -71,10 +71,13 @@ pub fn trusted_run(
             ))
         })?;
         if lines > 0 {
-            log(&format!(
-                "skipped accounts lines written to {} ({lines} lines)",
-                path.display()
-            ));
+            obs.note(
+                Level::Warning,
+                &format!(
+                    "skipped accounts lines written to {} ({lines} lines)",
+                    path.display()
+                ),
+            );
         }
     }
     let (trusted, trusted_missing) = match &a.trusted {
@@ -88,16 +91,19 @@ pub fn trusted_run(
     let trust = account_trust(&data.graph, &history, trusted.as_deref(), &a.config);
     let trust_time = t0.elapsed();
     let walk = walk_graph(&data.graph, &trust.in_walk);
-    log(&format!(
-        "trust: {} steps in {trust_time:.2?}, walk graph in {:.2?} (peak memory so far {})",
-        a.config.steps,
-        t0.elapsed() - trust_time,
-        crate::memory::peak_rss_text()
-    ));
+    obs.note(
+        Level::Info,
+        &format!(
+            "trust: {} steps in {trust_time:.2?}, walk graph in {:.2?} (peak memory so far {})",
+            a.config.steps,
+            t0.elapsed() - trust_time,
+            crate::memory::peak_rss_text()
+        ),
+    );
     let mut trust = trust;
     trust.counts.follows_out_of_walk = data.graph.edges() - walk.edges();
     let meta = trust_meta(a, &report, trusted_missing, &trust);
-    log_counts(a, &report, &meta, log);
+    log_counts(a, &report, &meta, obs);
     Ok(TrustedRun {
         history,
         trust,
@@ -128,14 +134,9 @@ fn trust_meta(
     }
 }
 
-fn log_counts(
-    a: &AccountsInput,
-    r: &AccountsReport,
-    m: &TrustMeta,
-    log: &mut (dyn FnMut(&str) + Send),
-) {
+fn log_counts(a: &AccountsInput, r: &AccountsReport, m: &TrustMeta, obs: &mut dyn Observer) {
     let c = &m.counts;
-    log(&format!(
+    obs.note(Level::Info, &format!(
         "accounts {}: {} users with history, {} without; {} in the file but not in the graph; {} in probation (< {} days at {}), {} suspended, {} restricted; {} trust seeds{}; {} follows out of the walk",
         a.path.display(),
         c.known,
@@ -151,13 +152,19 @@ fn log_counts(
         c.follows_out_of_walk
     ));
     if r.lines.skipped_total() > 0 {
-        log(&format!(
-            "skipped {} bad lines in {}",
-            r.lines.skipped_total(),
-            a.path.display()
-        ));
+        obs.note(
+            Level::Warning,
+            &format!(
+                "skipped {} bad lines in {}",
+                r.lines.skipped_total(),
+                a.path.display()
+            ),
+        );
         for (line, msg) in &r.lines.first_skipped {
-            log(&format!("  {}:{line}: {msg}", a.path.display()));
+            obs.note(
+                Level::Warning,
+                &format!("  {}:{line}: {msg}", a.path.display()),
+            );
         }
     }
 }

@@ -4,18 +4,21 @@
 //! run the same job with a [`RankJob`] value.
 
 mod accounts;
+mod observe;
 
 pub use accounts::{young_restart_share, AccountsInput, TrustedRun, YOUNG_DAYS};
+pub use observe::{Collect, Level, Observer, Progress, Silent};
 
 use crate::input::{BadLines, Rejects};
 use crate::load::{load_tagged_graph_with, LoadReport, TaggedGraph};
 use crate::memory::{current_rss, MemoryLimit};
 use crate::rank::{
     append_markets, human_bytes, rank_observed, read_market_mixes, MarketMix, MemoryEstimate,
-    RankConfig, RankResult, TeleportMode, TopicTeleport, Walk, GLOBAL_MARKET,
+    RankConfig, RankResult, TopicTeleport, Walk, GLOBAL_MARKET,
 };
 use crate::snapshot::{
-    self, write_snapshot, InputFile, MarketMeta, Metadata, Parameters, SnapshotContent,
+    self, write_snapshot, InputFile, InputRole, MarketKind, MarketMeta, Metadata, Parameters,
+    SnapshotContent,
 };
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -63,8 +66,9 @@ impl GraphInput {
     }
 }
 
-/// Everything a rank run needs.
-#[derive(Clone)]
+/// Everything a rank run needs: plain data ([`RankJob::new`] gives the
+/// defaults of `marketrank rank`).
+#[derive(Debug, Clone)]
 pub struct RankJob {
     /// The graph: text files or a graph cache.
     pub input: GraphInput,
@@ -97,52 +101,29 @@ pub struct RankJob {
     /// Account history (`--accounts`): restart weight by earned trust, and
     /// follows of accounts in probation or suspended out of the walk.
     pub accounts: Option<AccountsInput>,
-    /// Called after every iteration (for progress displays).
-    pub progress: Option<std::sync::Arc<dyn Fn(&Progress) + Send + Sync>>,
 }
 
-/// Where the power iteration stands, after each iteration.
-#[derive(Debug, Clone)]
-pub struct Progress {
-    /// Iterations done.
-    pub iteration: u32,
-    /// Markets still iterating.
-    pub active: usize,
-    /// Markets in all.
-    pub markets: usize,
-    /// Largest L1 change of this iteration.
-    pub max_residual: f64,
-    /// The largest L1 change of the first iteration.
-    pub first_residual: f64,
-    /// The tolerance every market must reach.
-    pub tolerance: f64,
-    /// Time since the iteration started.
-    pub elapsed: Duration,
-}
-
-impl Progress {
-    /// Estimated share of the work done, in [0, 1]: the L1 change falls
-    /// geometrically, so progress is how far its logarithm has come from
-    /// the first iteration's down to the tolerance.
-    pub fn fraction(&self) -> f64 {
-        if self.active == 0 {
-            return 1.0;
+impl RankJob {
+    /// The job `marketrank rank` runs by default: the default model
+    /// ([`RankConfig::default`]), all cores, stop at a bad line, the memory
+    /// guard at the memory available, the `_global` column, no account
+    /// history.
+    pub fn new(input: GraphInput, out: PathBuf) -> RankJob {
+        RankJob {
+            input,
+            out,
+            config: RankConfig::default(),
+            threads: 0,
+            bad_lines: BadLines::Fail,
+            rejects: None,
+            max_memory: None,
+            markets: None,
+            global: true,
+            only_topics: None,
+            scores_tsv: None,
+            previous: None,
+            accounts: None,
         }
-        let span = (self.first_residual / self.tolerance).ln();
-        if !(span.is_finite() && span > 0.0) {
-            return 0.0;
-        }
-        ((self.first_residual / self.max_residual).ln() / span).clamp(0.0, 1.0)
-    }
-}
-
-impl std::fmt::Display for Progress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "iteration {}: {} of {} markets still iterating, largest L1 change {:.2e} ({:.1?})",
-            self.iteration, self.active, self.markets, self.max_residual, self.elapsed
-        )
     }
 }
 
@@ -203,11 +184,8 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, JobError> {
         .map_err(|e| JobError::Config(format!("cannot start {threads} threads: {e}")))
 }
 
-/// Runs the whole job; `log` receives progress lines.
-pub fn run_rank_job(
-    job: &RankJob,
-    log: &mut (dyn FnMut(&str) + Send),
-) -> Result<RankSummary, JobError> {
+/// Runs the whole job; `obs` receives its notes and progress.
+pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary, JobError> {
     job.config.validate().map_err(JobError::Config)?;
     let pool = thread_pool(job.threads)?;
     let mixes = match &job.markets {
@@ -215,7 +193,7 @@ pub fn run_rank_job(
         None => Vec::new(),
     };
     pool.install(|| {
-        log(&match &job.input {
+        obs.note(Level::Info, &match &job.input {
             GraphInput::Text { edges, topics } => {
                 format!("reading {} and {}", edges.display(), topics.display())
             }
@@ -233,7 +211,7 @@ pub fn run_rank_job(
             job.only_topics.as_deref(),
             job.rejects.as_deref(),
             &job.out,
-            log,
+            obs,
         )?;
         let load_time = t0.elapsed();
         let k = data.tags.len() + usize::from(job.global);
@@ -245,7 +223,7 @@ pub fn run_rank_job(
             // time, the id bytes and index, and the composed markets' columns.
             let write = users * (16 + 4 + 24) + users * mixes.len() as u64 * 8;
             let peak = resident + estimate.scores + estimate.other + write;
-            log(&format!(
+            obs.note(Level::Info, &format!(
                 "memory guard: estimated peak {} of a {} limit{}",
                 human_bytes(peak),
                 human_bytes(limit.bytes),
@@ -263,7 +241,7 @@ pub fn run_rank_job(
                 ),
             )?;
         }
-        log(&format!(
+        obs.note(Level::Info, &format!(
             "loaded {} users, {} follows, {} topics in {:.2?} (peak memory so far {}); rank needs about {} more (graph {} + scores {})",
             data.ids.len(),
             data.graph.edges(),
@@ -274,14 +252,14 @@ pub fn run_rank_job(
             human_bytes(estimate.graph),
             human_bytes(estimate.scores),
         ));
-        report_dropped(&data, log);
+        report_dropped(&data, obs);
         let t1 = Instant::now();
         // Follower counts and follows as read (absolute influence), before
         // an account history takes follows out of the walk.
         let followers: Vec<u32> = (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect();
         let edges = data.graph.edges();
         let mut trusted = match &job.accounts {
-            Some(a) => Some(accounts::trusted_run(a, &data, job.bad_lines, &job.out, log)?),
+            Some(a) => Some(accounts::trusted_run(a, &data, job.bad_lines, &job.out, obs)?),
             None => None,
         };
         let teleport = match &mut trusted {
@@ -293,20 +271,22 @@ pub fn run_rank_job(
             None => TopicTeleport::new(&data.tags, &data.graph, job.config.teleport, job.global),
         };
         for w in fallback_warnings(&teleport) {
-            log(&w);
+            obs.note(Level::Warning, &w);
         }
         let start = match &job.previous {
-            Some(p) => Some(start_from_previous(p, &data, &teleport, log)?),
+            Some(p) => Some(start_from_previous(p, &data, &teleport, obs)?),
             None => None,
         };
-        let progress = progress_observer(job, teleport.len());
-        let result = rank_observed(&data.graph, &teleport, &job.config, start.as_deref(), &progress);
+        let result = {
+            let progress = progress_observer(job, &*obs, teleport.len());
+            rank_observed(&data.graph, &teleport, &job.config, start.as_deref(), &progress)
+        };
         drop(start);
         let result = append_markets(result, &mixes).map_err(|e| {
             JobError::Config(format!("{}: {e}", job.markets.as_ref().map(|p| p.display().to_string()).unwrap_or_default()))
         })?;
         let rank_time = t1.elapsed();
-        log(&format!(
+        obs.note(Level::Info, &format!(
             "ranked {k} markets in {} iterations, {:.2?} (peak memory so far {})",
             result.iterations,
             rank_time,
@@ -314,7 +294,7 @@ pub fn run_rank_job(
         ));
         for (m, c) in result.markets.iter().zip(&result.convergence) {
             if !c.converged {
-                log(&format!(
+                obs.note(Level::Warning, &format!(
                     "warning: market `{m}` did not converge: L1 change {:.3e} > tolerance {:.1e} after {} iterations (raise --max-iter)",
                     c.residual, job.config.tolerance, c.iterations
                 ));
@@ -348,28 +328,27 @@ pub fn run_rank_job(
     })
 }
 
-/// Turns the kernel's iteration reports into [`Progress`] for
-/// `job.progress` (the share of the way is measured from the first report).
-pub(crate) fn progress_observer(
-    job: &RankJob,
+/// Turns the kernel's iteration reports into [`Progress`] for `obs` (the
+/// share of the way is measured from the first report).
+pub(crate) fn progress_observer<'a>(
+    job: &'a RankJob,
+    obs: &'a dyn Observer,
     markets: usize,
-) -> impl Fn(&crate::rank::IterationReport) + '_ {
+) -> impl Fn(&crate::rank::IterationReport) + 'a {
     let t_iter = Instant::now();
     let first = std::cell::Cell::new(None::<f64>);
     move |r| {
-        if let Some(p) = &job.progress {
-            let first_residual = first.get().unwrap_or(r.max_residual);
-            first.set(Some(first_residual));
-            p(&Progress {
-                iteration: r.iteration,
-                active: r.active,
-                markets,
-                max_residual: r.max_residual,
-                first_residual,
-                tolerance: job.config.tolerance,
-                elapsed: t_iter.elapsed(),
-            });
-        }
+        let first_residual = first.get().unwrap_or(r.max_residual);
+        first.set(Some(first_residual));
+        obs.progress(&Progress {
+            iteration: r.iteration,
+            active: r.active,
+            markets,
+            max_residual: r.max_residual,
+            first_residual,
+            tolerance: job.config.tolerance,
+            elapsed: t_iter.elapsed(),
+        });
     }
 }
 
@@ -394,7 +373,7 @@ pub fn load_with_rejects(
     only: Option<&[String]>,
     rejects: Option<&std::path::Path>,
     out: &std::path::Path,
-    log: &mut (dyn FnMut(&str) + Send),
+    obs: &mut dyn Observer,
 ) -> Result<(TaggedGraph, Option<(PathBuf, u64)>), JobError> {
     let cannot = |path: &std::path::Path, e: std::io::Error| {
         JobError::Config(format!(
@@ -415,10 +394,13 @@ pub fn load_with_rejects(
             let path = r.path().to_path_buf();
             let (path, lines) = r.finish().map_err(|e| cannot(&path, e))?;
             if lines > 0 {
-                log(&format!(
-                    "skipped lines written to {} ({lines} lines)",
-                    path.display()
-                ));
+                obs.note(
+                    Level::Warning,
+                    &format!(
+                        "skipped lines written to {} ({lines} lines)",
+                        path.display()
+                    ),
+                );
             }
             Some((path, lines))
         }
@@ -433,7 +415,7 @@ fn start_from_previous(
     path: &std::path::Path,
     data: &TaggedGraph,
     tele: &TopicTeleport,
-    log: &mut (dyn FnMut(&str) + Send),
+    obs: &mut dyn Observer,
 ) -> Result<Vec<f32>, JobError> {
     let prev = crate::Snapshot::open(path)?;
     let k = tele.len();
@@ -461,12 +443,15 @@ fn start_from_previous(
             }
         }
     }
-    log(&format!(
-        "warm start from {}: {matched} of {} users and {} of {k} markets known",
-        path.display(),
-        data.ids.len(),
-        cols.iter().filter(|c| c.is_some()).count()
-    ));
+    obs.note(
+        Level::Info,
+        &format!(
+            "warm start from {}: {matched} of {} users and {} of {k} markets known",
+            path.display(),
+            data.ids.len(),
+            cols.iter().filter(|c| c.is_some()).count()
+        ),
+    );
     Ok(start)
 }
 
@@ -511,23 +496,29 @@ pub fn rejects_path_for(out: &std::path::Path) -> PathBuf {
 }
 
 /// Logs what loading dropped, merged or skipped (counts, then the first bad lines).
-pub fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
+pub fn report_dropped(data: &TaggedGraph, obs: &mut dyn Observer) {
     let r = &data.report;
     if r.build.self_follows_dropped > 0 || r.build.duplicate_follows_merged > 0 {
-        log(&format!(
-            "dropped {} self-follows; merged {} repeated follows (a follow counts once)",
-            r.build.self_follows_dropped, r.build.duplicate_follows_merged
-        ));
+        obs.note(
+            Level::Info,
+            &format!(
+                "dropped {} self-follows; merged {} repeated follows (a follow counts once)",
+                r.build.self_follows_dropped, r.build.duplicate_follows_merged
+            ),
+        );
     }
     for (path, stats) in [
         (&r.edges_path, &r.edge_lines),
         (&r.topics_path, &r.topic_lines),
     ] {
         if stats.headers > 0 {
-            log(&format!(
-                "skipped a header line in {} (its first data line names columns, not users)",
-                path.display()
-            ));
+            obs.note(
+                Level::Warning,
+                &format!(
+                    "skipped a header line in {} (its first data line names columns, not users)",
+                    path.display()
+                ),
+            );
         }
         if stats.skipped_total() > 0 {
             let by: Vec<String> = stats
@@ -535,14 +526,20 @@ pub fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
                 .iter()
                 .map(|(k, v)| format!("{v} {k}"))
                 .collect();
-            log(&format!(
-                "skipped {} bad lines in {} ({})",
-                stats.skipped_total(),
-                path.display(),
-                by.join(", ")
-            ));
+            obs.note(
+                Level::Warning,
+                &format!(
+                    "skipped {} bad lines in {} ({})",
+                    stats.skipped_total(),
+                    path.display(),
+                    by.join(", ")
+                ),
+            );
             for (line, msg) in &stats.first_skipped {
-                log(&format!("  {}:{line}: {msg}", path.display()));
+                obs.note(
+                    Level::Warning,
+                    &format!("  {}:{line}: {msg}", path.display()),
+                );
             }
         }
     }
@@ -553,14 +550,14 @@ pub fn report_dropped(data: &TaggedGraph, log: &mut (dyn FnMut(&str) + Send)) {
 fn inputs_of(job: &RankJob, r: &crate::load::LoadReport) -> Vec<InputFile> {
     let mut inputs = vec![
         InputFile {
-            role: "edges".into(),
+            role: InputRole::Edges,
             path: r.edges_path.display().to_string(),
             bytes: r.edge_lines.bytes,
             lines: r.edge_lines.lines,
             skipped_lines: r.edge_lines.skipped_total(),
         },
         InputFile {
-            role: "topics".into(),
+            role: InputRole::Topics,
             path: r.topics_path.display().to_string(),
             bytes: r.topic_lines.bytes,
             lines: r.topic_lines.lines,
@@ -569,7 +566,7 @@ fn inputs_of(job: &RankJob, r: &crate::load::LoadReport) -> Vec<InputFile> {
     ];
     if let GraphInput::Cache(p) = &job.input {
         inputs.push(InputFile {
-            role: "graph_cache".into(),
+            role: InputRole::GraphCache,
             path: p.display().to_string(),
             bytes: std::fs::metadata(p).map_or(0, |m| m.len()),
             lines: 0,
@@ -599,19 +596,13 @@ pub(crate) fn metadata_for(
             damping: job.config.damping,
             tolerance: job.config.tolerance,
             max_iterations: job.config.max_iterations,
-            precision: format!("{:?}", job.config.precision).to_lowercase(),
-            walk: match job.config.walk {
-                Walk::Plain => "plain".into(),
-                Walk::TopicBiased { .. } => "topic_biased".into(),
-            },
+            precision: job.config.precision,
+            walk: job.config.walk.kind(),
             topic_bias: match job.config.walk {
                 Walk::Plain => None,
                 Walk::TopicBiased { epsilon } => Some(epsilon),
             },
-            teleport: match job.config.teleport {
-                TeleportMode::Tagged => "tagged".into(),
-                TeleportMode::Earned => "earned".into(),
-            },
+            teleport: job.config.teleport,
         },
         inputs: inputs_of(job, r),
         markets: result
@@ -624,11 +615,11 @@ pub(crate) fn metadata_for(
                 MarketMeta {
                     name: name.clone(),
                     kind: if c == 0 && name == GLOBAL_MARKET {
-                        "global".into()
+                        MarketKind::Global
                     } else if mix.is_some() {
-                        "market".into()
+                        MarketKind::Market
                     } else {
-                        "topic".into()
+                        MarketKind::Topic
                     },
                     seed_users: if c < tele.len() {
                         tele.seed_users(c)

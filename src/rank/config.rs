@@ -42,6 +42,54 @@ pub enum Walk {
     },
 }
 
+/// The walk model without its parameters, as recorded in snapshots
+/// (`"plain"` or `"topic_biased"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WalkKind {
+    /// [`Walk::Plain`].
+    Plain,
+    /// [`Walk::TopicBiased`].
+    TopicBiased,
+}
+
+impl Walk {
+    /// Which model, without ε.
+    pub fn kind(&self) -> WalkKind {
+        match self {
+            Walk::Plain => WalkKind::Plain,
+            Walk::TopicBiased { .. } => WalkKind::TopicBiased,
+        }
+    }
+}
+
+impl std::fmt::Display for WalkKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WalkKind::Plain => "plain",
+            WalkKind::TopicBiased => "topic_biased",
+        })
+    }
+}
+
+impl std::fmt::Display for TeleportMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TeleportMode::Tagged => "tagged",
+            TeleportMode::Earned => "earned",
+        })
+    }
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        })
+    }
+}
+
 /// Who a market's walk restarts at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -36,7 +36,9 @@ mod teleport;
 pub mod trust;
 
 pub use compose::{append_markets, mix_coefficients, read_market_mixes, MarketMix};
-pub use config::{human_bytes, MemoryEstimate, Precision, RankConfig, TeleportMode, Walk};
+pub use config::{
+    human_bytes, MemoryEstimate, Precision, RankConfig, TeleportMode, Walk, WalkKind,
+};
 pub use kernel::{rank, rank_from, rank_observed, IterationReport};
 pub(crate) use kernel::{rank_partition, Peers};
 pub(crate) use layout::Layout;

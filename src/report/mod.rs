@@ -108,20 +108,20 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
         snap.markets().len(),
         escape(&meta.created),
         escape(&meta.tool_version),
-        escape(&p.walk),
+        escape(&p.walk.to_string()),
         p.topic_bias
             .map(|e| format!(" (ε = {e})"))
             .unwrap_or_default(),
-        escape(&p.teleport),
+        escape(&p.teleport.to_string()),
         p.damping,
         p.tolerance,
-        escape(&p.precision)
+        escape(&p.precision.to_string())
     );
     for input in &meta.inputs {
         let _ = write!(
             o,
             r#"<p class="note">input {}: {} ({} bytes, {} lines, {} skipped)</p>"#,
-            escape(&input.role),
+            escape(&input.role.to_string()),
             escape(&input.path),
             input.bytes,
             input.lines,
@@ -139,7 +139,7 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
     let rows = meta.markets.iter().map(|mk| {
         vec![
             mk.name.clone(),
-            mk.kind.clone(),
+            mk.kind.to_string(),
             mk.seed_users.to_string(),
             mk.iterations.to_string(),
             format!("{:.2e}", mk.residual),
@@ -198,7 +198,7 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
             o,
             r#"<section id="m-{0}"><h2>{0}</h2><p class="note">{1}; restarts at {2} users; {3} iterations, L1 change {4:.2e}{5}</p>"#,
             escape(name),
-            escape(&mk.kind),
+            escape(&mk.kind.to_string()),
             mk.seed_users,
             mk.iterations,
             mk.residual,

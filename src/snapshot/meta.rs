@@ -1,6 +1,43 @@
 //! The JSON metadata section of a snapshot.
 
+use crate::rank::{Precision, TeleportMode, WalkKind};
 use serde::{Deserialize, Serialize};
+
+/// The role of an input file (`"edges"`, `"topics"`, `"graph_cache"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputRole {
+    /// Follows.
+    Edges,
+    /// Topic tags.
+    Topics,
+    /// A graph cache the follows and tags were read from.
+    GraphCache,
+}
+
+/// What a score column is (`"global"`, `"topic"`, `"market"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketKind {
+    /// Plain PageRank, uniform teleport (`_global`).
+    Global,
+    /// One topic's personalized ranking.
+    Topic,
+    /// A mix of topics (`--markets`), composed from the topic columns.
+    Market,
+}
+
+macro_rules! display_as_serde_name {
+    ($t:ty { $($v:ident => $s:literal),* }) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self { $(Self::$v => $s),* })
+            }
+        }
+    };
+}
+display_as_serde_name!(InputRole { Edges => "edges", Topics => "topics", GraphCache => "graph_cache" });
+display_as_serde_name!(MarketKind { Global => "global", Topic => "topic", Market => "market" });
 
 /// Everything about a run that is not a score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,21 +111,21 @@ pub struct Parameters {
     /// Iteration cap.
     pub max_iterations: u32,
     /// `"f32"` or `"f64"`.
-    pub precision: String,
+    pub precision: Precision,
     /// Walk model: `"plain"` or `"topic_biased"`.
-    pub walk: String,
+    pub walk: WalkKind,
     /// ε of the topic-biased walk.
     #[serde(default)]
     pub topic_bias: Option<f64>,
     /// Teleport model: `"tagged"` or `"earned"`.
-    pub teleport: String,
+    pub teleport: TeleportMode,
 }
 
 /// One input file, as fingerprint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputFile {
-    /// `"edges"` or `"topics"`.
-    pub role: String,
+    /// What the file was.
+    pub role: InputRole,
     /// Path as given.
     pub path: String,
     /// Size in bytes.
@@ -105,7 +142,7 @@ pub struct MarketMeta {
     /// Market name (`_global` for plain PageRank).
     pub name: String,
     /// `"global"`, `"topic"` or `"market"` (a mix of topics).
-    pub kind: String,
+    pub kind: MarketKind,
     /// Users the walk restarts at.
     pub seed_users: u64,
     /// Iterations used.
@@ -121,7 +158,7 @@ pub struct MarketMeta {
     /// Earned teleport found nobody who earned it; plain tags were used.
     #[serde(default)]
     pub teleport_fallback: bool,
-    /// For `kind == "market"`: the `(topic, weight)` mix.
+    /// For [`MarketKind::Market`]: the `(topic, weight)` mix.
     #[serde(default)]
     pub composition: Vec<(String, f64)>,
     /// With `--accounts`: the share of this market's restart mass on

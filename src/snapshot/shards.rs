@@ -160,7 +160,7 @@ pub fn merge(snap: &super::Snapshot, out: &Path) -> Result<(), SnapshotError> {
     }
     let meta = snap.metadata().clone();
     let values = (0..n as u32).flat_map(|u| (0..k).map(move |m| snap.score(u, m)));
-    let scores = if meta.parameters.precision == "f64" {
+    let scores = if meta.parameters.precision == crate::Precision::F64 {
         ScoreBlock::F64(values.collect())
     } else {
         ScoreBlock::F32(values.map(|v| v as f32).collect())

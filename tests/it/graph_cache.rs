@@ -107,7 +107,10 @@ fn rank_from_cache_equals_rank_from_text_on_ciao() {
         e.display().to_string(),
         "the text it came from"
     );
-    assert_eq!(meta.inputs[2].role, "graph_cache");
+    assert_eq!(
+        meta.inputs[2].role,
+        marketrank::snapshot::InputRole::GraphCache
+    );
 }
 
 #[test]

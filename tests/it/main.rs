@@ -8,6 +8,7 @@ mod crash;
 mod determinism;
 mod distributed;
 mod enrich;
+mod golden;
 mod graph_cache;
 mod hand_checked;
 mod periodic;

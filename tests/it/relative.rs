@@ -241,7 +241,10 @@ fn explain_contributions_and_teleport_sum_to_the_score() {
     let dir = tempfile::tempdir().unwrap();
     for walk in [&["--walk", "topic-biased"][..], &["--walk", "plain"][..]] {
         let snap = Snapshot::open(sample_snapshot(dir.path(), walk)).unwrap();
-        assert_eq!(snap.metadata().markets.last().unwrap().kind, "market");
+        assert_eq!(
+            snap.metadata().markets.last().unwrap().kind,
+            marketrank::snapshot::MarketKind::Market
+        );
         for user in [
             "mila_atelier",
             "elon_techstar",
@@ -341,7 +344,10 @@ fn plain_walk_from_the_cli_still_matches_networkx_on_cora() {
         .assert()
         .success();
     let snap = Snapshot::open(&out).unwrap();
-    assert_eq!(snap.metadata().parameters.teleport, "tagged");
+    assert_eq!(
+        snap.metadata().parameters.teleport,
+        marketrank::TeleportMode::Tagged
+    );
     let text = std::fs::read_to_string(d.join("expected_tspr.tsv")).unwrap();
     let mut l1 = std::collections::HashMap::<String, f64>::new();
     for line in text.lines().filter(|l| !l.starts_with('#')) {

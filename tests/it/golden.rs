@@ -1,0 +1,87 @@
+//! Snapshots written at commit f109f54 (before the metadata became typed,
+//! issue 17) are read back, and the same runs today write the same bytes:
+//! refactors may move code, not change what a run writes.
+//! `tests/data/snapshots/` holds the sample's two snapshots (graph-only and
+//! with `--accounts`); Ciao's 2.6 MB snapshot is checked by its CRC-32.
+
+use crate::common::{cmd, repo};
+use marketrank::snapshot::{InputRole, MarketKind};
+use marketrank::{Precision, Snapshot, TeleportMode};
+
+/// The `SOURCE_DATE_EPOCH` the golden files were written with.
+const EPOCH: &str = "1800000000";
+
+fn rank_from_repo_root(out: &std::path::Path, args: &[&str]) -> Vec<u8> {
+    cmd()
+        .current_dir(repo(""))
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .args(["rank", "--quiet"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+    std::fs::read(out).unwrap()
+}
+
+#[test]
+fn snapshots_of_the_previous_format_read_back_typed() {
+    let s = Snapshot::open(repo("tests/data/snapshots/sample.snap")).unwrap();
+    let m = s.metadata();
+    assert_eq!(m.parameters.precision, Precision::F32);
+    assert_eq!(m.parameters.walk, marketrank::rank::WalkKind::TopicBiased);
+    assert_eq!(m.parameters.teleport, TeleportMode::Earned);
+    assert_eq!(m.markets[0].kind, MarketKind::Global);
+    assert_eq!(m.markets[1].kind, MarketKind::Topic);
+    assert_eq!(
+        (m.inputs[0].role, m.inputs[1].role),
+        (InputRole::Edges, InputRole::Topics)
+    );
+    assert!(m.trust.is_none());
+    let a = Snapshot::open(repo("tests/data/snapshots/sample-accounts.snap")).unwrap();
+    assert_eq!(a.metadata().trust.as_ref().unwrap().as_of, "2026-12-01");
+}
+
+#[test]
+fn the_same_runs_write_the_same_bytes_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = rank_from_repo_root(
+        &dir.path().join("s.snap"),
+        &["--edges", "data/edges.tsv", "--topics", "data/topics.tsv"],
+    );
+    assert!(
+        sample == std::fs::read(repo("tests/data/snapshots/sample.snap")).unwrap(),
+        "sample snapshot bytes changed"
+    );
+    let accounts = rank_from_repo_root(
+        &dir.path().join("a.snap"),
+        &[
+            "--edges",
+            "data/edges.tsv",
+            "--topics",
+            "data/topics.tsv",
+            "--accounts",
+            "data/accounts.tsv",
+            "--as-of",
+            "2026-12-01",
+        ],
+    );
+    assert!(
+        accounts == std::fs::read(repo("tests/data/snapshots/sample-accounts.snap")).unwrap(),
+        "sample --accounts snapshot bytes changed"
+    );
+    let ciao = rank_from_repo_root(
+        &dir.path().join("c.snap"),
+        &[
+            "--edges",
+            "tests/data/real/ciao/edges.tsv",
+            "--topics",
+            "tests/data/real/ciao/topics.tsv",
+        ],
+    );
+    assert_eq!(
+        crc32fast::hash(&ciao),
+        0xd318_e646,
+        "Ciao snapshot bytes changed"
+    );
+}
