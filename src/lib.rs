@@ -24,30 +24,28 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod atomic;
 pub mod cluster;
-pub mod compare;
-mod container;
-pub mod diff;
-pub mod enrich;
-pub mod error;
-pub mod explain;
+pub mod crm;
 pub mod export;
 pub mod graph;
-pub mod graph_cache;
 pub mod input;
 pub mod job;
-pub mod load;
-pub mod memory;
-pub mod quality;
+pub mod query;
 pub mod rank;
 pub mod report;
-pub mod schedule;
 pub mod serve;
 pub mod snapshot;
-pub mod standing;
+pub mod store;
 pub mod synth;
-pub mod triage;
+
+// Stable paths of modules that moved into folders (issue 17): programs
+// written against `marketrank::diff` and the like keep compiling.
+pub use crm::{enrich, triage};
+pub use input::{error, graph_cache, load};
+pub use job::{memory, schedule};
+pub use query::{compare, diff, explain, standing};
+pub use store::atomic;
+pub use synth::quality;
 
 pub use error::InputError;
 pub use graph::{FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};

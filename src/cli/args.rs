@@ -279,7 +279,7 @@ pub struct RankParams {
     /// Refuse the run up front (exit 4) when its estimated peak memory
     /// exceeds this: `512MB`, `24GB`, `1.5GiB`, ... (default: the memory
     /// available when the run starts).
-    #[arg(long, value_parser = marketrank::memory::parse_size)]
+    #[arg(long, value_parser = marketrank::job::memory::parse_size)]
     pub max_memory: Option<u64>,
     #[command(flatten)]
     pub accounts: AccountArgs,

@@ -3,7 +3,7 @@
 use super::args::CompareArgs;
 use super::table;
 use anyhow::Context;
-use marketrank::compare::compare_markets;
+use marketrank::query::compare::compare_markets;
 
 pub fn run(a: CompareArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;

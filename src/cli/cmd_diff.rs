@@ -4,7 +4,7 @@
 use super::args::DiffArgs;
 use super::table;
 use anyhow::Context;
-use marketrank::diff::{diff_market, RankChange};
+use marketrank::query::diff::{diff_market, RankChange};
 
 fn cells(c: &RankChange) -> Vec<String> {
     let opt = |v: Option<u64>| v.map_or("-".into(), |v| v.to_string());

@@ -1,8 +1,8 @@
 //! `marketrank enrich`: influence columns (and a triage priority) for a customer CSV.
 
 use super::args::EnrichArgs;
-use marketrank::enrich::{enrich, EnrichConfig, MarketChoice};
-use marketrank::triage::Policy;
+use marketrank::crm::enrich::{enrich, EnrichConfig, MarketChoice};
+use marketrank::crm::triage::Policy;
 
 pub fn run(a: EnrichArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;

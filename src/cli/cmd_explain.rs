@@ -2,7 +2,7 @@
 
 use super::args::ExplainArgs;
 use super::table;
-use marketrank::explain::explain;
+use marketrank::query::explain::explain;
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;

@@ -24,7 +24,7 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
     let load = t0.elapsed();
     marketrank::job::report_dropped(&data, &mut obs);
     let t1 = Instant::now();
-    marketrank::graph_cache::write_graph_cache(&a.out, &data)?;
+    marketrank::input::graph_cache::write_graph_cache(&a.out, &data)?;
     if !a.quiet {
         eprintln!(
             "wrote {}: {} users, {} follows, {} topics ({}); parse+build {:.2?}, write {:.2?}; peak memory {}",
@@ -35,7 +35,7 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
             human_bytes(std::fs::metadata(&a.out).map_or(0, |m| m.len())),
             load,
             t1.elapsed(),
-            marketrank::memory::peak_rss_text(),
+            marketrank::job::memory::peak_rss_text(),
         );
     }
     Ok(())

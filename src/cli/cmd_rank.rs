@@ -15,7 +15,7 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
         (None, Some(dir)) => {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("could not create {}", dir.display()))?;
-            marketrank::schedule::timestamped_path(dir)
+            marketrank::job::schedule::timestamped_path(dir)
         }
         (None, None) => anyhow::bail!("give --out FILE or --out-dir DIR"),
     };
@@ -58,9 +58,9 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
         .into());
     }
     if let Some(dir) = &a.out_dir {
-        marketrank::schedule::publish_latest(dir, &out)
+        marketrank::job::schedule::publish_latest(dir, &out)
             .with_context(|| format!("could not update {}/latest.snap", dir.display()))?;
-        let removed = marketrank::schedule::prune(dir, a.keep.max(1))
+        let removed = marketrank::job::schedule::prune(dir, a.keep.max(1))
             .with_context(|| format!("could not prune {}", dir.display()))?;
         if !a.params.quiet {
             eprintln!(

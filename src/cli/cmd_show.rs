@@ -2,7 +2,7 @@
 
 use super::args::ShowArgs;
 use super::table;
-use marketrank::standing::user_view;
+use marketrank::query::standing::user_view;
 
 pub fn run(a: ShowArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;

@@ -2,7 +2,7 @@
 
 use super::args::TopArgs;
 use super::table;
-use marketrank::standing::user_view;
+use marketrank::query::standing::user_view;
 
 pub fn run(a: TopArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;

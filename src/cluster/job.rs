@@ -7,11 +7,11 @@ use super::mailroom::{read_pod, Mailroom};
 use super::partition::{self, Partition, Totals};
 use super::{expand_files, ClusterConfig};
 use crate::graph::BuildStats;
+use crate::input::load::LoadReport;
 use crate::job::{
     fallback_warnings, metadata_for, progress_observer, GraphInput, JobError, Level, Observer,
     Progress, RankJob,
 };
-use crate::load::LoadReport;
 use crate::rank::{
     append_markets, rank_partition, read_market_mixes, Layout, MarketMix, Peers, RankResult, Real,
     TeleportMode, TopicTeleport,
@@ -233,7 +233,7 @@ fn work(
         t.edges,
         part.tags.len(),
         t0.elapsed(),
-        crate::memory::peak_rss_text(),
+        crate::job::memory::peak_rss_text(),
         part.owned,
         part.graph.edges(),
         part.ghosts.len()
@@ -293,7 +293,7 @@ fn work(
         result.k(),
         result.iterations,
         rank_time,
-        crate::memory::peak_rss_text(),
+        crate::job::memory::peak_rss_text(),
         bytes_per_iteration / 1e6
     ));
     let t2 = Instant::now();
@@ -316,7 +316,7 @@ fn work(
         rank_time,
         write_time,
         bytes_per_iteration,
-        peak_rss: crate::memory::peak_rss(),
+        peak_rss: crate::job::memory::peak_rss(),
         out: job.out.clone(),
     }))
 }

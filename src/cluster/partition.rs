@@ -14,10 +14,10 @@
 //! (follower, followee's worker) pairs across workers.
 
 use super::mailroom::{byte_strings, put_bytes, read_pod, Mailroom};
-use crate::error::InputError;
 use crate::graph::{
     strongly_connected, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds,
 };
+use crate::input::error::InputError;
 use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats};
 use crate::job::JobError;
 use rayon::prelude::*;

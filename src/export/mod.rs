@@ -2,8 +2,8 @@
 
 mod parquet;
 
-use crate::atomic::write_with;
 use crate::snapshot::Snapshot;
+use crate::store::atomic::write_with;
 use std::path::Path;
 
 /// Export file formats.
@@ -90,7 +90,7 @@ fn market_rows(
         if filter.min_percentile.is_some_and(|p| percentile < p) {
             break;
         }
-        let influence = crate::standing::influence_scale(s, n);
+        let influence = crate::query::standing::influence_scale(s, n);
         for &u in &order[i..j.min(take)] {
             let lift = global.map_or(0.0, |(g, _)| {
                 let gs = snap.score(u, g);

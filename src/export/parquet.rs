@@ -24,8 +24,8 @@
 //! the build time for no gain here.
 
 use super::{market_rows, wide_cells, ExportFilter, Row};
-use crate::atomic::AtomicFile;
 use crate::snapshot::Snapshot;
+use crate::store::atomic::AtomicFile;
 use parquet::basic::{Compression, LogicalType, Repetition, Type as Physical};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::errors::ParquetError;

@@ -7,8 +7,8 @@
 //! rejected under `--skip-bad-lines`).
 
 use super::{read_records, utf8_line, BadLine, BadLines, LineStats, Rejects, MAX_ID_BYTES};
-use crate::error::InputError;
 use crate::graph::{AccountHistory, AccountStatus, UserIds};
+use crate::input::error::InputError;
 use std::path::Path;
 
 /// What reading an accounts file found.

@@ -1,7 +1,7 @@
 //! Line iteration over plain or gzip-compressed text files.
 
 use super::BadLine;
-use crate::error::InputError;
+use crate::input::error::InputError;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};

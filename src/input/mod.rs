@@ -8,7 +8,10 @@
 //! in which case every skipped line is counted by reason ([`LineStats`]).
 
 mod accounts;
+pub mod error;
+pub mod graph_cache;
 mod lines;
+pub mod load;
 mod parallel;
 mod rejects;
 
@@ -18,7 +21,7 @@ pub use lines::{open_lines, Delimiter, LineStats, Lines};
 pub use parallel::{read_edges_parallel, EdgeColumns};
 pub use rejects::Rejects;
 
-use crate::error::InputError;
+use crate::input::error::InputError;
 use std::path::Path;
 
 /// Why a line was refused: a short category (for counting skipped lines by

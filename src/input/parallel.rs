@@ -5,8 +5,8 @@
 //! the thread count.
 
 use super::{parse_pair, BadLine, BadLines, Delimiter, LineStats, Rejects};
-use crate::error::InputError;
 use crate::graph::{canonical_number, UserIds};
+use crate::input::error::InputError;
 use rayon::prelude::*;
 use std::io::Read;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The rejects file of `--skip-bad-lines`: every skipped line, with where it
 //! was and why, so that nothing is dropped without a trace.
 
-use crate::atomic::AtomicFile;
+use crate::store::atomic::AtomicFile;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};

@@ -4,8 +4,8 @@
 
 use super::{rejects_path_for, JobError, Level, Observer};
 use crate::graph::{AccountHistory, FollowerGraph};
+use crate::input::load::TaggedGraph;
 use crate::input::{read_accounts, read_trusted, AccountsReport, BadLines, Rejects};
-use crate::load::TaggedGraph;
 use crate::rank::{account_trust, walk_graph, AccountTrust, TopicTeleport, TrustConfig};
 use crate::snapshot::{rfc3339_of, TrustMeta};
 use std::path::{Path, PathBuf};
@@ -97,7 +97,7 @@ pub fn trusted_run(
             "trust: {} steps in {trust_time:.2?}, walk graph in {:.2?} (peak memory so far {})",
             a.config.steps,
             t0.elapsed() - trust_time,
-            crate::memory::peak_rss_text()
+            crate::job::memory::peak_rss_text()
         ),
     );
     let mut trust = trust;

@@ -4,14 +4,16 @@
 //! run the same job with a [`RankJob`] value.
 
 mod accounts;
+pub mod memory;
 mod observe;
+pub mod schedule;
 
 pub use accounts::{young_restart_share, AccountsInput, TrustedRun, YOUNG_DAYS};
 pub use observe::{Collect, Level, Observer, Progress, Silent};
 
+use crate::input::load::{load_tagged_graph_with, LoadReport, TaggedGraph};
 use crate::input::{BadLines, Rejects};
-use crate::load::{load_tagged_graph_with, LoadReport, TaggedGraph};
-use crate::memory::{current_rss, MemoryLimit};
+use crate::job::memory::{current_rss, MemoryLimit};
 use crate::rank::{
     append_markets, human_bytes, rank_observed, read_market_mixes, MarketMix, MemoryEstimate,
     RankConfig, RankResult, TopicTeleport, Walk, GLOBAL_MARKET,
@@ -33,7 +35,7 @@ pub enum GraphInput {
         /// Topic file (`user<TAB>topic[<TAB>weight]`).
         topics: PathBuf,
     },
-    /// A graph cache written by `marketrank ingest` ([`crate::graph_cache`]).
+    /// A graph cache written by `marketrank ingest` ([`crate::input::graph_cache`]).
     Cache(PathBuf),
 }
 
@@ -51,7 +53,7 @@ impl GraphInput {
                 Ok(load_tagged_graph_with(edges, topics, bad, only, rejects)?)
             }
             GraphInput::Cache(path) => {
-                let mut data = crate::graph_cache::read_graph_cache(path)?;
+                let mut data = crate::input::graph_cache::read_graph_cache(path)?;
                 if let Some(only) = only {
                     data.tags = data.tags.restrict(only).map_err(|t| {
                         JobError::Config(format!(
@@ -162,19 +164,19 @@ pub enum JobError {
     Snapshot(#[from] crate::SnapshotError),
     /// Could not read the graph cache.
     #[error(transparent)]
-    GraphCache(#[from] crate::graph_cache::GraphCacheError),
+    GraphCache(#[from] crate::input::graph_cache::GraphCacheError),
     /// Bad parameters.
     #[error("{0}")]
     Config(String),
     /// Refused up front: the run would not fit in memory.
     #[error(transparent)]
-    Memory(#[from] crate::memory::MemoryRefusal),
+    Memory(#[from] crate::job::memory::MemoryRefusal),
     /// A distributed run's exchange failed (a silent worker).
     #[error(transparent)]
     Cluster(#[from] crate::cluster::ClusterError),
 }
 
-pub use crate::memory::peak_rss;
+pub use crate::job::memory::peak_rss;
 
 /// Builds a rayon pool with `threads` workers (0 = one per core).
 pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, JobError> {
@@ -247,7 +249,7 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
             data.graph.edges(),
             data.tags.len(),
             load_time,
-            crate::memory::peak_rss_text(),
+            crate::job::memory::peak_rss_text(),
             human_bytes(estimate.scores + estimate.other),
             human_bytes(estimate.graph),
             human_bytes(estimate.scores),
@@ -290,7 +292,7 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
             "ranked {k} markets in {} iterations, {:.2?} (peak memory so far {})",
             result.iterations,
             rank_time,
-            crate::memory::peak_rss_text()
+            crate::job::memory::peak_rss_text()
         ));
         for (m, c) in result.markets.iter().zip(&result.convergence) {
             if !c.converged {
@@ -462,7 +464,7 @@ fn read_need(input: &GraphInput) -> (u64, String) {
         GraphInput::Text { edges, .. } => {
             let bytes = std::fs::metadata(edges).map_or(0, |m| m.len());
             let gzip = crate::input::is_gzip(edges);
-            let need = crate::memory::read_estimate(bytes, gzip);
+            let need = crate::job::memory::read_estimate(bytes, gzip);
             (
                 resident + need,
                 format!(
@@ -547,7 +549,7 @@ pub fn report_dropped(data: &TaggedGraph, obs: &mut dyn Observer) {
 
 /// The text files the graph came from (through the cache, when one was
 /// used, which is listed too with role `graph_cache`).
-fn inputs_of(job: &RankJob, r: &crate::load::LoadReport) -> Vec<InputFile> {
+fn inputs_of(job: &RankJob, r: &crate::input::load::LoadReport) -> Vec<InputFile> {
     let mut inputs = vec![
         InputFile {
             role: InputRole::Edges,

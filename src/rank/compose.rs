@@ -11,7 +11,7 @@
 //! walker keeps its topic's bias until it restarts.
 
 use super::result::{MarketConvergence, RankResult, ScoreBlock};
-use crate::error::InputError;
+use crate::input::error::InputError;
 use crate::input::{read_pairs, BadLines};
 use std::path::Path;
 

@@ -10,10 +10,10 @@
 
 mod svg;
 
-use crate::compare::compare_markets;
-use crate::diff::diff_market;
+use crate::query::compare::compare_markets;
+use crate::query::diff::diff_market;
+use crate::query::standing::user_view;
 use crate::snapshot::Snapshot;
-use crate::standing::user_view;
 use crate::GLOBAL_MARKET;
 use std::fmt::Write;
 

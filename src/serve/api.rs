@@ -2,7 +2,7 @@
 
 use super::metrics::ENDPOINTS;
 use super::{AppState, Served};
-use crate::standing::{user_view, UserView};
+use crate::query::standing::{user_view, UserView};
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};

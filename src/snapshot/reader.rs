@@ -3,7 +3,7 @@
 
 use super::format::*;
 use super::meta::Metadata;
-use crate::container::{find_section, parse_table, Header, HeaderError, HEADER_LEN};
+use crate::store::container::{find_section, parse_table, Header, HeaderError, HEADER_LEN};
 use memmap2::Mmap;
 use std::ops::Range;
 use std::path::Path;

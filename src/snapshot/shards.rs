@@ -113,7 +113,7 @@ pub fn commit(out: &Path, metadata: Metadata, parts: Vec<PartEntry>) -> Result<(
         path: out.display().to_string(),
         cause,
     };
-    crate::atomic::write_with(out, |w| {
+    crate::store::atomic::write_with(out, |w| {
         serde_json::to_writer_pretty(&mut *w, &m).map_err(std::io::Error::other)?;
         w.write_all(b"\n")
     })

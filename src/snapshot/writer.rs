@@ -2,10 +2,10 @@
 
 use super::format::*;
 use super::meta::Metadata;
-use crate::atomic::AtomicFile;
-use crate::container::{commit_sections, SectionWriter};
 use crate::graph::{FollowerGraph, UserIds};
 use crate::rank::{RankResult, ScoreBlock, TopicTeleport};
+use crate::store::atomic::AtomicFile;
+use crate::store::container::{commit_sections, SectionWriter};
 use rayon::prelude::*;
 use std::path::Path;
 

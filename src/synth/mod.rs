@@ -10,6 +10,7 @@
 //! random stream derived from the seed and the chunk index.
 
 mod attacks;
+pub mod quality;
 
 pub use attacks::{plant_attacks, Attack, AttackConfig, Attacked, HonestPlant};
 

@@ -1,8 +1,8 @@
 //! From input files to a [`FollowerGraph`] and [`TopicTags`]: the whole
 //! loading step of a rank run.
 
-use crate::error::InputError;
 use crate::graph::{BuildStats, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
+use crate::input::error::InputError;
 use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats, Rejects};
 use std::path::{Path, PathBuf};
 

@@ -234,7 +234,7 @@ impl<W: Write> SectionWriter<W> {
 /// appends the table, writes the header with `magic`, version and the three
 /// type-specific fields, and publishes the file.
 pub(crate) fn commit_sections(
-    file: crate::atomic::AtomicFile,
+    file: crate::store::atomic::AtomicFile,
     w: SectionWriter<std::io::BufWriter<std::fs::File>>,
     magic: [u8; 8],
     version: (u16, u16),

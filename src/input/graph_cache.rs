@@ -2,7 +2,7 @@
 //! that recomputes with other parameters skip the text entirely
 //! (`marketrank ingest`, then `marketrank rank --graph`).
 //!
-//! Same container as snapshots ([`crate::container`]): magic `MKTGRAPH`,
+//! Same container as snapshots ([`crate::store::container`]): magic `MKTGRAPH`,
 //! header u32 at 12 = flags (bit 0: weighted follows), u64 at 16 = users,
 //! u64 at 24 = follows. Sections:
 //!
@@ -24,12 +24,12 @@
 //! [`FollowerGraph`] owns its vectors, and map + copy would hold the graph
 //! twice at the peak. The body CRC is checked while reading.
 
-use crate::atomic::AtomicFile;
-use crate::container::{
+use crate::graph::{FollowerGraph, TopicTags, UserIds};
+use crate::input::load::{LoadReport, TaggedGraph};
+use crate::store::atomic::AtomicFile;
+use crate::store::container::{
     commit_sections, find_section, parse_table, Header, HeaderError, SectionWriter, HEADER_LEN,
 };
-use crate::graph::{FollowerGraph, TopicTags, UserIds};
-use crate::load::{LoadReport, TaggedGraph};
 use bytemuck::Pod;
 use rayon::prelude::*;
 use std::fs::File;

@@ -1,9 +1,9 @@
 //! Customer-file enrichment: the same CSV with relative-influence columns
 //! added, streamed row by row (any size), written atomically.
 
+use crate::crm::triage::{Customer, Policy};
+use crate::query::standing::user_view;
 use crate::snapshot::Snapshot;
-use crate::standing::user_view;
-use crate::triage::{Customer, Policy};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -127,7 +127,7 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Stri
     }
     let mut summary = EnrichSummary::default();
     let out = cfg.out.display().to_string();
-    crate::atomic::write_with(&cfg.out, |w| {
+    crate::store::atomic::write_with(&cfg.out, |w| {
         let mut wr = csv::Writer::from_writer(w);
         let mut h = header.clone();
         for a in &added {
@@ -202,7 +202,7 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Stri
         let mut policy_path = cfg.out.clone().into_os_string();
         policy_path.push(".policy.toml");
         let text = toml::to_string(p).map_err(|e| e.to_string())?;
-        crate::atomic::write_with(std::path::Path::new(&policy_path), |w| {
+        crate::store::atomic::write_with(std::path::Path::new(&policy_path), |w| {
             w.write_all(b"# The triage policy applied to ")?;
             w.write_all(out.as_bytes())?;
             w.write_all(
