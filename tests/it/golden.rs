@@ -85,3 +85,36 @@ fn the_same_runs_write_the_same_bytes_as_before() {
         "Ciao snapshot bytes changed"
     );
 }
+
+/// A snapshot of a format version this reader does not know (major 2, a
+/// valid header checksum) is refused as such, not as corrupt.
+#[test]
+fn a_newer_format_version_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(repo("tests/data/snapshots/sample.snap")).unwrap();
+    bytes[8..10].copy_from_slice(&2u16.to_le_bytes());
+    let crc = crc32fast::hash(&bytes[0..60]);
+    bytes[60..64].copy_from_slice(&crc.to_le_bytes());
+    let p = dir.path().join("v2.snap");
+    std::fs::write(&p, &bytes).unwrap();
+    match Snapshot::open(&p) {
+        Err(marketrank::SnapshotError::Version {
+            found,
+            oldest,
+            newest,
+            ..
+        }) => {
+            assert_eq!((found, oldest, newest), (2, 1, 1))
+        }
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("a version-2 snapshot was opened"),
+    }
+    cmd()
+        .arg("info")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "snapshot format version 2 is not supported",
+        ));
+}
