@@ -117,6 +117,14 @@ pub fn parse_utc_day(s: &str) -> Result<i32, String> {
     i32::try_from(day).map_err(|_| why())
 }
 
+/// `YYYY-MM-DD` of a UTC day (days since 1970-01-01; days before 1970 are
+/// written as 1970-01-01), the inverse of [`parse_utc_day`] for dates.
+pub fn utc_date(day: i32) -> String {
+    let mut s = crate::snapshot::rfc3339_of(day.max(0) as u64 * 86_400);
+    s.truncate(10);
+    s
+}
+
 /// The record of one accounts line.
 fn parse_account(line: &[u8], sep: u8) -> Result<(&str, i32, AccountStatus), BadLine> {
     let line = utf8_line(line)?;

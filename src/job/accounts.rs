@@ -2,12 +2,12 @@
 //! and the vetted seeds, compute trust, and build the graph the walk runs
 //! on (follows of accounts in probation or suspended taken out).
 
-use super::{rejects_path_for, JobError, Level, Observer};
+use super::{rejects_path_for, with_rejects, JobError, Level, Observer};
 use crate::graph::{AccountHistory, FollowerGraph};
 use crate::input::load::TaggedGraph;
-use crate::input::{read_accounts, read_trusted, AccountsReport, BadLines, Rejects};
+use crate::input::{read_accounts, read_trusted, utc_date, AccountsReport, BadLines};
 use crate::rank::{account_trust, walk_graph, AccountTrust, TopicTeleport, TrustConfig};
-use crate::snapshot::{rfc3339_of, TrustMeta};
+use crate::snapshot::TrustMeta;
 use std::path::{Path, PathBuf};
 
 /// Account history input of a run: trust anchored outside the graph.
@@ -39,7 +39,7 @@ pub struct TrustedRun {
 pub const YOUNG_DAYS: i32 = 90;
 
 /// Reads the history (bad lines per `bad`; skipped ones go to
-/// `<out>.accounts-rejects.tsv`), computes trust and the walk graph.
+/// `<out>.rejects.tsv.accounts.tsv`), computes trust and the walk graph.
 pub fn trusted_run(
     a: &AccountsInput,
     data: &TaggedGraph,
@@ -47,39 +47,14 @@ pub fn trusted_run(
     out: &Path,
     obs: &mut dyn Observer,
 ) -> Result<TrustedRun, JobError> {
-    let mut sink = match bad {
-        BadLines::Skip => {
-            let mut p = rejects_path_for(out).into_os_string();
-            p.push(".accounts.tsv");
-            let p = PathBuf::from(p);
-            Some(Rejects::create(&p).map_err(|e| {
-                JobError::Config(format!(
-                    "could not write the rejects file {}: {e}",
-                    p.display()
-                ))
-            })?)
-        }
-        BadLines::Fail => None,
-    };
-    let (history, report) = read_accounts(&a.path, &data.ids, bad, sink.as_mut())?;
-    if let Some(r) = sink {
-        let path = r.path().to_path_buf();
-        let (path, lines) = r.finish().map_err(|e| {
-            JobError::Config(format!(
-                "could not write the rejects file {}: {e}",
-                path.display()
-            ))
-        })?;
-        if lines > 0 {
-            obs.note(
-                Level::Warning,
-                &format!(
-                    "skipped accounts lines written to {} ({lines} lines)",
-                    path.display()
-                ),
-            );
-        }
-    }
+    let rejects = (bad == BadLines::Skip).then(|| {
+        let mut p = rejects_path_for(out).into_os_string();
+        p.push(".accounts.tsv");
+        PathBuf::from(p)
+    });
+    let ((history, report), _) = with_rejects(rejects, "skipped accounts lines", obs, |sink| {
+        Ok(read_accounts(&a.path, &data.ids, bad, sink)?)
+    })?;
     let (trusted, trusted_missing) = match &a.trusted {
         Some(p) => {
             let (t, missing) = read_trusted(p, &data.ids)?;
@@ -88,7 +63,7 @@ pub fn trusted_run(
         None => (None, 0),
     };
     let t0 = std::time::Instant::now();
-    let trust = account_trust(&data.graph, &history, trusted.as_deref(), &a.config);
+    let mut trust = account_trust(&data.graph, &history, trusted.as_deref(), &a.config);
     let trust_time = t0.elapsed();
     let walk = walk_graph(&data.graph, &trust.in_walk);
     obs.note(
@@ -100,7 +75,6 @@ pub fn trusted_run(
             crate::job::memory::peak_rss_text()
         ),
     );
-    let mut trust = trust;
     trust.counts.follows_out_of_walk = data.graph.edges() - walk.edges();
     let meta = trust_meta(a, &report, trusted_missing, &trust);
     log_counts(a, &report, &meta, obs);
@@ -118,12 +92,11 @@ fn trust_meta(
     trusted_missing: u64,
     t: &AccountTrust,
 ) -> TrustMeta {
-    let as_of = rfc3339_of((a.config.as_of_day.max(0) as u64) * 86_400);
     TrustMeta {
         accounts: a.path.display().to_string(),
         accounts_bytes: r.lines.bytes,
         trusted: a.trusted.as_ref().map(|p| p.display().to_string()),
-        as_of: as_of[..10].to_string(),
+        as_of: utc_date(a.config.as_of_day),
         probation_days: a.config.probation_days,
         steps: a.config.steps,
         damping: a.config.damping,

@@ -377,20 +377,38 @@ pub fn load_with_rejects(
     out: &std::path::Path,
     obs: &mut dyn Observer,
 ) -> Result<(TaggedGraph, Option<(PathBuf, u64)>), JobError> {
+    let path = match (bad, input) {
+        (BadLines::Skip, GraphInput::Text { .. }) => {
+            Some(rejects.map_or_else(|| rejects_path_for(out), PathBuf::from))
+        }
+        _ => None,
+    };
+    with_rejects(path, "skipped lines", obs, |sink| {
+        input.load(bad, only, sink)
+    })
+}
+
+/// Runs `read` with its skipped lines going to a rejects file at `path`
+/// (none when `path` is `None`), then publishes the file and, when it holds
+/// lines, says so as `<what> written to PATH (N lines)`. Returns what
+/// `read` gave and the rejects file's path and line count.
+pub(crate) fn with_rejects<T>(
+    path: Option<PathBuf>,
+    what: &str,
+    obs: &mut dyn Observer,
+    read: impl FnOnce(Option<&mut Rejects>) -> Result<T, JobError>,
+) -> Result<(T, Option<(PathBuf, u64)>), JobError> {
     let cannot = |path: &std::path::Path, e: std::io::Error| {
         JobError::Config(format!(
             "could not write the rejects file {}: {e}",
             path.display()
         ))
     };
-    let mut sink = match (bad, input) {
-        (BadLines::Skip, GraphInput::Text { .. }) => {
-            let path = rejects.map_or_else(|| rejects_path_for(out), PathBuf::from);
-            Some(Rejects::create(&path).map_err(|e| cannot(&path, e))?)
-        }
-        _ => None,
+    let mut sink = match path {
+        Some(path) => Some(Rejects::create(&path).map_err(|e| cannot(&path, e))?),
+        None => None,
     };
-    let data = input.load(bad, only, sink.as_mut())?;
+    let value = read(sink.as_mut())?;
     let written = match sink {
         Some(r) => {
             let path = r.path().to_path_buf();
@@ -398,17 +416,14 @@ pub fn load_with_rejects(
             if lines > 0 {
                 obs.note(
                     Level::Warning,
-                    &format!(
-                        "skipped lines written to {} ({lines} lines)",
-                        path.display()
-                    ),
+                    &format!("{what} written to {} ({lines} lines)", path.display()),
                 );
             }
             Some((path, lines))
         }
         None => None,
     };
-    Ok((data, written))
+    Ok((value, written))
 }
 
 /// The previous snapshot's scores laid out for this run's users and

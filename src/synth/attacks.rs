@@ -358,8 +358,7 @@ impl Attacked {
         for (u, &d) in self.history.created_day.iter().enumerate() {
             push_u32(&mut buf, u as u32);
             buf.push(b'\t');
-            let date = crate::snapshot::rfc3339_of(d as u64 * 86_400);
-            buf.extend_from_slice(&date.as_bytes()[..10]);
+            buf.extend_from_slice(crate::input::utc_date(d).as_bytes());
             buf.extend_from_slice(b"\tactive\n");
         }
         std::fs::File::create(dir.join("accounts.tsv"))?.write_all(&buf)?;
