@@ -11,14 +11,24 @@
 //!
 //! See `docs/distributed.md` for running it on a cluster.
 
+mod commit;
+mod exchange;
 pub mod failure;
-mod job;
 pub mod mailroom;
 mod partition;
+mod run;
 
 pub use failure::ClusterError;
-pub use job::run_cluster_job;
+pub use run::{run_cluster_job, ClusterSummary};
 pub use partition::Totals;
+
+/// A cluster failure stops the job like any engine failure; the
+/// conversion lives here so that `job/` names no engine.
+impl From<ClusterError> for crate::job::JobError {
+    fn from(e: ClusterError) -> Self {
+        crate::job::JobError::Engine(Box::new(e))
+    }
+}
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -18,7 +18,7 @@ pub use csr::FollowerGraph;
 pub use history::{AccountHistory, AccountStatus};
 pub use ids::{canonical_number, UserIds};
 pub use scc::{strongly_connected, Components};
-pub use topics::{TopicTags, TopicsBuilder};
+pub use topics::{TopicTags, TopicsBuilder, UnknownTopic};
 
 /// Dense user index, `0..users`. Ids are `u32`: more than 2³² − 1 users is an
 /// error at load time, never a silent truncation.

@@ -123,10 +123,10 @@ impl TopicTags {
     }
 
     /// Only the topics in `keep` (renumbered in name order); users keep
-    /// their index. `Err(name)` for a name this table does not have.
-    pub fn restrict(&self, keep: &[String]) -> Result<TopicTags, String> {
+    /// their index. Refused for a name this table does not have.
+    pub fn restrict(&self, keep: &[String]) -> Result<TopicTags, UnknownTopic> {
         if let Some(missing) = keep.iter().find(|t| self.topic_index(t).is_none()) {
-            return Err(missing.clone());
+            return Err(UnknownTopic(missing.clone()));
         }
         let mut b = TopicsBuilder::new();
         for u in 0..self.users() as u32 {
@@ -236,3 +236,9 @@ impl TopicsBuilder {
         }
     }
 }
+
+/// A topic asked for by name that the tags do not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("topic `{0}` is not in the topic file")]
+pub struct UnknownTopic(pub String);
+

@@ -2,7 +2,8 @@
 //! and the vetted seeds, compute trust, and build the graph the walk runs
 //! on (follows of accounts in probation or suspended taken out).
 
-use super::{rejects_path_for, with_rejects, JobError, Level, Observer};
+use super::source::{rejects_path_for, with_rejects};
+use super::{JobError, Level, Observer};
 use crate::graph::{AccountHistory, FollowerGraph};
 use crate::input::load::TaggedGraph;
 use crate::input::{read_accounts, read_trusted, utc_date, AccountsReport, BadLines};

@@ -2,7 +2,8 @@
 //! refuse, with the numbers, when it would not fit — a clear error instead
 //! of the kernel's OOM killer halfway through a nightly job.
 
-use crate::rank::human_bytes;
+use super::{GraphInput, Level, Observer};
+use crate::rank::{human_bytes, MemoryEstimate};
 
 /// A `Key:   123 kB` field of a /proc file, in bytes.
 fn proc_kb(file: &str, key: &str) -> Option<u64> {
@@ -160,6 +161,79 @@ pub fn read_estimate(bytes: u64, gzip: bool) -> u64 {
     let text = if gzip { bytes * 4 } else { bytes };
     let follows = text / 10;
     follows * 12 + (64 << 20)
+}
+
+/// Refuses to start reading `input` when even a lower bound of the read's
+/// peak ([`read_estimate`], or a cache's size) exceeds `limit`.
+pub(crate) fn guard_read(limit: MemoryLimit, input: &GraphInput) -> Result<(), MemoryRefusal> {
+    let resident = current_rss().unwrap_or(0);
+    let (needed, detail) = match input {
+        GraphInput::Text { edges, .. } => {
+            let bytes = std::fs::metadata(edges).map_or(0, |m| m.len());
+            let gzip = crate::input::is_gzip(edges);
+            let need = read_estimate(bytes, gzip);
+            (
+                resident + need,
+                format!(
+                    "at least {} to parse {} of follows{}, + {} resident",
+                    human_bytes(need),
+                    human_bytes(bytes),
+                    if gzip { " (gzip)" } else { "" },
+                    human_bytes(resident)
+                ),
+            )
+        }
+        GraphInput::Cache(p) => {
+            let bytes = std::fs::metadata(p).map_or(0, |m| m.len());
+            (
+                resident + bytes,
+                format!(
+                    "the graph cache's {} + {} resident",
+                    human_bytes(bytes),
+                    human_bytes(resident)
+                ),
+            )
+        }
+    };
+    limit.check("reading the graph", needed, detail)
+}
+
+/// After loading, before the score blocks: refuses when what is resident
+/// plus the ranking's blocks ([`MemoryEstimate`]) plus writing the snapshot
+/// of `users` users with `mixes` composed markets exceeds `limit`, and
+/// notes the estimate either way.
+pub(crate) fn guard_rank(
+    limit: MemoryLimit,
+    users: u64,
+    estimate: &MemoryEstimate,
+    mixes: usize,
+    obs: &mut dyn Observer,
+) -> Result<(), MemoryRefusal> {
+    let resident = current_rss().unwrap_or(0);
+    // Writing the snapshot: one market's sort keys and order at a time,
+    // the id bytes and index, and the composed markets' columns.
+    let write = users * (16 + 4 + 24) + users * mixes as u64 * 8;
+    let peak = resident + estimate.scores + estimate.other + write;
+    obs.note(
+        Level::Info,
+        &format!(
+            "memory guard: estimated peak {} of a {} limit{}",
+            human_bytes(peak),
+            human_bytes(limit.bytes),
+            if limit.explicit { " (--max-memory)" } else { " (memory available)" }
+        ),
+    );
+    limit.check(
+        "ranking",
+        peak,
+        format!(
+            "{} resident after loading + score blocks {} + teleport and per-user tables {} + snapshot writing {}",
+            human_bytes(resident),
+            human_bytes(estimate.scores),
+            human_bytes(estimate.other),
+            human_bytes(write)
+        ),
+    )
 }
 
 #[cfg(test)]

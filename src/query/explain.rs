@@ -12,7 +12,7 @@
 //! term of the sum is one follower's contribution. A composed market mixes
 //! its topics' contributions with the same coefficients as its scores.
 
-use crate::rank::mix_coefficients;
+use crate::rank::{mix_coefficients, walk, Walk};
 use crate::snapshot::Snapshot;
 use crate::GLOBAL_MARKET;
 
@@ -57,10 +57,11 @@ pub fn explain(snap: &Snapshot, u: u32, m: usize) -> Result<Explanation, String>
     }
     let meta = snap.metadata();
     let alpha = meta.parameters.damping;
-    let eps = meta
-        .parameters
-        .topic_bias
-        .filter(|_| meta.parameters.walk == crate::rank::WalkKind::TopicBiased);
+    let walk_rule = match (meta.parameters.walk, meta.parameters.topic_bias) {
+        (crate::rank::WalkKind::TopicBiased, Some(epsilon)) => Walk::TopicBiased { epsilon },
+        _ => Walk::Plain,
+    };
+    let biased = matches!(walk_rule, Walk::TopicBiased { .. });
     // The topic columns behind market m, with mixing coefficients.
     let market = &meta.markets[m];
     let parts: Vec<(usize, f64)> = if market.kind == crate::snapshot::MarketKind::Market {
@@ -108,21 +109,22 @@ pub fn explain(snap: &Snapshot, u: u32, m: usize) -> Result<Explanation, String>
         }
     }
     let is_global = |c: usize| meta.markets[c].name == GLOBAL_MARKET && c == 0;
+    let epsilon = walk::epsilons(walk_rule, meta.markets.len(), is_global);
     let mut contributions = Vec::with_capacity(followers.len());
     for (i, &f) in followers.iter().enumerate() {
         let w = weights.map_or(1.0, |w| w[i] as f64);
         let mut amount = 0.0;
         for (p, &(c, beta)) in parts.iter().enumerate() {
-            let (bias, z) = match eps {
-                Some(e) if !is_global(c) => {
-                    let a = snap
-                        .affinity_of(u)
-                        .iter()
-                        .find(|a| a.column as usize == c)
-                        .map_or(0.0, |a| a.affinity as f64);
-                    (e + a, e * out_weight[i] + aff_sum[i * np + p])
-                }
-                _ => (1.0, out_weight[i]),
+            let e = epsilon[c];
+            let (bias, z) = if biased {
+                let a = snap
+                    .affinity_of(u)
+                    .iter()
+                    .find(|a| a.column as usize == c)
+                    .map_or(0.0, |a| a.affinity as f64);
+                (walk::bias(e, a), walk::normaliser(e, out_weight[i], aff_sum[i * np + p]))
+            } else {
+                (1.0, out_weight[i])
             };
             amount += beta * alpha * snap.score(f, c) * w * bias / z;
         }

@@ -11,9 +11,6 @@
 //! walker keeps its topic's bias until it restarts.
 
 use super::result::{MarketConvergence, RankResult, ScoreBlock};
-use crate::input::error::InputError;
-use crate::input::{read_pairs, BadLines};
-use std::path::Path;
 
 /// A market defined as a weighted mix of topics.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,23 +21,20 @@ pub struct MarketMix {
     pub parts: Vec<(String, f64)>,
 }
 
-/// Reads `market<TAB>topic<TAB>weight` lines (weight optional, default 1).
-pub fn read_market_mixes(path: &Path) -> Result<Vec<MarketMix>, InputError> {
-    let mut mixes: Vec<MarketMix> = Vec::new();
-    read_pairs(
-        path,
-        ("market", "topic"),
-        BadLines::Fail,
-        None,
-        |p| match mixes.iter_mut().find(|m| m.name == p.first) {
-            Some(m) => m.parts.push((p.second.to_string(), p.weight as f64)),
-            None => mixes.push(MarketMix {
-                name: p.first.to_string(),
-                parts: vec![(p.second.to_string(), p.weight as f64)],
-            }),
-        },
-    )?;
-    Ok(mixes)
+/// A mix that cannot be composed from the ranked topics.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ComposeError {
+    /// The mix has a topic's name, so its column would be ambiguous.
+    #[error("market `{0}` has the name of a topic; choose another name")]
+    NameTaken(String),
+    /// The mix uses a topic that was not ranked.
+    #[error("market `{market}` uses unknown topic `{topic}`")]
+    UnknownTopic {
+        /// The mix.
+        market: String,
+        /// The topic it names.
+        topic: String,
+    },
 }
 
 /// Mixing coefficients `β_i = (w_i / c_i) / Σ_j (w_j / c_j)` over result
@@ -55,26 +49,32 @@ pub fn mix_coefficients(parts: &[(usize, f64, f64)]) -> Vec<(usize, f64)> {
 
 /// Resolves a mix's topic names to columns of `result`, with a message
 /// naming the unknown topic.
-pub fn resolve(result: &RankResult, mix: &MarketMix) -> Result<Vec<(usize, f64, f64)>, String> {
+pub fn resolve(
+    result: &RankResult,
+    mix: &MarketMix,
+) -> Result<Vec<(usize, f64, f64)>, ComposeError> {
     if result.market_index(&mix.name).is_some() {
-        return Err(format!(
-            "market `{}` has the name of a topic; choose another name",
-            mix.name
-        ));
+        return Err(ComposeError::NameTaken(mix.name.clone()));
     }
     mix.parts
         .iter()
         .map(|(t, w)| {
             let c = result
                 .market_index(t)
-                .ok_or_else(|| format!("market `{}` uses unknown topic `{t}`", mix.name))?;
+                .ok_or_else(|| ComposeError::UnknownTopic {
+                    market: mix.name.clone(),
+                    topic: t.clone(),
+                })?;
             Ok((c, *w, result.convergence[c].restart))
         })
         .collect()
 }
 
 /// Adds one column per mix to `result`, computed from the topic columns.
-pub fn append_markets(result: RankResult, mixes: &[MarketMix]) -> Result<RankResult, String> {
+pub fn append_markets(
+    result: RankResult,
+    mixes: &[MarketMix],
+) -> Result<RankResult, ComposeError> {
     if mixes.is_empty() {
         return Ok(result);
     }

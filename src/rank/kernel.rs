@@ -26,6 +26,7 @@ use super::pass::{pass_fn, Pass, PassSums};
 use super::real::Real;
 use super::result::{MarketConvergence, RankResult};
 use super::teleport::TopicTeleport;
+use super::walk;
 use crate::graph::FollowerGraph;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -247,13 +248,8 @@ fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
     let alpha = config.damping;
     let ranges = chunks(graph, owned);
     let dangling_user: Vec<bool> = graph.out_weight.iter().map(|&w| w == 0.0).collect();
-    // Topic-biased walk: per-column ε (the global column stays plain).
-    let eps: Vec<f64> = match config.walk {
-        Walk::Plain => vec![1.0; k],
-        Walk::TopicBiased { epsilon } => (0..k)
-            .map(|c| if tele.is_global(c) { 1.0 } else { epsilon })
-            .collect(),
-    };
+    // Per-column ε of the walk (the global column stays plain).
+    let eps = walk::epsilons(config.walk, k, |c| tele.is_global(c));
     let biased = matches!(config.walk, Walk::TopicBiased { .. });
     let z: Block<T> = if biased {
         normalisers(graph, tele, &eps, &lay, peers)
@@ -311,6 +307,7 @@ fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
         for c in 0..k {
             let lane = lay.lane(c);
             lane_const[lane] = T::from_f64(restart[c] * tele.base[c]);
+            // α·ε of α·(ε + a)·g ([`walk`]); the pass adds α·a·g.
             lane_alpha[lane] = T::from_f64(alpha * eps[c]);
             lane_active[lane] = !conv[c].converged;
         }
@@ -413,9 +410,8 @@ fn dangling_mass<T: Real>(
     sum_parts(parts.iter(), k)
 }
 
-/// `Z[u][c] = ε_c · out_weight(u) + Σ_{u→v} w · affinity_c(v)`: the total
-/// biased weight of `u`'s follows in market `c` (0 for users who follow
-/// nobody). One sequential pass over the follows, in f64. Padding lanes hold
+/// `Z[u][c]` ([`walk::normaliser`]): the total biased weight of `u`'s
+/// follows in market `c` (0 for users who follow nobody). One sequential pass over the follows, in f64. Padding lanes hold
 /// 1, so dividing their 0 scores keeps them 0.
 fn normalisers<T: Real, P: Peers>(
     graph: &FollowerGraph,
@@ -447,7 +443,7 @@ fn normalisers<T: Real, P: Peers>(
     for u in 0..n {
         let ow = graph.out_weight[u];
         for c in 0..k {
-            zs[lay.at(u, lay.lane(c))] = T::from_f64(eps[c] * ow + z[u * k + c]);
+            zs[lay.at(u, lay.lane(c))] = T::from_f64(walk::normaliser(eps[c], ow, z[u * k + c]));
         }
     }
     out

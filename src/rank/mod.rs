@@ -19,6 +19,17 @@
 //! converged is frozen (its column is copied, not updated), so each market's
 //! result is what a separate run with the same stopping rule would give.
 //!
+//! Under the topic-biased walk (`Walk::TopicBiased { epsilon: ε }`) the
+//! transition of market `c` favours followees in the market:
+//!
+//! ```text
+//! P_c[u][v] = w(u→v) · (ε + a_c(v)) / Z_c(u),   Z_c(u) = ε · W(u) + Σ_v w(u→v) · a_c(v)
+//! ```
+//!
+//! with `a_c(v)` the followee's affinity to the market and `W(u)` the
+//! follower's out-weight; the same fixed-point equation holds with `P_c` in
+//! place of `P`. [`walk`] is the one home of ε, the bias and `Z`.
+//!
 //! Why one pass: scores are a node-major `users × K` block, and one sweep
 //! over the follows updates every market's column (the inner loop adds
 //! K-wide rows), so the graph is streamed from memory once per iteration, not
@@ -34,14 +45,18 @@ mod real;
 mod result;
 mod teleport;
 pub mod trust;
+pub mod walk;
 
-pub use compose::{append_markets, mix_coefficients, read_market_mixes, MarketMix};
+pub use compose::{append_markets, mix_coefficients, ComposeError, MarketMix};
 pub use config::{
     human_bytes, MemoryEstimate, Precision, RankConfig, TeleportMode, Walk, WalkKind,
 };
 pub use kernel::{rank, rank_from, rank_observed, IterationReport};
+#[cfg(feature = "cluster")]
 pub(crate) use kernel::{rank_partition, Peers};
+#[cfg(feature = "cluster")]
 pub(crate) use layout::Layout;
+#[cfg(feature = "cluster")]
 pub(crate) use real::Real;
 pub use result::{MarketConvergence, RankResult, ScoreBlock};
 pub use teleport::{TopicTeleport, GLOBAL_MARKET};

@@ -186,8 +186,9 @@ fn pass_body<T: Real, const L: usize, const LB: usize>(
         if LB > 0 {
             row[sa..sa + LB].copy_from_slice(&gb[i]);
         }
-        // Biased walk: followees in the market get (ε + affinity)/ε of the
-        // gathered mass; read before the row is overwritten.
+        // Biased walk: followees in the market get α·(ε + a)·g of the
+        // gathered g ([`super::walk`]): α·ε·g is the lane factor, α·a·g is
+        // added here; read before the row is overwritten.
         let aff = if ctx.biased {
             ctx.tele.affinity_of(vv)
         } else {

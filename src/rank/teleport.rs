@@ -196,7 +196,7 @@ impl TopicTeleport {
                 } else if factor(u) > 0.0 {
                     entries.push((t + off, w as f64 * factor(u) / earned_total[ti]));
                 }
-                affinity.push((t + off, w / strongest));
+                affinity.push((t + off, super::walk::affinity(w, strongest)));
             }
             offsets.push(entries.len() as u64);
             aff_offsets.push(affinity.len() as u64);

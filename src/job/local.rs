@@ -1,0 +1,127 @@
+//! The single-process driver: the rank pipeline as one call per step, on a
+//! rayon pool. `cluster::run_cluster_job` takes the same steps over timely
+//! workers.
+
+use super::memory::{guard_rank, guard_read, peak_rss, peak_rss_text, MemoryLimit};
+use super::metadata::{add_trust, metadata_for, Coverage};
+use super::source::{load_with_rejects, read_market_mixes, report_dropped};
+use super::steps::{compose_markets, progress_observer, warn_fallbacks, warn_not_converged};
+use super::{accounts, warm, JobError, Level, Observer, RankJob, RankSummary, TrustedRun};
+use crate::input::load::TaggedGraph;
+use crate::rank::{human_bytes, rank_observed, MemoryEstimate, TopicTeleport};
+use crate::snapshot::{write_snapshot, SnapshotContent};
+use std::time::Instant;
+
+/// Builds a rayon pool with `threads` workers (0 = one per core).
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, JobError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| JobError::Engine(format!("cannot start {threads} threads: {e}").into()))
+}
+
+/// Runs the whole job; `obs` receives its notes and progress.
+pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary, JobError> {
+    job.config.validate().map_err(JobError::Config)?;
+    let pool = thread_pool(job.threads)?;
+    let mixes = read_market_mixes(job.markets.as_deref())?;
+    pool.install(|| {
+        obs.note(Level::Info, &job.input.reading_note());
+        let limit = MemoryLimit::resolve(job.max_memory);
+        if let Some(limit) = limit {
+            guard_read(limit, &job.input)?;
+        }
+        let t0 = Instant::now();
+        let (mut data, rejects) = load_with_rejects(
+            &job.input,
+            job.bad_lines,
+            job.only_topics.as_deref(),
+            job.rejects.as_deref(),
+            &job.out,
+            obs,
+        )?;
+        let load_time = t0.elapsed();
+        let k = data.tags.len() + usize::from(job.global);
+        let estimate = MemoryEstimate::for_graph(&data.graph, k, data.tags.tags(), &job.config);
+        if let Some(limit) = limit {
+            guard_rank(limit, data.ids.len() as u64, &estimate, mixes.len(), obs)?;
+        }
+        obs.note(Level::Info, &format!(
+            "loaded {} users, {} follows, {} topics in {load_time:.2?} (peak memory so far {}); rank needs about {} more (graph {} + scores {})",
+            data.ids.len(),
+            data.graph.edges(),
+            data.tags.len(),
+            peak_rss_text(),
+            human_bytes(estimate.scores + estimate.other),
+            human_bytes(estimate.graph),
+            human_bytes(estimate.scores),
+        ));
+        report_dropped(&data, obs);
+
+        let t1 = Instant::now();
+        // Follower counts and follows as read (absolute influence), before
+        // an account history takes follows out of the walk.
+        let followers: Vec<u32> =
+            (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect();
+        let edges = data.graph.edges();
+        let (teleport, trusted) = teleport_of(job, &mut data, obs)?;
+        warn_fallbacks(&teleport, obs);
+        let start = match &job.previous {
+            Some(p) => Some(warm::start_from_previous(p, &data, &teleport, obs)?),
+            None => None,
+        };
+        let result = {
+            let progress = progress_observer(job, &*obs, teleport.len());
+            rank_observed(&data.graph, &teleport, &job.config, start.as_deref(), &progress)
+        };
+        drop(start);
+        let result = compose_markets(job, result, &mixes)?;
+        let rank_time = t1.elapsed();
+        obs.note(Level::Info, &format!(
+            "ranked {k} markets in {} iterations, {rank_time:.2?} (peak memory so far {})",
+            result.iterations,
+            peak_rss_text()
+        ));
+        warn_not_converged(job, &result, obs);
+
+        let t2 = Instant::now();
+        let covers = Coverage { users: data.ids.len() as u64, edges, load: &data.report };
+        let mut metadata = metadata_for(job, covers, &result, &teleport, &mixes);
+        if let Some(t) = &trusted {
+            add_trust(&mut metadata, t, &teleport);
+        }
+        let content = SnapshotContent {
+            user_ids: &data.ids,
+            followers,
+            result: &result,
+            metadata,
+            model: Some((&data.graph, &teleport)),
+            trust: trusted.as_ref().map(|t| &t.trust.passed[..]),
+        };
+        write_snapshot(&job.out, &content)?;
+        if let Some(tsv) = &job.scores_tsv {
+            crate::export::write_scores_tsv(&result, &data.ids, tsv)
+                .map_err(|e| JobError::io(tsv, e))?;
+        }
+        let write_time = t2.elapsed();
+        Ok(RankSummary { data, result, follows: edges, estimate, load_time, rank_time, write_time, peak_rss: peak_rss(), rejects })
+    })
+}
+
+/// The restart distribution: from the account history's earned trust with
+/// `--accounts` (whose walk graph then replaces the graph as read: one
+/// graph alive from here on), else from the tags and the graph.
+fn teleport_of(
+    job: &RankJob,
+    data: &mut TaggedGraph,
+    obs: &mut dyn Observer,
+) -> Result<(TopicTeleport, Option<TrustedRun>), JobError> {
+    let Some(a) = &job.accounts else {
+        let tele = TopicTeleport::new(&data.tags, &data.graph, job.config.teleport, job.global);
+        return Ok((tele, None));
+    };
+    let mut t = accounts::trusted_run(a, data, job.bad_lines, &job.out, obs)?;
+    data.graph = std::mem::take(&mut t.walk);
+    let tele = TopicTeleport::with_trust(&data.tags, data.ids.len(), &t.trust, job.global);
+    Ok((tele, Some(t)))
+}

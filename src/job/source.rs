@@ -1,0 +1,193 @@
+//! Where a run's data comes from: the graph (text files or a graph cache),
+//! the rejects file its skipped lines go to, and the market mixes. All the
+//! file reading of a job sits here, so `rank/` stays pure computation.
+
+use super::{JobError, Level, Observer};
+use crate::input::load::{load_tagged_graph_with, TaggedGraph};
+use crate::input::{read_pairs, BadLines, Rejects};
+use crate::rank::MarketMix;
+use std::path::{Path, PathBuf};
+
+/// Where the graph comes from.
+#[derive(Debug, Clone)]
+pub enum GraphInput {
+    /// Text files: follows and topic tags.
+    Text {
+        /// Follow file (`follower<TAB>followee[<TAB>weight]`).
+        edges: PathBuf,
+        /// Topic file (`user<TAB>topic[<TAB>weight]`).
+        topics: PathBuf,
+    },
+    /// A graph cache written by `marketrank ingest` ([`crate::input::graph_cache`]).
+    Cache(PathBuf),
+}
+
+impl GraphInput {
+    /// Loads the graph, keeping only the topics in `only` when given;
+    /// skipped lines go to `rejects` (text input only: a cache has none).
+    pub fn load(
+        &self,
+        bad: BadLines,
+        only: Option<&[String]>,
+        rejects: Option<&mut Rejects>,
+    ) -> Result<TaggedGraph, JobError> {
+        match self {
+            GraphInput::Text { edges, topics } => {
+                Ok(load_tagged_graph_with(edges, topics, bad, only, rejects)?)
+            }
+            GraphInput::Cache(path) => {
+                let mut data = crate::input::graph_cache::read_graph_cache(path)?;
+                if let Some(only) = only {
+                    data.tags = data.tags.restrict(only).map_err(|t| {
+                        JobError::Config(format!(
+                            "topic `{}` (from --only-topics) is not in {}",
+                            t.0,
+                            path.display()
+                        ))
+                    })?;
+                }
+                Ok(data)
+            }
+        }
+    }
+
+    /// The note a run starts with.
+    pub fn reading_note(&self) -> String {
+        match self {
+            GraphInput::Text { edges, topics } => {
+                format!("reading {} and {}", edges.display(), topics.display())
+            }
+            GraphInput::Cache(p) => format!("reading graph cache {}", p.display()),
+        }
+    }
+}
+
+/// Reads `market<TAB>topic<TAB>weight` lines (weight optional, default 1):
+/// markets as weighted mixes of topics, composed after the iteration
+/// ([`crate::rank::append_markets`]). No file: no mixes.
+pub fn read_market_mixes(path: Option<&Path>) -> Result<Vec<MarketMix>, JobError> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let mut mixes: Vec<MarketMix> = Vec::new();
+    read_pairs(path, ("market", "topic"), BadLines::Fail, None, |p| {
+        match mixes.iter_mut().find(|m| m.name == p.first) {
+            Some(m) => m.parts.push((p.second.to_string(), p.weight as f64)),
+            None => mixes.push(MarketMix {
+                name: p.first.to_string(),
+                parts: vec![(p.second.to_string(), p.weight as f64)],
+            }),
+        }
+    })?;
+    Ok(mixes)
+}
+
+/// Loads `input` as a run does: with [`BadLines::Skip`] and text input,
+/// skipped lines go to a rejects file at `rejects` (default beside `out`,
+/// [`rejects_path_for`]), published once loading succeeded; returns the
+/// graph and the rejects file's path and line count.
+pub fn load_with_rejects(
+    input: &GraphInput,
+    bad: BadLines,
+    only: Option<&[String]>,
+    rejects: Option<&Path>,
+    out: &Path,
+    obs: &mut dyn Observer,
+) -> Result<(TaggedGraph, Option<(PathBuf, u64)>), JobError> {
+    let path = match (bad, input) {
+        (BadLines::Skip, GraphInput::Text { .. }) => {
+            Some(rejects.map_or_else(|| rejects_path_for(out), PathBuf::from))
+        }
+        _ => None,
+    };
+    with_rejects(path, "skipped lines", obs, |sink| input.load(bad, only, sink))
+}
+
+/// Runs `read` with its skipped lines going to a rejects file at `path`
+/// (none when `path` is `None`), then publishes the file and, when it holds
+/// lines, says so as `<what> written to PATH (N lines)`. Returns what
+/// `read` gave and the rejects file's path and line count.
+pub(crate) fn with_rejects<T>(
+    path: Option<PathBuf>,
+    what: &str,
+    obs: &mut dyn Observer,
+    read: impl FnOnce(Option<&mut Rejects>) -> Result<T, JobError>,
+) -> Result<(T, Option<(PathBuf, u64)>), JobError> {
+    let mut sink = match path {
+        Some(path) => Some(Rejects::create(&path).map_err(|e| JobError::io(&path, e))?),
+        None => None,
+    };
+    let value = read(sink.as_mut())?;
+    let written = match sink {
+        Some(r) => {
+            let path = r.path().to_path_buf();
+            let (path, lines) = r.finish().map_err(|e| JobError::io(&path, e))?;
+            if lines > 0 {
+                obs.note(
+                    Level::Warning,
+                    &format!("{what} written to {} ({lines} lines)", path.display()),
+                );
+            }
+            Some((path, lines))
+        }
+        None => None,
+    };
+    Ok((value, written))
+}
+
+/// Where skipped lines go by default: beside `out`, as `<out>.rejects.tsv`.
+pub fn rejects_path_for(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".rejects.tsv");
+    out.with_file_name(name)
+}
+
+/// Logs what loading dropped, merged or skipped (counts, then the first bad lines).
+pub fn report_dropped(data: &TaggedGraph, obs: &mut dyn Observer) {
+    let r = &data.report;
+    if r.build.self_follows_dropped > 0 || r.build.duplicate_follows_merged > 0 {
+        obs.note(
+            Level::Info,
+            &format!(
+                "dropped {} self-follows; merged {} repeated follows (a follow counts once)",
+                r.build.self_follows_dropped, r.build.duplicate_follows_merged
+            ),
+        );
+    }
+    for (path, stats) in [
+        (&r.edges_path, &r.edge_lines),
+        (&r.topics_path, &r.topic_lines),
+    ] {
+        if stats.headers > 0 {
+            obs.note(
+                Level::Warning,
+                &format!(
+                    "skipped a header line in {} (its first data line names columns, not users)",
+                    path.display()
+                ),
+            );
+        }
+        if stats.skipped_total() > 0 {
+            let by: Vec<String> = stats
+                .skipped
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect();
+            obs.note(
+                Level::Warning,
+                &format!(
+                    "skipped {} bad lines in {} ({})",
+                    stats.skipped_total(),
+                    path.display(),
+                    by.join(", ")
+                ),
+            );
+            for (line, msg) in &stats.first_skipped {
+                obs.note(
+                    Level::Warning,
+                    &format!("  {}:{line}: {msg}", path.display()),
+                );
+            }
+        }
+    }
+}
