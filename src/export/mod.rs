@@ -4,6 +4,10 @@ mod parquet;
 
 use crate::snapshot::Snapshot;
 use crate::store::atomic::write_with;
+
+/// Kept here for callers of the old path; the query lives in
+/// [`crate::query::ranks`].
+pub use crate::query::ranks::market_ranks;
 use std::path::Path;
 
 /// Export file formats.
@@ -29,23 +33,6 @@ pub struct ExportFilter {
     /// One row per user with a column group per market, instead of one row
     /// per (user, market).
     pub wide: bool,
-}
-
-/// Competition rank of every user in market `m`, from the stored order.
-pub fn market_ranks(snap: &Snapshot, m: usize) -> Vec<u64> {
-    let order = snap.order(m);
-    let mut ranks = vec![0u64; order.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let s = snap.score(order[i], m);
-        let mut j = i;
-        while j < order.len() && snap.score(order[j], m) == s {
-            ranks[order[j] as usize] = i as u64 + 1;
-            j += 1;
-        }
-        i = j;
-    }
-    ranks
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).

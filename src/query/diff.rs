@@ -1,7 +1,7 @@
 //! What changed in a market between two snapshots: risers, fallers,
 //! newcomers and departures.
 
-use crate::export::market_ranks;
+use super::ranks::market_ranks;
 use crate::snapshot::Snapshot;
 
 /// One user's change between two runs (`None` where absent from one).
