@@ -22,8 +22,14 @@
 //! Written with the `parquet` crate's column writers, without Arrow: the
 //! columns are plain vectors already, and Arrow's crates would roughly double
 //! the build time for no gain here.
+//!
+//! It sits behind the same `RowWriter` as the text formats: the rows come a
+//! market (or the wide table) at a time, which is what a row group needs,
+//! and the schema is fixed when the writer is made, from the same layout
+//! that gives the CSV its header.
 
-use super::{market_rows, wide_cells, ExportFilter, Row};
+use super::rows::{Row, RowSource, WideRows};
+use super::{Layout, RowWriter};
 use crate::snapshot::Snapshot;
 use crate::store::atomic::AtomicFile;
 use parquet::basic::{Compression, LogicalType, Repetition, Type as Physical};
@@ -109,21 +115,26 @@ fn user_bytes(snap: &Snapshot, u: u32) -> ByteArray {
     ByteArray::from(snap.user_id(u))
 }
 
-/// Writes the Parquet export atomically; returns the number of rows.
-pub(super) fn write(
-    snap: &Snapshot,
-    markets: &[usize],
-    filter: &ExportFilter,
-    g: Option<(usize, &[u64])>,
-    grank: &dyn Fn(u32) -> u64,
-    out: &Path,
-) -> io::Result<u64> {
+/// Followers as Parquet's INT64 (the schema marks it unsigned).
+fn followers(snap: &Snapshot, u: u32) -> i64 {
+    snap.followers(u) as i64
+}
+
+/// The Parquet export being written: the `parquet` crate's file writer on
+/// a buffered handle to the atomic temporary (declared first so that,
+/// dropped on an error, it is gone before `file` removes the temporary).
+pub(super) struct ParquetWriter {
+    w: Writer,
+    file: AtomicFile,
+}
+
+/// The columns of `layout`, in the order the text formats write them.
+fn schema(layout: &Layout<'_>) -> io::Result<Arc<Type>> {
     let mut fields = vec![string("user")];
-    if filter.wide {
+    if layout.wide {
         fields.push(unsigned("followers"));
         fields.push(column("global_rank", Physical::INT64, None, false));
-        for &m in markets {
-            let n = &snap.markets()[m];
+        for n in &layout.markets {
             for (suffix, physical) in [
                 ("score", Physical::DOUBLE),
                 ("rank", Physical::INT64),
@@ -144,76 +155,106 @@ pub(super) fn write(
         fields.push(column("global_rank", Physical::INT64, None, false));
         fields.push(column("lift", Physical::DOUBLE, None, false));
     }
-    let schema = Arc::new(
+    Ok(Arc::new(
         Type::group_type_builder("marketrank_scores")
             .with_fields(fields)
             .build()
             .map_err(pq)?,
-    );
-    let props = Arc::new(
-        WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_created_by(format!("marketrank {}", env!("CARGO_PKG_VERSION")))
-            .build(),
-    );
-    let mut file = AtomicFile::create(out)?;
-    let handle = BufWriter::with_capacity(1 << 20, file.file().try_clone()?);
-    let mut w = SerializedFileWriter::new(handle, schema, props).map_err(pq)?;
-    let followers = |u: u32| snap.followers(u) as i64;
-    let mut rows = 0u64;
-    if filter.wide {
-        let (order, cells) = wide_cells(snap, markets, filter, g);
-        let k = markets.len();
-        for (gi, users) in order.chunks(GROUP_ROWS).enumerate() {
-            let cells = &cells[gi * GROUP_ROWS * k..(gi * GROUP_ROWS + users.len()) * k];
+    ))
+}
+
+impl ParquetWriter {
+    /// Creates the file for `layout`'s schema (written in the footer, on
+    /// [`finish`](RowWriter::finish)).
+    pub fn create(out: &Path, layout: &Layout<'_>) -> io::Result<ParquetWriter> {
+        let schema = schema(layout)?;
+        let props = Arc::new(
+            WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .set_created_by(format!("marketrank {}", env!("CARGO_PKG_VERSION")))
+                .build(),
+        );
+        let mut file = AtomicFile::create(out)?;
+        let handle = BufWriter::with_capacity(1 << 20, file.file().try_clone()?);
+        let w = SerializedFileWriter::new(handle, schema, props).map_err(pq)?;
+        Ok(ParquetWriter { w, file })
+    }
+}
+
+impl RowWriter for ParquetWriter {
+    /// One row group per market, or per [`GROUP_ROWS`] rows of it.
+    fn market_rows(&mut self, src: &RowSource<'_>, market: &str, rows: &[Row]) -> io::Result<()> {
+        let snap = src.snap;
+        let name = ByteArray::from(market);
+        for part in rows.chunks(GROUP_ROWS) {
+            let f = |get: fn(&Row) -> f64| Values::F64(part.iter().map(get).collect(), None);
+            let cols = vec![
+                Values::Bytes(part.iter().map(|r| user_bytes(snap, r.user)).collect()),
+                Values::Bytes(vec![name.clone(); part.len()]),
+                f(|r| r.score),
+                Values::I64(part.iter().map(|r| r.rank as i64).collect(), None),
+                f(|r| r.percentile),
+                Values::I64(part.iter().map(|r| followers(snap, r.user)).collect(), None),
+                f(|r| r.influence),
+                Values::I64(
+                    part.iter()
+                        .map(|r| src.global_rank(r.user) as i64)
+                        .collect(),
+                    None,
+                ),
+                f(|r| r.lift),
+            ];
+            write_group(&mut self.w, cols)?;
+        }
+        Ok(())
+    }
+
+    /// One row group per [`GROUP_ROWS`] users.
+    fn wide_rows(&mut self, src: &RowSource<'_>, wide: &WideRows) -> io::Result<()> {
+        let snap = src.snap;
+        let k = wide.markets;
+        for (gi, users) in wide.users.chunks(GROUP_ROWS).enumerate() {
+            let cells = &wide.cells[gi * GROUP_ROWS * k..(gi * GROUP_ROWS + users.len()) * k];
             let mut cols = vec![
                 Values::Bytes(users.iter().map(|&u| user_bytes(snap, u)).collect()),
-                Values::I64(users.iter().map(|&u| followers(u)).collect(), None),
-                Values::I64(users.iter().map(|&u| grank(u) as i64).collect(), None),
+                Values::I64(users.iter().map(|&u| followers(snap, u)).collect(), None),
+                Values::I64(
+                    users.iter().map(|&u| src.global_rank(u) as i64).collect(),
+                    None,
+                ),
             ];
             for mi in 0..k {
                 let cell = |i: usize| cells[i * k + mi].as_ref();
-                let present: Vec<&Row> = (0..users.len()).filter_map(cell).collect();
-                let defs: Vec<i16> = (0..users.len())
-                    .map(|i| i16::from(cell(i).is_some()))
-                    .collect();
-                let f = |get: fn(&Row) -> f64| {
-                    Values::F64(present.iter().map(|r| get(r)).collect(), Some(defs.clone()))
-                };
-                cols.push(f(|r| r.score));
-                cols.push(Values::I64(
-                    present.iter().map(|r| r.rank as i64).collect(),
-                    Some(defs.clone()),
-                ));
-                cols.push(f(|r| r.percentile));
-                cols.push(f(|r| r.influence));
-                cols.push(f(|r| r.lift));
+                cols.extend(market_columns(users.len(), cell));
             }
-            write_group(&mut w, cols)?;
-            rows += users.len() as u64;
+            write_group(&mut self.w, cols)?;
         }
-    } else {
-        for &m in markets {
-            let name = ByteArray::from(snap.markets()[m].as_str());
-            for part in market_rows(snap, m, filter, g).chunks(GROUP_ROWS) {
-                let f = |get: fn(&Row) -> f64| Values::F64(part.iter().map(get).collect(), None);
-                let cols = vec![
-                    Values::Bytes(part.iter().map(|r| user_bytes(snap, r.user)).collect()),
-                    Values::Bytes(vec![name.clone(); part.len()]),
-                    f(|r| r.score),
-                    Values::I64(part.iter().map(|r| r.rank as i64).collect(), None),
-                    f(|r| r.percentile),
-                    Values::I64(part.iter().map(|r| followers(r.user)).collect(), None),
-                    f(|r| r.influence),
-                    Values::I64(part.iter().map(|r| grank(r.user) as i64).collect(), None),
-                    f(|r| r.lift),
-                ];
-                write_group(&mut w, cols)?;
-                rows += part.len() as u64;
-            }
-        }
+        Ok(())
     }
-    w.close().map_err(pq)?;
-    file.commit()?;
-    Ok(rows)
+
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        let ParquetWriter { w, file } = *self;
+        w.close().map_err(pq)?;
+        file.commit()
+    }
+}
+
+/// One market's five nullable columns for `users` rows of the wide layout,
+/// `cell(i)` being the `i`-th user's row in that market, if any.
+fn market_columns<'r>(users: usize, cell: impl Fn(usize) -> Option<&'r Row>) -> [Values; 5] {
+    let present: Vec<&Row> = (0..users).filter_map(&cell).collect();
+    let defs: Vec<i16> = (0..users).map(|i| i16::from(cell(i).is_some())).collect();
+    let f = |get: fn(&Row) -> f64| {
+        Values::F64(present.iter().map(|r| get(r)).collect(), Some(defs.clone()))
+    };
+    [
+        f(|r| r.score),
+        Values::I64(
+            present.iter().map(|r| r.rank as i64).collect(),
+            Some(defs.clone()),
+        ),
+        f(|r| r.percentile),
+        f(|r| r.influence),
+        f(|r| r.lift),
+    ]
 }

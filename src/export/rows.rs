@@ -1,0 +1,170 @@
+//! Which rows an export holds, whatever the format: the filter's markets,
+//! each market's rows in rank order, and the wide layout's user × market
+//! table. Every writer spells the same rows, so the choice is made once.
+
+use super::ExportFilter;
+use crate::query::ranks::market_ranks;
+use crate::snapshot::Snapshot;
+
+/// One exported (user, market) row.
+#[derive(Clone, Copy)]
+pub(super) struct Row {
+    pub user: u32,
+    pub score: f64,
+    pub rank: u64,
+    pub percentile: f64,
+    pub influence: f64,
+    pub lift: f64,
+}
+
+/// The snapshot with its `_global` market looked up once: every row's lift
+/// divides by the global score and every row carries the global rank.
+pub(super) struct RowSource<'a> {
+    pub snap: &'a Snapshot,
+    global: Option<usize>,
+    global_ranks: Option<Vec<u64>>,
+}
+
+/// The wide layout: users selected by any market's filter, in user order,
+/// and their cells (`users × markets`, `None` where a market's filter left
+/// the user out).
+pub(super) struct WideRows {
+    pub users: Vec<u32>,
+    pub cells: Vec<Option<Row>>,
+    /// Cells per user: the number of selected markets.
+    pub markets: usize,
+}
+
+impl WideRows {
+    /// The cells of the `i`-th user, one per selected market.
+    pub fn cells_of(&self, i: usize) -> &[Option<Row>] {
+        &self.cells[i * self.markets..(i + 1) * self.markets]
+    }
+}
+
+impl<'a> RowSource<'a> {
+    pub fn new(snap: &'a Snapshot) -> RowSource<'a> {
+        let global = snap.market_index(crate::GLOBAL_MARKET);
+        RowSource {
+            snap,
+            global,
+            global_ranks: global.map(|g| market_ranks(snap, g)),
+        }
+    }
+
+    /// The user's rank in `_global`; 0 when the snapshot has no `_global`.
+    pub fn global_rank(&self, u: u32) -> u64 {
+        self.global_ranks.as_ref().map_or(0, |r| r[u as usize])
+    }
+
+    /// The rows of market `m` in rank order, filtered.
+    pub fn market_rows(&self, m: usize, filter: &ExportFilter) -> Vec<Row> {
+        let snap = self.snap;
+        let order = snap.order(m);
+        let n = order.len();
+        let take = filter.top.unwrap_or(n).min(n);
+        let mut out = Vec::with_capacity(take);
+        let mut i = 0;
+        while i < take {
+            let s = snap.score(order[i], m);
+            let mut j = i + 1;
+            while j < n && snap.score(order[j], m) == s {
+                j += 1;
+            }
+            let percentile = 100.0 * (n - j) as f64 / n as f64;
+            if filter.min_percentile.is_some_and(|p| percentile < p) {
+                break;
+            }
+            let influence = crate::query::standing::influence_scale(s, n);
+            for &u in &order[i..j.min(take)] {
+                out.push(Row {
+                    user: u,
+                    score: s,
+                    rank: i as u64 + 1,
+                    percentile,
+                    influence,
+                    lift: self.lift(u, s),
+                });
+            }
+            i = j;
+        }
+        out
+    }
+
+    /// `score` over the user's `_global` score; 0 without a `_global`
+    /// market or where the global score is 0 (no ratio to speak of).
+    fn lift(&self, u: u32, score: f64) -> f64 {
+        self.global.map_or(0.0, |g| {
+            let gs = self.snap.score(u, g);
+            if gs > 0.0 {
+                score / gs
+            } else {
+                0.0
+            }
+        })
+    }
+
+    /// The wide layout of `markets` under `filter`.
+    pub fn wide_rows(&self, markets: &[usize], filter: &ExportFilter) -> WideRows {
+        let snap = self.snap;
+        let per_market: Vec<Vec<Row>> = markets
+            .iter()
+            .map(|&m| self.market_rows(m, filter))
+            .collect();
+        let k = markets.len();
+        let mut selected = vec![false; snap.users()];
+        let mut users: Vec<u32> = Vec::new();
+        for rs in &per_market {
+            for r in rs {
+                if !selected[r.user as usize] {
+                    selected[r.user as usize] = true;
+                    users.push(r.user);
+                }
+            }
+        }
+        drop(selected);
+        users.sort_unstable();
+        let mut slot = vec![u32::MAX; snap.users()];
+        for (i, &u) in users.iter().enumerate() {
+            slot[u as usize] = i as u32;
+        }
+        let mut cells: Vec<Option<Row>> = Vec::new();
+        cells.resize_with(users.len() * k, || None);
+        for (mi, rs) in per_market.into_iter().enumerate() {
+            for r in rs {
+                cells[slot[r.user as usize] as usize * k + mi] = Some(r);
+            }
+        }
+        WideRows {
+            users,
+            cells,
+            markets: k,
+        }
+    }
+}
+
+/// The snapshot columns of the filter's markets (all when none are named).
+pub(super) fn selected_markets(
+    snap: &Snapshot,
+    filter: &ExportFilter,
+) -> std::io::Result<Vec<usize>> {
+    Ok(if filter.markets.is_empty() {
+        (0..snap.markets().len()).collect()
+    } else {
+        filter
+            .markets
+            .iter()
+            .map(|m| {
+                snap.market_index(m).ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!(
+                            "no market `{m}` in the snapshot (markets: {})",
+                            snap.markets().join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?
+    })
+}
