@@ -1,5 +1,5 @@
 //! The next-cheapest attacks on a market's ranking, and the honest accounts
-//! that look like them, planted on top of a [`generate`](super::generate)d
+//! that look like them, planted on top of a [`generate`](super::generate())d
 //! graph together with an account history (creation day, status).
 //!
 //! Each attack promotes one new, tagged target account. Fakes and targets
