@@ -12,17 +12,25 @@
 //! other workers are *ghost* rows at the end of its local block, refreshed
 //! once per iteration from their owners: rows sent per iteration = distinct
 //! (follower, followee's worker) pairs across workers.
+//!
+//! [`load`] is a fixed sequence of phases, each a function with the rounds
+//! it trades: 0 and 1, agreeing on the file lists and reading this
+//! worker's share ([`read`]); 2 and 3, global user ids and topic columns
+//! ([`ids`]); 4 and 5, follows and tags to their owners and the local
+//! graph ([`follows`]); 6 and 7, out-weights and which rows travel where
+//! ([`rows`]); then the cluster's [`totals`].
 
-use super::mailroom::{byte_strings, put_bytes, read_pod, Mailroom};
-use crate::graph::{
-    strongly_connected, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds,
-};
+mod follows;
+mod ids;
+mod read;
+mod rows;
+mod totals;
+
+use super::mailroom::Mailroom;
+use crate::graph::{strongly_connected, FollowerGraph, GraphBuilder, TopicTags, UserIds};
 use crate::input::error::InputError;
-use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats};
+use crate::input::{BadLines, LineStats};
 use crate::job::JobError;
-use rayon::prelude::*;
-use rustc_hash::FxHashMap;
-use std::hash::Hasher;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -81,11 +89,38 @@ impl Partition {
     }
 }
 
-/// Which worker interns `id`.
-fn owner_of_id(id: &[u8], workers: usize) -> usize {
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(id);
-    ((h.finish().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % workers as u64) as usize
+/// Where every worker's users sit once global ids are known (phase 2):
+/// worker `k` owns the global range `starts[k]..starts[k + 1]`, and owned
+/// user `u` here is global `lo() + u`.
+struct Layout {
+    me: usize,
+    starts: Vec<u64>,
+}
+
+impl Layout {
+    fn workers(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// First global id owned here.
+    fn lo(&self) -> u32 {
+        self.starts[self.me] as u32
+    }
+
+    /// Number of users owned here.
+    fn owned(&self) -> usize {
+        (self.starts[self.me + 1] - self.starts[self.me]) as usize
+    }
+
+    fn owns(&self, g: u32) -> bool {
+        let lo = self.lo();
+        g >= lo && g < lo + self.owned() as u32
+    }
+
+    /// Which worker owns global id `g`.
+    fn owner(&self, g: u32) -> usize {
+        owner_of_global(&self.starts, g)
+    }
 }
 
 /// Which worker owns global id `g`.
@@ -93,28 +128,22 @@ fn owner_of_global(starts: &[u64], g: u32) -> usize {
     starts.partition_point(|&s| s <= g as u64) - 1
 }
 
-fn add_stats(a: &mut LineStats, b: &LineStats) {
-    a.lines += b.lines;
-    a.bytes += b.bytes;
-    a.comments_and_blank += b.comments_and_blank;
-    a.headers += b.headers;
-    for (k, v) in &b.skipped {
-        *a.skipped.entry(k.clone()).or_default() += v;
-    }
-}
-
-fn stats_vec(s: &LineStats) -> Vec<u64> {
-    vec![
-        s.lines,
-        s.bytes,
-        s.comments_and_blank,
-        s.headers,
-        s.skipped_total(),
-    ]
+/// One payload per worker from per-worker lists of plain values.
+fn payloads<T: bytemuck::Pod>(per_worker: Vec<Vec<T>>) -> Vec<Vec<u8>> {
+    per_worker
+        .into_iter()
+        .map(|t| bytemuck::cast_slice(&t).to_vec())
+        .collect()
 }
 
 /// Reads this worker's files (`edges[i]` and `topics[i]` for `i ≡ me mod
 /// W`) and builds its partition, trading ids and follows with the others.
+///
+/// The phases run in this order on every worker, each making the same
+/// mailroom calls (rounds are matched by number, so a worker that skipped
+/// or reordered one would read another phase's payloads); a phase that
+/// refuses the input does so on every worker at once, from data all of
+/// them received.
 pub(crate) fn load(
     mail: &mut Mailroom<'_>,
     edges: &[PathBuf],
@@ -122,342 +151,54 @@ pub(crate) fn load(
     bad: BadLines,
     only: Option<&[String]>,
 ) -> Result<Partition, JobError> {
-    let (me, w) = (mail.index(), mail.peers());
-    // Every process must see the same file lists, or files would be read
-    // twice or not at all.
-    let mut h = rustc_hash::FxHasher::default();
-    for (kind, list) in [(1u8, edges), (2u8, topics)] {
-        for p in list {
-            h.write_u8(kind);
-            h.write(p.as_os_str().as_encoded_bytes());
-        }
-    }
-    let lists = mail.broadcast(h.finish().to_le_bytes().to_vec())?;
-    if let Some(other) = lists.iter().position(|l| *l != lists[me]) {
-        return Err(JobError::Config(format!(
-            "worker {other} sees other input files than worker {me} ({} edge, {} topic files here): every process must expand --edges/--topics to the same list (a shared filesystem, or the same paths on every host)",
-            edges.len(),
-            topics.len()
-        )));
-    }
-    let mine = |i: &usize| i % w == me;
-    // 1. Read this worker's share, interning ids locally.
-    let mut ids = UserIds::new();
-    let (mut src, mut dst, mut wts) = (Vec::new(), Vec::new(), Vec::new());
-    let mut totals = Totals::default();
-    let mut weighted = false;
-    for (_, path) in edges.iter().enumerate().filter(|(i, _)| mine(i)) {
-        let (cols, stats) = read_edges_parallel(path, &mut ids, bad, None)?;
-        add_stats(&mut totals.edge_lines, &stats);
-        if !cols.weights.is_empty() {
-            // Files read before without weights weigh 1.
-            weighted = true;
-            wts.resize(src.len(), 1.0);
-            wts.extend_from_slice(&cols.weights);
-        }
-        src.extend_from_slice(&cols.src);
-        dst.extend_from_slice(&cols.dst);
-    }
-    if weighted {
-        wts.resize(src.len(), 1.0);
-    }
-    let in_edges = ids.len();
-    let mut topic_ids: FxHashMap<String, u32> = FxHashMap::default();
-    let mut topic_names: Vec<String> = Vec::new();
-    let mut local_tags: Vec<(u32, u32, f32)> = Vec::new();
-    for (_, path) in topics.iter().enumerate().filter(|(i, _)| mine(i)) {
-        let mut overflow = false;
-        let stats = read_pairs(path, ("user", "topic"), bad, None, |p| {
-            if only.is_some_and(|o| !o.iter().any(|t| t == p.second)) {
-                return;
-            }
-            let Some(u) = ids.intern(p.first) else {
-                overflow = true;
-                return;
-            };
-            let t = *topic_ids.entry(p.second.to_string()).or_insert_with(|| {
-                topic_names.push(p.second.to_string());
-                topic_names.len() as u32 - 1
-            });
-            local_tags.push((u, t, p.weight));
-        })?;
-        if overflow {
-            return Err(too_many(path));
-        }
-        add_stats(&mut totals.topic_lines, &stats);
-    }
-
-    // 2. Global ids: send every id to its owner, which sorts its distinct
-    // ids; ranges follow from the counts.
-    let mut asked: Vec<Vec<u32>> = vec![Vec::new(); w];
-    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
-    for i in 0..ids.len() as u32 {
-        let name = ids.name(i);
-        let o = owner_of_id(name.as_bytes(), w);
-        asked[o].push(i);
-        put_bytes(&mut out[o], name.as_bytes());
-        out[o].push(u8::from((i as usize) < in_edges));
-    }
-    let got = mail.exchange(out)?;
-    // (id, sender, position in the sender's list, seen in a follow); one
-    // sort gives every id its rank and every request its answer.
-    let mut names: Vec<(&[u8], u32, u32, bool)> = Vec::new();
-    let mut replies: Vec<Vec<u32>> = vec![Vec::new(); w];
-    for (s, payload) in got.iter().enumerate() {
-        let mut rest = &payload[..];
-        while !rest.is_empty() {
-            let n = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
-            let pos = replies[s].len() as u32;
-            names.push((&rest[4..4 + n], s as u32, pos, rest[4 + n] == 1));
-            replies[s].push(0);
-            rest = &rest[5 + n..];
-        }
-    }
-    names.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut owned_names: Vec<&[u8]> = Vec::with_capacity(names.len());
-    let mut only_topics = 0u64;
-    for group in names.chunk_by(|a, b| a.0 == b.0) {
-        let rank = owned_names.len() as u32;
-        for e in group {
-            replies[e.1 as usize][e.2 as usize] = rank;
-        }
-        owned_names.push(group[0].0);
-        only_topics += u64::from(!group.iter().any(|e| e.3));
-    }
-    let mut counts = vec![0u64; w];
-    counts[me] = owned_names.len() as u64;
-    let counts = mail.sum_u64(&counts)?;
-    let mut starts = vec![0u64; w + 1];
-    for k in 0..w {
-        starts[k + 1] = starts[k] + counts[k];
-    }
-    if starts[w] > u32::MAX as u64 - 1 {
-        return Err(too_many(&edges[0]));
-    }
-    let first = starts[me];
-    let owned = owned_names.len();
-    let replies: Vec<Vec<u8>> = replies
-        .into_iter()
-        .map(|mut r| {
-            r.iter_mut().for_each(|g| *g += first as u32);
-            bytemuck::cast_slice(&r).to_vec()
-        })
-        .collect();
-    let mut owned_ids = UserIds::new();
-    for n in &owned_names {
-        owned_ids.intern(std::str::from_utf8(n).expect("ids are UTF-8"));
-    }
-    drop((names, owned_names));
-    let got = mail.exchange(replies)?;
-    let mut global = vec![0u32; ids.len()];
-    for (o, payload) in got.iter().enumerate() {
-        for (&l, g) in asked[o].iter().zip(read_pod::<u32>(payload)) {
-            global[l as usize] = g;
-        }
-    }
-    drop(ids);
-
-    // 3. Topic names: the sorted union, so column t is the same everywhere.
-    let mut out = Vec::new();
-    for n in &topic_names {
-        put_bytes(&mut out, n.as_bytes());
-    }
-    let got = mail.broadcast(out)?;
-    let mut all_topics: Vec<String> = got
-        .iter()
-        .flat_map(|p| byte_strings(p).map(|s| String::from_utf8_lossy(s).into_owned()))
-        .collect();
-    all_topics.sort_unstable();
-    all_topics.dedup();
-    if let Some(missing) = only.and_then(|o| o.iter().find(|t| !all_topics.contains(t))) {
-        return Err(JobError::Config(format!(
-            "topic `{missing}` (from --only-topics) is in none of the topic files"
-        )));
-    }
-    let topic_global: Vec<u32> = topic_names
-        .iter()
-        .map(|n| all_topics.binary_search(n).unwrap() as u32)
-        .collect();
-
-    // 4. Follows to the followee's owner; tags to the user's owner.
-    let any_weighted = mail.sum_u64(&[u64::from(weighted)])?[0] > 0;
-    // (follower, followee, weight bits) per follow.
-    let mut typed: Vec<Vec<[u32; 3]>> = vec![Vec::new(); w];
-    for e in 0..src.len() {
-        let (gs, gd) = (global[src[e] as usize], global[dst[e] as usize]);
-        let wt = if weighted { wts[e] } else { 1.0 };
-        typed[owner_of_global(&starts, gd)].push([gs, gd, wt.to_bits()]);
-    }
-    drop((src, dst, wts));
-    let out = typed
-        .into_iter()
-        .map(|t| bytemuck::cast_slice(&t).to_vec())
-        .collect();
-    let got = mail.exchange(out)?;
-    // 5. Ghosts: followers owned elsewhere, sorted by global id, so each
-    // owner's ghosts are one contiguous run of rows after the owned users.
-    let recs: Vec<[u32; 3]> = got
-        .into_iter()
-        .flat_map(|p| read_pod::<[u32; 3]>(&p))
-        .collect();
-    let lo = first as u32;
-    let hi = (first + owned as u64) as u32;
-    let own = |s: u32| s >= lo && s < hi;
-    let mut ghosts: Vec<u32> = recs.iter().map(|r| r[0]).filter(|&s| !own(s)).collect();
-    ghosts.par_sort_unstable();
-    ghosts.dedup();
-    let n_local = owned + ghosts.len();
-    let src: Vec<u32> = recs
-        .par_iter()
-        .map(|r| match own(r[0]) {
-            true => r[0] - lo,
-            false => owned as u32 + ghosts.binary_search(&r[0]).unwrap() as u32,
-        })
-        .collect();
-    let dst: Vec<u32> = recs.iter().map(|r| r[1] - lo).collect();
-    let wts: Vec<f32> = match any_weighted {
-        true => recs.iter().map(|r| f32::from_bits(r[2])).collect(),
-        false => Vec::new(),
-    };
-    drop(recs);
-    // The single-process builder over local indices: self-follows dropped,
-    // repeated follows merged with the largest weight, followers ascending.
-    let (mut graph, build) = GraphBuilder::from_columns(src, dst, wts).build(n_local);
-    let global_of = |s: u32| match (s as usize) < owned {
-        true => lo + s,
-        false => ghosts[s as usize - owned],
-    };
-
-    // Tags to the user's owner.
-    let mut typed: Vec<Vec<[u32; 3]>> = vec![Vec::new(); w];
-    for &(u, t, wt) in &local_tags {
-        let g = global[u as usize];
-        typed[owner_of_global(&starts, g)].push([g, topic_global[t as usize], wt.to_bits()]);
-    }
-    drop((local_tags, global));
-    let out = typed
-        .into_iter()
-        .map(|t| bytemuck::cast_slice(&t).to_vec())
-        .collect();
-    let got = mail.exchange(out)?;
-    let mut tb = TopicsBuilder::with_topics(&all_topics);
-    for p in &got {
-        for [g, t, wt] in read_pod::<[u32; 3]>(p) {
-            tb.add_tag(g - lo, &all_topics[t as usize], f32::from_bits(wt));
-        }
-    }
-    let tags = tb.build(n_local);
-
-    // 6. Out-weights: each follow's weight to the follower's owner.
-    let mut out_weight = vec![1.0f64; n_local];
-    out_weight[..owned].fill(0.0);
-    let add = |ow: &mut [f64], s: u32, wt: f32| {
-        ow[(s - lo) as usize] += if any_weighted { wt as f64 } else { 1.0 };
-    };
-    let mut typed: Vec<Vec<[u32; 2]>> = vec![Vec::new(); w];
-    for v in 0..owned as u32 {
-        let ws = graph.follower_weights(v);
-        for (i, &s) in graph.followers(v).iter().enumerate() {
-            let (s, wt) = (global_of(s), ws.map_or(1.0, |ws| ws[i]));
-            match owner_of_global(&starts, s) {
-                o if o == me => add(&mut out_weight, s, wt),
-                o => typed[o].push([s, wt.to_bits()]),
-            }
-        }
-    }
-    let push_rows = push_rows(&graph, owned, &ghosts, &starts);
-    let out = typed
-        .into_iter()
-        .map(|t| bytemuck::cast_slice(&t).to_vec())
-        .collect();
-    let got = mail.exchange(out)?;
-    for p in &got {
-        for [s, wt] in read_pod::<[u32; 2]>(p) {
-            add(&mut out_weight, s, f32::from_bits(wt));
-        }
-    }
-    graph.out_weight = out_weight;
-
-    // 7. Which rows each worker sends here, and which it needs from here.
-    let mut recv = vec![0..0; w];
-    let mut out: Vec<Vec<u8>> = vec![Vec::new(); w];
-    let mut at = 0;
-    for (o, r) in recv.iter_mut().enumerate() {
-        let end = at + ghosts[at..].partition_point(|&g| owner_of_global(&starts, g) == o);
-        *r = owned + at..owned + end;
-        out[o] = bytemuck::cast_slice(&ghosts[at..end]).to_vec();
-        at = end;
-    }
-    let got = mail.exchange(out)?;
-    let send: Vec<Vec<u32>> = got
-        .iter()
-        .map(|p| read_pod::<u32>(p).into_iter().map(|g| g - lo).collect())
-        .collect();
-
-    let mut v = stats_vec(&totals.edge_lines);
-    v.extend(stats_vec(&totals.topic_lines));
-    v.extend([
-        graph.edges(),
-        build.self_follows_dropped,
-        build.duplicate_follows_merged,
-        tags.duplicates_merged(),
-        only_topics,
-        send.iter().map(|s| s.len() as u64).sum(),
+    read::same_inputs(mail, edges, topics)?;
+    let share = read::share(edges, topics, (mail.index(), mail.peers()), bad, only)?;
+    let ids = ids::global_ids(mail, share.ids, share.in_edges, &edges[0])?;
+    let (all_topics, topic_global) = ids::topic_columns(mail, &share.topic_names, only)?;
+    let layout = ids.layout;
+    let (recs, any_weighted) =
+        follows::to_followee_owners(mail, share.follows, &ids.global, &layout)?;
+    let follows::LocalGraph {
+        mut graph,
+        build,
+        ghosts,
+    } = follows::local_graph(recs, &layout, any_weighted);
+    let n_local = layout.owned() + ghosts.len();
+    let tags = follows::tags_to_owners(
+        mail,
+        share.tags,
+        ids.global,
+        (&all_topics, &topic_global),
+        &layout,
+        n_local,
+    )?;
+    graph.out_weight = rows::out_weights(mail, &graph, &ghosts, &layout, any_weighted)?;
+    let push_rows = rows::push_rows(&graph, layout.owned(), &ghosts, &layout.starts);
+    let (send, recv) = rows::routes(mail, &ghosts, &layout)?;
+    let local = Totals {
+        edge_lines: share.edge_lines,
+        topic_lines: share.topic_lines,
+        edges: graph.edges(),
+        self_follows_dropped: build.self_follows_dropped,
+        duplicate_follows_merged: build.duplicate_follows_merged,
+        duplicate_tags_merged: tags.duplicates_merged(),
+        users_only_in_topics: ids.only_topics,
+        pull_rows: send.iter().map(|s| s.len() as u64).sum(),
         push_rows,
-    ]);
-    let s = mail.sum_u64(&v)?;
-    totals.edges = s[10];
-    totals.self_follows_dropped = s[11];
-    totals.duplicate_follows_merged = s[12];
-    totals.duplicate_tags_merged = s[13];
-    totals.users_only_in_topics = s[14];
-    totals.pull_rows = s[15];
-    totals.push_rows = s[16];
-    for (st, base) in [(&mut totals.edge_lines, 0), (&mut totals.topic_lines, 5)] {
-        st.lines = s[base];
-        st.bytes = s[base + 1];
-        st.comments_and_blank = s[base + 2];
-        st.headers = s[base + 3];
-        st.skipped = std::iter::once(("malformed".to_string(), s[base + 4]))
-            .filter(|e| e.1 > 0)
-            .collect();
-        st.first_skipped.clear();
-    }
-    if totals.edges == 0 {
-        return Err(JobError::Config(format!(
-            "no follows to rank in {} edge file(s): {} lines, {} self-follows dropped",
-            edges.len(),
-            totals.edge_lines.lines,
-            totals.self_follows_dropped
-        )));
-    }
+    };
+    let totals = totals::summed(mail, local)?;
+    totals::require_follows(&totals, edges.len())?;
     Ok(Partition {
         graph,
-        owned,
-        starts,
-        ids: owned_ids,
+        owned: layout.owned(),
+        starts: layout.starts,
+        ids: ids.owned_ids,
         tags,
         send,
         recv,
         ghosts,
         totals,
     })
-}
-
-/// Rows a push would send: distinct (followee, follower's worker) pairs
-/// with the follower owned elsewhere. Ghost followers come after owned
-/// ones, in global order, so their owners come in runs.
-fn push_rows(g: &FollowerGraph, owned: usize, ghosts: &[u32], starts: &[u64]) -> u64 {
-    let mut n = 0;
-    for v in 0..owned as u32 {
-        let mut last = usize::MAX;
-        for &s in g.followers(v).iter().filter(|&&s| s as usize >= owned) {
-            let o = owner_of_global(starts, ghosts[s as usize - owned]);
-            n += u64::from(o != last);
-            last = o;
-        }
-    }
-    n
 }
 
 /// Earned teleport needs the closed groups of the whole graph (strongly
