@@ -2,7 +2,7 @@
 //! talking TCP on 127.0.0.1 (and across network namespaces where the
 //! machine allows), against the single-process engine.
 
-use crate::common::{real_data, Tool};
+use crate::common::{real_data, repo, Tool};
 use marketrank::synth::{generate, PlantedConfig};
 use marketrank::Snapshot;
 use std::io::Read;
@@ -217,6 +217,52 @@ fn default_f32_settings_agree_to_float_rounding_on_cora() {
             .map(|u| (a.score(u, m) - b.score(b.user_index(a.user_id(u)).unwrap(), m)).abs())
             .sum();
         assert!(l1 < 1e-5, "market {name}: L1 {l1:e}");
+    }
+}
+
+/// The mailroom without a network: one process of 1, 2 and 4 worker
+/// threads (no hostfile) on Cora and on the bundled sample. Each agrees
+/// with the single-process engine to float rounding, and the worker count
+/// changes no market's top ids, so a different cut of the users (other
+/// owners, other ghosts) cannot show in the results.
+#[test]
+fn one_process_of_one_two_and_four_workers_matches_the_single_process_engine() {
+    let s = |p: &str| repo(p).to_str().unwrap().to_string();
+    let inputs = [
+        ("cora", cora()),
+        ("sample", (s("data/edges.tsv"), s("data/topics.tsv"))),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (name, (e, t)) in &inputs {
+        let mut args = vec!["--edges", e, "--topics", t];
+        args.extend(TIGHT);
+        let local = dir.path().join(format!("{name}-local.snap"));
+        local_run(&args, &local);
+        let a = Snapshot::open(&local).unwrap();
+        let mut first_tops: Option<Vec<Vec<String>>> = None;
+        for w in [1usize, 2, 4] {
+            let out = dir.path().join(format!("{name}-{w}.snap"));
+            let workers = w.to_string();
+            let mut cargs = args.clone();
+            cargs.extend(["--engine", "timely", "--workers", &workers]);
+            local_run(&cargs, &out);
+            let b = Snapshot::open(&out).unwrap();
+            eprintln!("{name}, {w} workers:");
+            assert_eq!(b.part_count(), w, "{name}: one part per worker");
+            assert_eq!(
+                a.metadata().edges,
+                b.metadata().edges,
+                "{name}, {w} workers"
+            );
+            assert_same_scores(&a, &b, 1e-9);
+            let tops: Vec<Vec<String>> = (0..b.markets().len())
+                .map(|m| top_ids(&b, m, 100))
+                .collect();
+            match &first_tops {
+                None => first_tops = Some(tops),
+                Some(one) => assert_eq!(one, &tops, "{name}: top ids, {w} workers against 1"),
+            }
+        }
     }
 }
 
