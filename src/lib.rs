@@ -24,22 +24,31 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod cluster;
-pub mod crm;
+// The core, always built: what a program needs to read follows, rank
+// them and open, query or export a snapshot.
 pub mod export;
 pub mod graph;
 pub mod input;
 pub mod job;
 pub mod query;
 pub mod rank;
-pub mod report;
-pub mod serve;
 pub mod snapshot;
 pub mod store;
 pub mod synth;
 
+// One Cargo feature each (see Cargo.toml): they bring their own crates.
+#[cfg(feature = "cluster")]
+pub mod cluster;
+#[cfg(feature = "crm")]
+pub mod crm;
+#[cfg(feature = "report")]
+pub mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
+
 // Stable paths of modules that moved into folders (issue 17): programs
 // written against `marketrank::diff` and the like keep compiling.
+#[cfg(feature = "crm")]
 pub use crm::{enrich, triage};
 pub use input::{error, graph_cache, load};
 pub use job::{memory, schedule};

@@ -3,8 +3,8 @@
 //! One machine is the default and the reference; when the graph outgrows
 //! it, `marketrank rank --engine timely` runs N processes × W workers (the
 //! meaning of timely's own `-n -w -p -h`). Each worker reads its share of
-//! the input files, owns a range of users ([`partition`]), and runs the
-//! single-process iteration ([`crate::rank`]) over them, trading follower
+//! the input files, owns a range of users (`partition`), and runs the
+//! single-process iteration ([`crate::rank`](mod@crate::rank)) over them, trading follower
 //! rows and market totals with the others once per iteration
 //! ([`mailroom`]). Each worker writes one part of a sharded snapshot; the
 //! first worker commits the manifest ([`crate::snapshot::shards`]).

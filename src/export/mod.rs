@@ -8,6 +8,7 @@
 
 mod csv;
 mod jsonl;
+#[cfg(feature = "parquet")]
 mod parquet;
 mod rows;
 mod text;
@@ -31,7 +32,9 @@ pub enum ExportFormat {
     Csv,
     /// One JSON object per line.
     JsonLines,
-    /// Apache Parquet, typed columns, Snappy-compressed (see [`parquet`](self#parquet)).
+    /// Apache Parquet, typed columns, Snappy-compressed (Cargo feature
+    /// `parquet`, on by default).
+    #[cfg(feature = "parquet")]
     Parquet,
 }
 
@@ -93,6 +96,7 @@ pub fn export(
     let mut writer: Box<dyn RowWriter> = match format {
         ExportFormat::Csv => Box::new(csv::CsvWriter::create(out, &layout)?),
         ExportFormat::JsonLines => Box::new(jsonl::JsonLinesWriter::create(out, &layout)?),
+        #[cfg(feature = "parquet")]
         ExportFormat::Parquet => Box::new(parquet::ParquetWriter::create(out, &layout)?),
     };
     let mut written = 0u64;

@@ -165,6 +165,7 @@ impl TopicsBuilder {
     /// A builder that knows `names` from the start, so the built table has
     /// every one of them as a column (sorted by name) even if no tag here
     /// uses it: workers of a distributed run agree on topic columns.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
     pub(crate) fn with_topics(names: &[String]) -> TopicsBuilder {
         let mut b = TopicsBuilder::new();
         for n in names {

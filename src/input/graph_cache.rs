@@ -2,7 +2,7 @@
 //! that recomputes with other parameters skip the text entirely
 //! (`marketrank ingest`, then `marketrank rank --graph`).
 //!
-//! Same container as snapshots ([`crate::store::container`]): magic `MKTGRAPH`,
+//! Same container as snapshots (`store::container`): magic `MKTGRAPH`,
 //! header u32 at 12 = flags (bit 0: weighted follows), u64 at 16 = users,
 //! u64 at 24 = follows. Sections:
 //!

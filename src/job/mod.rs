@@ -3,9 +3,9 @@
 //! The CLI is a thin layer over [`run_rank_job`]; other Rust programs can
 //! run the same job with a [`RankJob`] value. One file per step: where the
 //! data comes from ([`source`]), the memory guard ([`memory`]), the account
-//! history ([`accounts`]), warm start ([`warm`]), the steps both engines
+//! history (`accounts`), warm start ([`warm`]), the steps both engines
 //! share ([`steps`]), the snapshot's record ([`metadata`]) and the
-//! single-process driver ([`local`]). The distributed driver
+//! single-process driver (`local`). The distributed driver
 //! (`crate::cluster`) takes the same steps; nothing here knows it.
 
 mod accounts;

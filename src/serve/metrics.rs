@@ -39,7 +39,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Records one request to endpoint `e` (index into [`ENDPOINTS`]).
+    /// Records one request to endpoint `e` (index into `ENDPOINTS`).
     pub fn record(&self, e: usize, status: u16, took: Duration) {
         let s = STATUSES
             .iter()

@@ -139,7 +139,7 @@ impl Layer<'_> {
 ///
 /// (~200 lines: one block per attack, read top to bottom like the list in
 /// QUALITY.md section C; each block is a few lines over the shared
-/// [`Layer`] helpers, and splitting them into functions would only move
+/// `Layer` helpers, and splitting them into functions would only move
 /// the random stream's order out of sight, which fixes every planted id.)
 pub fn plant_attacks(base: &Planted, cfg: &AttackConfig) -> Attacked {
     let k = base.topic_names.len() as u32;
