@@ -21,6 +21,9 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("marketrank: {e:#}");
+            if let Some(h) = cli::hints::hint(&e) {
+                eprintln!("{h}");
+            }
             if e.downcast_ref::<cli::NotFound>().is_some() {
                 ExitCode::from(1)
             } else if e.downcast_ref::<cli::NotConverged>().is_some() {

@@ -22,7 +22,8 @@ fn cells(c: &RankChange) -> Vec<String> {
 pub fn run(a: DiffArgs) -> anyhow::Result<()> {
     let old = super::open_snapshot(&a.old)?;
     let new = super::open_snapshot(&a.new)?;
-    let d = diff_market(&old, &new, &a.market, a.k, a.limit).map_err(|e| super::NotFound(e))?;
+    let d = diff_market(&old, &new, &a.market, a.k, a.limit)
+        .map_err(|e| super::NotFound(e.to_string()))?;
     let header = [
         "user",
         "old rank",

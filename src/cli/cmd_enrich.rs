@@ -6,12 +6,7 @@ use marketrank::crm::triage::Policy;
 
 pub fn run(a: EnrichArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
-    let policy = a
-        .policy
-        .as_deref()
-        .map(Policy::read)
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
+    let policy = a.policy.as_deref().map(Policy::read).transpose()?;
     let market = match (a.market, a.market_column) {
         (Some(m), _) => MarketChoice::Fixed(m),
         (None, Some(c)) => MarketChoice::Column(c),
@@ -24,7 +19,7 @@ pub fn run(a: EnrichArgs) -> anyhow::Result<()> {
         out: a.out,
         policy,
     };
-    let s = enrich(&snap, &cfg).map_err(anyhow::Error::msg)?;
+    let s = enrich(&snap, &cfg)?;
     let counts = |m: Vec<(String, u64)>| {
         m.iter()
             .map(|(k, n)| format!("{k}: {n}"))

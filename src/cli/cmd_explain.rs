@@ -8,7 +8,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
     let m = super::market(&snap, &a.market)?;
     let u = super::user(&snap, &a.user)?;
-    let e = explain(&snap, u, m).map_err(anyhow::Error::msg)?;
+    let e = explain(&snap, u, m)?;
     let st = snap.standing(u, m);
     println!(
         "{} in {}: score {} (rank {}, {} followers)",

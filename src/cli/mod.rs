@@ -16,6 +16,7 @@ mod cmd_report;
 mod cmd_serve;
 mod cmd_show;
 mod cmd_top;
+pub mod hints;
 mod observe;
 mod table;
 

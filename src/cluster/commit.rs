@@ -54,7 +54,11 @@ pub(super) fn write_part(
     let run = read_pod::<u64>(&mail.broadcast(mine.to_le_bytes().to_vec())?[0])[0];
     let name = shards::part_name(&job.out, run, me, w);
     let path = job.out.with_file_name(&name);
-    let covers = Coverage { users: part.owned as u64, edges: part.graph.edges(), load: &report };
+    let covers = Coverage {
+        users: part.owned as u64,
+        edges: part.graph.edges(),
+        load: &report,
+    };
     let metadata = metadata_for(job, covers, result, tele, mixes);
     let content = SnapshotContent {
         user_ids: &part.ids,
@@ -81,7 +85,11 @@ pub(super) fn write_part(
                 users: read_pod::<u64>(p)[0],
             })
             .collect();
-        let covers = Coverage { users: all_users, edges: part.totals.edges, load: &report };
+        let covers = Coverage {
+            users: all_users,
+            edges: part.totals.edges,
+            load: &report,
+        };
         let metadata = metadata_for(job, covers, result, tele, mixes);
         if let Err(e) = shards::commit(&job.out, metadata, parts) {
             eprintln!("marketrank: {e}");
@@ -98,4 +106,3 @@ pub(super) fn write_part(
     }
     Ok(())
 }
-

@@ -26,7 +26,7 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     /// A round waited longer than the peer timeout.
-    #[error("waited {seconds} s in exchange round {round} for {who}; a process hangs or the network dropped it (raise --peer-timeout if a process is only slow)")]
+    #[error("waited {seconds} s in exchange round {round} for {who}; a process hangs or the network dropped it (raise the peer timeout if a process is only slow)")]
     Timeout {
         /// The timeout in seconds.
         seconds: u64,
@@ -104,7 +104,7 @@ impl Connecting {
                     .map(|(p, a)| format!("process {p} ({a})"))
                     .collect();
                 let who = if silent.is_empty() {
-                    "every address accepts connections, but the cluster did not form (do all processes use the same hostfile and --processes?)".to_string()
+                    "every address accepts connections, but the cluster did not form (do all processes use the same hostfile and process count?)".to_string()
                 } else {
                     format!("not reachable: {}", silent.join(", "))
                 };

@@ -19,13 +19,19 @@ mod partition;
 mod run;
 
 pub use failure::ClusterError;
-pub use run::{run_cluster_job, ClusterSummary};
 pub use partition::Totals;
+pub use run::{run_cluster_job, ClusterSummary};
 
 /// A cluster failure stops the job like any engine failure; the
-/// conversion lives here so that `job/` names no engine.
+/// conversions live here so that `job/` names no engine.
 impl From<ClusterError> for crate::job::JobError {
     fn from(e: ClusterError) -> Self {
+        crate::job::JobError::Engine(Box::new(e))
+    }
+}
+
+impl From<SetupError> for crate::job::JobError {
+    fn from(e: SetupError) -> Self {
         crate::job::JobError::Engine(Box::new(e))
     }
 }
@@ -53,23 +59,21 @@ pub struct ClusterConfig {
 
 impl ClusterConfig {
     /// Checks the numbers against each other.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SetupError> {
         if self.workers == 0 || self.processes == 0 {
-            return Err("--workers and --processes must be at least 1".into());
+            return Err(SetupError::NoWorkers);
         }
         if self.process >= self.processes {
-            return Err(format!(
-                "--process {} is out of range: processes are numbered 0..{}",
-                self.process, self.processes
-            ));
+            return Err(SetupError::ProcessOutOfRange {
+                process: self.process,
+                processes: self.processes,
+            });
         }
         if self.processes > 1 && self.hosts.len() < self.processes {
-            return Err(format!(
-                "{} processes need {} addresses in the hostfile (one host:port per line), found {}",
-                self.processes,
-                self.processes,
-                self.hosts.len()
-            ));
+            return Err(SetupError::TooFewHosts {
+                processes: self.processes,
+                found: self.hosts.len(),
+            });
         }
         Ok(())
     }
@@ -96,11 +100,72 @@ impl ClusterConfig {
     }
 }
 
+/// A cluster that cannot be set up as given, or a job it does not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// Zero workers or processes.
+    #[error("a cluster needs at least 1 worker per process and at least 1 process")]
+    NoWorkers,
+    /// This process's index is not below the process count.
+    #[error("process {process} is out of range: processes are numbered 0..{processes}")]
+    ProcessOutOfRange {
+        /// The index given.
+        process: usize,
+        /// The process count.
+        processes: usize,
+    },
+    /// Fewer addresses than processes.
+    #[error("{processes} processes need {processes} addresses in the hostfile (one host:port per line), found {found}")]
+    TooFewHosts {
+        /// The process count.
+        processes: usize,
+        /// Addresses found.
+        found: usize,
+    },
+    /// The hostfile cannot be read.
+    #[error("{}: cannot read the hostfile: {source}", path.display())]
+    Hostfile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A hostfile line that is not `host:port`.
+    #[error("{}:{line}: `{text}` is not host:port", path.display())]
+    NotHostPort {
+        /// The file.
+        path: PathBuf,
+        /// Its line number.
+        line: usize,
+        /// What the line says.
+        text: String,
+    },
+    /// The directory of a file pattern cannot be listed.
+    #[error("{}: cannot list the directory: {source}", dir.display())]
+    ListDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file pattern that matches nothing.
+    #[error("{}: no file matches", .0.display())]
+    NoMatch(PathBuf),
+    /// A graph cache: every worker reads its share of text files.
+    #[error("the distributed engine reads text files (each worker its share); a graph cache is single-process")]
+    GraphCache,
+    /// An option of the job the distributed engine does not offer yet.
+    #[error("{0} is not available on the distributed engine yet; run single-process, or merge the sharded snapshot first")]
+    NotOffered(&'static str),
+}
+
 /// Reads a hostfile: one `host:port` per line, `#` comments and blank
 /// lines ignored.
-pub fn read_hostfile(path: &Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read the hostfile: {e}", path.display()))?;
+pub fn read_hostfile(path: &Path) -> Result<Vec<String>, SetupError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SetupError::Hostfile {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut hosts = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -108,11 +173,11 @@ pub fn read_hostfile(path: &Path) -> Result<Vec<String>, String> {
             continue;
         }
         if !line.contains(':') {
-            return Err(format!(
-                "{}:{}: `{line}` is not host:port",
-                path.display(),
-                i + 1
-            ));
+            return Err(SetupError::NotHostPort {
+                path: path.to_path_buf(),
+                line: i + 1,
+                text: line.to_string(),
+            });
         }
         hosts.push(line.to_string());
     }
@@ -122,7 +187,7 @@ pub fn read_hostfile(path: &Path) -> Result<Vec<String>, String> {
 /// Expands a path whose file name has `*` or `?` into the matching files,
 /// sorted by name (so every process assigns the same file to the same
 /// worker); any other path is itself.
-pub fn expand_files(pattern: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn expand_files(pattern: &Path) -> Result<Vec<PathBuf>, SetupError> {
     let name = pattern
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -134,8 +199,10 @@ pub fn expand_files(pattern: &Path) -> Result<Vec<PathBuf>, String> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let entries = std::fs::read_dir(&dir)
-        .map_err(|e| format!("{}: cannot list the directory: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(&dir).map_err(|source| SetupError::ListDir {
+        dir: dir.clone(),
+        source,
+    })?;
     let mut out: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .filter(|e| wildcard(name.as_bytes(), e.file_name().to_string_lossy().as_bytes()))
@@ -143,7 +210,7 @@ pub fn expand_files(pattern: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     out.sort();
     if out.is_empty() {
-        return Err(format!("{}: no file matches", pattern.display()));
+        return Err(SetupError::NoMatch(pattern.to_path_buf()));
     }
     Ok(out)
 }

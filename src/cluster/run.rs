@@ -8,7 +8,7 @@ use super::exchange::{or_stop, RowExchange};
 use super::failure::{self, Connecting};
 use super::mailroom::Mailroom;
 use super::partition::{self, Partition, Totals};
-use super::{expand_files, ClusterConfig};
+use super::{expand_files, ClusterConfig, SetupError};
 use crate::job::memory::{peak_rss, peak_rss_text};
 use crate::job::steps::{compose_markets, progress_observer, warn_fallbacks, warn_not_converged};
 use crate::job::{read_market_mixes, GraphInput, JobError, Level, Observer, Progress, RankJob};
@@ -58,31 +58,27 @@ pub fn run_cluster_job(
     cluster: &ClusterConfig,
     obs: &mut dyn Observer,
 ) -> Result<ClusterSummary, JobError> {
-    cluster.validate().map_err(JobError::Config)?;
-    job.config.validate().map_err(JobError::Config)?;
-    let (edges, topics) = match &job.input {
-        GraphInput::Text { edges, topics } => (edges.clone(), topics.clone()),
-        GraphInput::Cache(_) => {
-            return Err(JobError::Config(
-                "--engine timely reads text files (each worker its share); a graph cache is single-process".into(),
-            ))
-        }
+    cluster.validate()?;
+    job.config.validate()?;
+    let GraphInput::Text { edges, topics } = &job.input else {
+        return Err(SetupError::GraphCache.into());
     };
     for (what, refused) in [
-        ("--previous", job.previous.is_some()),
-        ("--scores-tsv", job.scores_tsv.is_some()),
-        ("--rejects", job.rejects.is_some()),
-        ("--max-memory", job.max_memory.is_some()),
-        ("--accounts", job.accounts.is_some()),
+        (
+            "warm start from a previous snapshot",
+            job.previous.is_some(),
+        ),
+        ("a scores TSV beside the snapshot", job.scores_tsv.is_some()),
+        ("a rejects file", job.rejects.is_some()),
+        ("a memory limit", job.max_memory.is_some()),
+        ("an account history", job.accounts.is_some()),
     ] {
         if refused {
-            return Err(JobError::Config(format!(
-                "{what} is not available with --engine timely yet; run single-process, or merge the sharded snapshot first"
-            )));
+            return Err(SetupError::NotOffered(what).into());
         }
     }
-    let edge_files = expand_files(&edges).map_err(JobError::Config)?;
-    let topic_files = expand_files(&topics).map_err(JobError::Config)?;
+    let edge_files = expand_files(edges)?;
+    let topic_files = expand_files(topics)?;
     let mixes = read_market_mixes(job.markets.as_deref())?;
     obs.note(Level::Info, &format!(
         "process {} of {}: {} worker(s); {} edge file(s), {} topic file(s) shared round-robin over {} workers",
@@ -222,7 +218,15 @@ fn work(
         // (`obs` forwards only from the first worker.)
         let progress = progress_observer(job, &obs, tele.len());
         let mut rows = RowExchange::new(&mut mail, &part);
-        rank_partition(&part.graph, &tele, &job.config, None, part.owned, &mut rows, &progress)
+        rank_partition(
+            &part.graph,
+            &tele,
+            &job.config,
+            None,
+            part.owned,
+            &mut rows,
+            &progress,
+        )
     };
     let bytes_per_iteration =
         (mail.bytes_sent - sent_before) as f64 / result.iterations.max(1) as f64;
@@ -274,7 +278,7 @@ fn note_loaded(part: &Partition, took: Duration, obs: &mut dyn Observer) {
     ));
     if t.edge_lines.skipped_total() + t.topic_lines.skipped_total() > 0 {
         obs.note(Level::Warning, &format!(
-            "skipped {} malformed edge lines and {} malformed topic lines (all workers; --rejects is single-process)",
+            "skipped {} malformed edge lines and {} malformed topic lines (all workers; a rejects file is single-process only)",
             t.edge_lines.skipped_total(),
             t.topic_lines.skipped_total()
         ));

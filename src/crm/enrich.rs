@@ -78,30 +78,83 @@ fn num(s: Option<&str>) -> Option<f64> {
         .filter(|v| v.is_finite())
 }
 
+/// Why an enrichment could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrichError {
+    /// The customer file is not readable CSV.
+    #[error("{path}: {source}")]
+    Read {
+        /// The customer file.
+        path: String,
+        /// Why.
+        source: csv::Error,
+    },
+    /// A column the configuration names is not in the header.
+    #[error("{path}: no column `{name}`; columns: {columns}")]
+    NoColumn {
+        /// The customer file.
+        path: String,
+        /// The column asked for.
+        name: String,
+        /// The header, comma separated.
+        columns: String,
+    },
+    /// The market asked for is not in the snapshot.
+    #[error("no market `{market}` in the snapshot; markets: {markets}")]
+    NoMarket {
+        /// The market asked for.
+        market: String,
+        /// The snapshot's markets, comma separated.
+        markets: String,
+    },
+    /// The customer file already has a column enrich adds.
+    #[error("{path}: already has a column `{column}`; rename it (enrich adds {added})")]
+    ColumnClash {
+        /// The customer file.
+        path: String,
+        /// The clashing column.
+        column: String,
+        /// Every column enrich adds.
+        added: String,
+    },
+    /// Writing the enriched file or its policy failed.
+    #[error(transparent)]
+    Write(#[from] std::io::Error),
+    /// The policy could not be written as TOML.
+    #[error("cannot write the policy: {0}")]
+    Policy(#[from] toml::ser::Error),
+}
+
 /// Enriches `cfg.customers` from `snap` into `cfg.out`.
-pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, String> {
+pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, EnrichError> {
     let path = cfg.customers.display().to_string();
+    let read = |source| EnrichError::Read {
+        path: path.clone(),
+        source,
+    };
     let mut rd = csv::ReaderBuilder::new()
         .flexible(false)
         .from_path(&cfg.customers)
-        .map_err(|e| format!("{path}: {e}"))?;
-    let header = rd.headers().map_err(|e| format!("{path}: {e}"))?.clone();
-    let col = |name: &str| -> Result<usize, String> {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            format!(
-                "{path}: no column `{name}`; columns: {}",
-                header.iter().collect::<Vec<_>>().join(", ")
-            )
-        })
+        .map_err(read)?;
+    let header = rd.headers().map_err(read)?.clone();
+    let col = |name: &str| -> Result<usize, EnrichError> {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| EnrichError::NoColumn {
+                path: path.clone(),
+                name: name.to_string(),
+                columns: header.iter().collect::<Vec<_>>().join(", "),
+            })
     };
     let id_col = col(&cfg.id_column)?;
     let fixed = match &cfg.market {
-        MarketChoice::Fixed(m) => Some(snap.market_index(m).ok_or_else(|| {
-            format!(
-                "no market `{m}` in the snapshot; markets: {}",
-                snap.markets().join(", ")
-            )
-        })?),
+        MarketChoice::Fixed(m) => {
+            Some(snap.market_index(m).ok_or_else(|| EnrichError::NoMarket {
+                market: m.clone(),
+                markets: snap.markets().join(", "),
+            })?)
+        }
         MarketChoice::Column(_) => None,
     };
     let market_col = match &cfg.market {
@@ -120,10 +173,11 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Stri
         added.extend(ADDED_TRIAGE);
     }
     if let Some(clash) = added.iter().find(|a| header.iter().any(|h| h == **a)) {
-        return Err(format!(
-            "{path}: already has a column `{clash}`; rename it (enrich adds {})",
-            added.join(", ")
-        ));
+        return Err(EnrichError::ColumnClash {
+            path,
+            column: clash.to_string(),
+            added: added.join(", "),
+        });
     }
     let mut summary = EnrichSummary::default();
     let out = cfg.out.display().to_string();
@@ -196,12 +250,11 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Stri
         }
         wr.flush()?;
         Ok(())
-    })
-    .map_err(|e| format!("{e}"))?;
+    })?;
     if let Some(p) = &cfg.policy {
         let mut policy_path = cfg.out.clone().into_os_string();
         policy_path.push(".policy.toml");
-        let text = toml::to_string(p).map_err(|e| e.to_string())?;
+        let text = toml::to_string(p)?;
         crate::store::atomic::write_with(std::path::Path::new(&policy_path), |w| {
             w.write_all(b"# The triage policy applied to ")?;
             w.write_all(out.as_bytes())?;
@@ -209,8 +262,7 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Stri
                 b" (priority = the largest of base, value, loyalty and influence levels)\n",
             )?;
             w.write_all(text.as_bytes())
-        })
-        .map_err(|e| e.to_string())?;
+        })?;
     }
     Ok(summary)
 }

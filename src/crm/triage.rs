@@ -94,11 +94,25 @@ pub struct Customer<'a> {
     pub market: Option<(&'a str, f64)>,
 }
 
+/// A policy file that cannot be used, and why (with the file's name).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {reason}", path.display())]
+pub struct PolicyError {
+    /// The policy file.
+    pub path: std::path::PathBuf,
+    /// What is wrong in it.
+    pub reason: String,
+}
+
 impl Policy {
     /// Reads and checks a policy file.
-    pub fn read(path: &Path) -> Result<Policy, String> {
+    pub fn read(path: &Path) -> Result<Policy, PolicyError> {
+        let bad = |reason: String| PolicyError {
+            path: path.to_path_buf(),
+            reason,
+        };
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read the policy: {e}", path.display()))?;
+            .map_err(|e| bad(format!("cannot read the policy: {e}")))?;
         let p: Policy = toml::from_str(&text).map_err(|e| {
             let msg = e.to_string();
             let hint = if msg.contains("follower") {
@@ -106,9 +120,9 @@ impl Policy {
             } else {
                 ""
             };
-            format!("{}: {msg}{hint}", path.display())
+            bad(format!("{msg}{hint}"))
         })?;
-        p.check().map_err(|e| format!("{}: {e}", path.display()))?;
+        p.check().map_err(bad)?;
         Ok(p)
     }
 
@@ -260,6 +274,9 @@ mod tests {
         )
         .unwrap();
         let e = Policy::read(&f).unwrap_err();
-        assert!(e.contains("follower counts are not a policy input"), "{e}");
+        assert!(
+            e.reason.contains("follower counts are not a policy input"),
+            "{e}"
+        );
     }
 }

@@ -242,4 +242,3 @@ impl TopicsBuilder {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("topic `{0}` is not in the topic file")]
 pub struct UnknownTopic(pub String);
-

@@ -41,14 +41,40 @@ fn digits(s: &str, n: usize) -> Option<i64> {
     (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
 }
 
+/// A date or timestamp that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{input}` {reason}")]
+pub struct BadDate {
+    /// What was given.
+    pub input: String,
+    /// What is wrong with it.
+    pub reason: DateProblem,
+}
+
+/// What is wrong with a [`BadDate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DateProblem {
+    /// Not in the ISO-8601 shape.
+    #[error("is not an ISO-8601 date (YYYY-MM-DD) or timestamp (YYYY-MM-DDTHH:MM:SSZ)")]
+    Format,
+    /// A month or day that does not exist (2023-02-29).
+    #[error("is no such day")]
+    NoSuchDay,
+    /// An hour, minute or second out of range.
+    #[error("has no such time of day")]
+    NoSuchTime,
+}
+
 /// Parses an ISO-8601 date (`2024-05-31`) or timestamp
 /// (`2024-05-31T23:10:00Z`, `2024-05-31 23:10:00`, fractional seconds, a
 /// `+02:00` offset; no offset means UTC) into its UTC day (days since
 /// 1970-01-01).
-pub fn parse_utc_day(s: &str) -> Result<i32, String> {
-    let why = || {
-        format!("`{s}` is not an ISO-8601 date (YYYY-MM-DD) or timestamp (YYYY-MM-DDTHH:MM:SSZ)")
+pub fn parse_utc_day(s: &str) -> Result<i32, BadDate> {
+    let err = |reason| BadDate {
+        input: s.to_string(),
+        reason,
     };
+    let why = || err(DateProblem::Format);
     let (date, time) = match s.find(['T', 't', ' ']) {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
@@ -78,7 +104,7 @@ pub fn parse_utc_day(s: &str) -> Result<i32, String> {
         31,
     ];
     if !(1..=12).contains(&m) || d < 1 || d > month_days[m as usize - 1] {
-        return Err(format!("`{s}`: no such day"));
+        return Err(err(DateProblem::NoSuchDay));
     }
     let mut secs = 0i64;
     if let Some(t) = time {
@@ -109,7 +135,7 @@ pub fn parse_utc_day(s: &str) -> Result<i32, String> {
             _ => return Err(why()),
         };
         if h > 23 || mi > 59 || se > 60 {
-            return Err(format!("`{s}`: no such time of day"));
+            return Err(err(DateProblem::NoSuchTime));
         }
         secs = h * 3600 + mi * 60 + se - offset;
     }
@@ -157,7 +183,7 @@ fn parse_account(line: &[u8], sep: u8) -> Result<(&str, i32, AccountStatus), Bad
             format!("user id of {} bytes (at most {MAX_ID_BYTES})", user.len()),
         ));
     }
-    let day = parse_utc_day(created.trim()).map_err(|m| bad("bad date", m))?;
+    let day = parse_utc_day(created.trim()).map_err(|e| bad("bad date", e.to_string()))?;
     let status = match status.map(str::trim) {
         None | Some("") => AccountStatus::Active,
         Some(s) => AccountStatus::parse(s).ok_or_else(|| {

@@ -111,7 +111,7 @@ pub fn load_tagged_graph_with(
     if let Some(missing) = only.and_then(|o| o.iter().find(|t| tags.topic_index(t).is_none())) {
         return Err(InputError::Unusable {
             path: topics.to_path_buf(),
-            reason: format!("topic `{missing}` (from --only-topics) is not in this file"),
+            reason: format!("topic `{missing}` (asked for by name) is not in this file"),
         });
     }
     let report = LoadReport {

@@ -15,7 +15,9 @@ pub mod load;
 mod parallel;
 mod rejects;
 
-pub use accounts::{parse_utc_day, read_accounts, read_trusted, utc_date, AccountsReport};
+pub use accounts::{
+    parse_utc_day, read_accounts, read_trusted, utc_date, AccountsReport, BadDate, DateProblem,
+};
 pub(crate) use lines::is_gzip;
 pub use lines::{open_lines, Delimiter, LineStats, Lines};
 pub use parallel::{read_edges_parallel, EdgeColumns};

@@ -19,6 +19,9 @@ pub enum JobError {
         /// Why.
         source: std::io::Error,
     },
+    /// A model parameter out of range.
+    #[error(transparent)]
+    Parameter(#[from] crate::rank::InvalidParameter),
     /// Bad input file.
     #[error(transparent)]
     Input(#[from] crate::InputError),
@@ -41,6 +44,9 @@ pub enum JobError {
 impl JobError {
     /// An [`JobError::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> JobError {
-        JobError::Io { path: path.into(), source }
+        JobError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

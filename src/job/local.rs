@@ -22,7 +22,7 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, JobError> {
 
 /// Runs the whole job; `obs` receives its notes and progress.
 pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary, JobError> {
-    job.config.validate().map_err(JobError::Config)?;
+    job.config.validate()?;
     let pool = thread_pool(job.threads)?;
     let mixes = read_market_mixes(job.markets.as_deref())?;
     pool.install(|| {

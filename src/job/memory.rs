@@ -54,7 +54,11 @@ pub fn peak_rss_text() -> String {
 /// Parses a size such as `512MB`, `24GB`, `1.5GiB`, `800M` or `1000000`
 /// (bytes). Decimal units are powers of 1000, `KiB`/`MiB`/`GiB`/`TiB` powers
 /// of 1024; a bare `K`/`M`/`G`/`T` is decimal.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, BadSize> {
+    let bad = |reason: String| BadSize {
+        input: s.to_string(),
+        reason,
+    };
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -62,7 +66,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let (num, unit) = t.split_at(split);
     let value: f64 = num
         .parse()
-        .map_err(|_| format!("`{s}` is not a size (examples: 512MB, 24GB, 1.5GiB)"))?;
+        .map_err(|_| bad("is not a size (examples: 512MB, 24GB, 1.5GiB)".into()))?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kb" => 1e3,
@@ -74,21 +78,31 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "gib" => 1024.0 * 1024.0 * 1024.0,
         "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
         other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{s}` (use B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
-            ))
+            return Err(bad(format!(
+                "has an unknown unit `{other}` (use B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
+            )))
         }
     };
     let bytes = value * mult;
     if !(bytes.is_finite() && bytes >= 1.0) {
-        return Err(format!("`{s}` is not a positive size"));
+        return Err(bad("is not a positive size".into()));
     }
     Ok(bytes as u64)
 }
 
+/// A size that does not parse, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{input}` {reason}")]
+pub struct BadSize {
+    /// What was given.
+    pub input: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
 /// A run that would not fit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not enough memory for {step}: it needs about {} ({detail}), the limit is {} ({source_of_limit}); rank fewer markets (--only-topics), use --precision f32, or raise --max-memory on a larger machine", human_bytes(*.needed), human_bytes(*.limit))]
+#[error("not enough memory for {step}: it needs about {} ({detail}), the limit is {} ({source_of_limit}); rank fewer markets, use f32 precision, or raise the limit on a larger machine", human_bytes(*.needed), human_bytes(*.limit))]
 pub struct MemoryRefusal {
     /// What was about to run ("reading the graph", "ranking").
     pub step: &'static str,
@@ -98,7 +112,7 @@ pub struct MemoryRefusal {
     pub limit: u64,
     /// Where the estimate comes from.
     pub detail: String,
-    /// "--max-memory" or "memory available on this machine".
+    /// "the limit given" or "memory available on this machine".
     pub source_of_limit: String,
 }
 
@@ -144,7 +158,7 @@ impl MemoryLimit {
             limit: self.bytes,
             detail,
             source_of_limit: if self.explicit {
-                "--max-memory".into()
+                "the limit given".into()
             } else {
                 "memory available on this machine".into()
             },
@@ -220,7 +234,11 @@ pub(crate) fn guard_rank(
             "memory guard: estimated peak {} of a {} limit{}",
             human_bytes(peak),
             human_bytes(limit.bytes),
-            if limit.explicit { " (--max-memory)" } else { " (memory available)" }
+            if limit.explicit {
+                " (the limit given)"
+            } else {
+                " (memory available)"
+            }
         ),
     );
     limit.check(
@@ -265,7 +283,7 @@ mod tests {
             .to_string();
         assert!(e.contains("not enough memory for ranking"), "{e}");
         assert!(
-            e.contains("2.0 MB") && e.contains("1.0 MB") && e.contains("--max-memory"),
+            e.contains("2.0 MB") && e.contains("1.0 MB") && e.contains("the limit given"),
             "{e}"
         );
     }

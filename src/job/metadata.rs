@@ -5,7 +5,9 @@
 use super::{GraphInput, RankJob, TrustedRun};
 use crate::input::load::LoadReport;
 use crate::rank::{MarketMix, RankResult, TopicTeleport, Walk, GLOBAL_MARKET};
-use crate::snapshot::{self, InputFile, InputRole, MarketKind, MarketMeta, Metadata, Parameters};
+use crate::snapshot::{
+    self, InputFile, InputRole, LoadCounts, MarketKind, MarketMeta, Metadata, Parameters,
+};
 
 /// The counts a snapshot covers: its users, the follows as read, and what
 /// loading reported.
@@ -40,13 +42,13 @@ pub fn metadata_for(
         parameters: parameters(job),
         inputs: inputs_of(job, r),
         markets: markets(result, tele, mixes),
-        load: serde_json::json!({
-            "self_follows_dropped": r.build.self_follows_dropped,
-            "duplicate_follows_merged": r.build.duplicate_follows_merged,
-            "duplicate_tags_merged": r.duplicate_tags_merged,
-            "users_only_in_topics": r.users_only_in_topics,
-            "skipped_lines": r.skipped_total(),
-        }),
+        load: LoadCounts {
+            self_follows_dropped: r.build.self_follows_dropped,
+            duplicate_follows_merged: r.build.duplicate_follows_merged,
+            duplicate_tags_merged: r.duplicate_tags_merged,
+            users_only_in_topics: r.users_only_in_topics,
+            skipped_lines: r.skipped_total(),
+        },
         parent: job.previous.as_ref().map(|p| p.display().to_string()),
         trust: None,
     }
@@ -94,7 +96,11 @@ fn markets(result: &RankResult, tele: &TopicTeleport, mixes: &[MarketMix]) -> Ve
                 } else {
                     MarketKind::Topic
                 },
-                seed_users: if c < tele.len() { tele.seed_users(c) } else { 0 },
+                seed_users: if c < tele.len() {
+                    tele.seed_users(c)
+                } else {
+                    0
+                },
                 iterations: conv.iterations,
                 residual: conv.residual,
                 converged: conv.converged,

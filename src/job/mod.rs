@@ -24,7 +24,9 @@ pub use error::JobError;
 pub use local::{run_rank_job, thread_pool};
 pub use memory::peak_rss;
 pub use observe::{Collect, Level, Observer, Progress, Silent};
-pub use source::{load_with_rejects, read_market_mixes, rejects_path_for, report_dropped, GraphInput};
+pub use source::{
+    load_with_rejects, read_market_mixes, rejects_path_for, report_dropped, GraphInput,
+};
 
 use crate::input::load::TaggedGraph;
 use crate::input::BadLines;

@@ -40,7 +40,7 @@ impl GraphInput {
                 if let Some(only) = only {
                     data.tags = data.tags.restrict(only).map_err(|t| {
                         JobError::Config(format!(
-                            "topic `{}` (from --only-topics) is not in {}",
+                            "topic `{}` (asked for by name) is not in {}",
                             t.0,
                             path.display()
                         ))
@@ -70,15 +70,19 @@ pub fn read_market_mixes(path: Option<&Path>) -> Result<Vec<MarketMix>, JobError
         return Ok(Vec::new());
     };
     let mut mixes: Vec<MarketMix> = Vec::new();
-    read_pairs(path, ("market", "topic"), BadLines::Fail, None, |p| {
-        match mixes.iter_mut().find(|m| m.name == p.first) {
+    read_pairs(
+        path,
+        ("market", "topic"),
+        BadLines::Fail,
+        None,
+        |p| match mixes.iter_mut().find(|m| m.name == p.first) {
             Some(m) => m.parts.push((p.second.to_string(), p.weight as f64)),
             None => mixes.push(MarketMix {
                 name: p.first.to_string(),
                 parts: vec![(p.second.to_string(), p.weight as f64)],
             }),
-        }
-    })?;
+        },
+    )?;
     Ok(mixes)
 }
 
@@ -100,7 +104,9 @@ pub fn load_with_rejects(
         }
         _ => None,
     };
-    with_rejects(path, "skipped lines", obs, |sink| input.load(bad, only, sink))
+    with_rejects(path, "skipped lines", obs, |sink| {
+        input.load(bad, only, sink)
+    })
 }
 
 /// Runs `read` with its skipped lines going to a rejects file at `path`

@@ -52,20 +52,28 @@ pub fn compose_markets(
     mixes: &[MarketMix],
 ) -> Result<RankResult, JobError> {
     append_markets(result, mixes).map_err(|e| {
-        let file = job.markets.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        let file = job
+            .markets
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         JobError::Config(format!("{file}: {e}"))
     })
 }
 
 /// Warns for each market that did not reach the tolerance; returns their names.
-pub fn warn_not_converged(job: &RankJob, result: &RankResult, obs: &mut dyn Observer) -> Vec<String> {
+pub fn warn_not_converged(
+    job: &RankJob,
+    result: &RankResult,
+    obs: &mut dyn Observer,
+) -> Vec<String> {
     let mut names = Vec::new();
     for (m, c) in result.markets.iter().zip(&result.convergence) {
         if !c.converged {
             obs.note(
                 Level::Warning,
                 &format!(
-                    "warning: market `{m}` did not converge: L1 change {:.3e} > tolerance {:.1e} after {} iterations (raise --max-iter)",
+                    "warning: market `{m}` did not converge: L1 change {:.3e} > tolerance {:.1e} after {} iterations (raise the iteration limit)",
                     c.residual, job.config.tolerance, c.iterations
                 ),
             );

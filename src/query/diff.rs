@@ -39,6 +39,16 @@ pub struct MarketDiff {
     pub departures: Vec<RankChange>,
 }
 
+/// A market one of the two snapshots lacks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no market `{market}` in the {} snapshot", if *.in_new { "new" } else { "old" })]
+pub struct MissingMarket {
+    /// The market.
+    pub market: String,
+    /// True when the new snapshot lacks it, false when the old one does.
+    pub in_new: bool,
+}
+
 /// Compares market `market` of two snapshots over the users in either
 /// top `k`, listing at most `limit` per kind.
 pub fn diff_market(
@@ -47,13 +57,13 @@ pub fn diff_market(
     market: &str,
     k: usize,
     limit: usize,
-) -> Result<MarketDiff, String> {
-    let mo = old
-        .market_index(market)
-        .ok_or_else(|| format!("no market `{market}` in the old snapshot"))?;
-    let mn = new
-        .market_index(market)
-        .ok_or_else(|| format!("no market `{market}` in the new snapshot"))?;
+) -> Result<MarketDiff, MissingMarket> {
+    let missing = |in_new| MissingMarket {
+        market: market.to_string(),
+        in_new,
+    };
+    let mo = old.market_index(market).ok_or_else(|| missing(false))?;
+    let mn = new.market_index(market).ok_or_else(|| missing(true))?;
     let (ro, rn) = (market_ranks(old, mo), market_ranks(new, mn));
     let mut seen = std::collections::HashSet::new();
     let mut changes = Vec::new();

@@ -45,15 +45,23 @@ impl Explanation {
     }
 }
 
+/// Why a score cannot be explained.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExplainError {
+    /// The snapshot carries no graph (a sharded part, or an old file).
+    #[error("this snapshot was written without its graph; rerun `marketrank rank` to explain")]
+    NoModel,
+    /// A composed market names a topic the snapshot lacks.
+    #[error("topic `{0}` of the composed market is missing from the snapshot")]
+    MissingTopic(String),
+}
+
 /// Explains user `u`'s score in market column `m`. The snapshot must carry
 /// its graph ([`Snapshot::has_model`]); one pass over the follows finds the
 /// followers' normalisers.
-pub fn explain(snap: &Snapshot, u: u32, m: usize) -> Result<Explanation, String> {
+pub fn explain(snap: &Snapshot, u: u32, m: usize) -> Result<Explanation, ExplainError> {
     if !snap.has_model() {
-        return Err(
-            "this snapshot was written without its graph; rerun `marketrank rank` to explain"
-                .into(),
-        );
+        return Err(ExplainError::NoModel);
     }
     let meta = snap.metadata();
     let alpha = meta.parameters.damping;
@@ -71,10 +79,10 @@ pub fn explain(snap: &Snapshot, u: u32, m: usize) -> Result<Explanation, String>
             .map(|(t, w)| {
                 let c = snap
                     .market_index(t)
-                    .ok_or_else(|| format!("topic {t} missing"))?;
+                    .ok_or_else(|| ExplainError::MissingTopic(t.clone()))?;
                 Ok((c, *w, meta.markets[c].restart))
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, ExplainError>>()?;
         mix_coefficients(&triples)
     } else {
         vec![(m, 1.0)]
@@ -122,7 +130,10 @@ pub fn explain(snap: &Snapshot, u: u32, m: usize) -> Result<Explanation, String>
                     .iter()
                     .find(|a| a.column as usize == c)
                     .map_or(0.0, |a| a.affinity as f64);
-                (walk::bias(e, a), walk::normaliser(e, out_weight[i], aff_sum[i * np + p]))
+                (
+                    walk::bias(e, a),
+                    walk::normaliser(e, out_weight[i], aff_sum[i * np + p]),
+                )
             } else {
                 (1.0, out_weight[i])
             };

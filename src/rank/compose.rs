@@ -71,10 +71,7 @@ pub fn resolve(
 }
 
 /// Adds one column per mix to `result`, computed from the topic columns.
-pub fn append_markets(
-    result: RankResult,
-    mixes: &[MarketMix],
-) -> Result<RankResult, ComposeError> {
+pub fn append_markets(result: RankResult, mixes: &[MarketMix]) -> Result<RankResult, ComposeError> {
     if mixes.is_empty() {
         return Ok(result);
     }

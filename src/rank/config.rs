@@ -142,28 +142,68 @@ impl RankConfig {
     }
 
     /// Checks the parameters, saying which one is wrong.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidParameter> {
+        let bad = |name, must, value: String| Err(InvalidParameter { name, must, value });
         if !(self.damping > 0.0 && self.damping < 1.0) {
-            return Err(format!("damping must be in (0, 1), got {}", self.damping));
+            return bad(Parameter::Damping, "be in (0, 1)", self.damping.to_string());
         }
         if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
-            return Err(format!(
-                "tolerance must be a positive number, got {}",
-                self.tolerance
-            ));
+            return bad(
+                Parameter::Tolerance,
+                "be a positive number",
+                self.tolerance.to_string(),
+            );
         }
         if self.max_iterations == 0 {
-            return Err("max-iter must be at least 1".into());
+            return bad(Parameter::MaxIterations, "be at least 1", "0".into());
         }
         if let Walk::TopicBiased { epsilon } = self.walk {
             if !(epsilon.is_finite() && epsilon > 0.0) {
-                return Err(format!(
-                    "topic-bias must be a positive number, got {epsilon}"
-                ));
+                return bad(
+                    Parameter::TopicBias,
+                    "be a positive number",
+                    epsilon.to_string(),
+                );
             }
         }
         Ok(())
     }
+}
+
+/// The parameters of [`RankConfig`] that can be out of range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parameter {
+    /// `damping`.
+    Damping,
+    /// `tolerance`.
+    Tolerance,
+    /// `max_iterations`.
+    MaxIterations,
+    /// The topic bias ε of [`Walk::TopicBiased`].
+    TopicBias,
+}
+
+impl std::fmt::Display for Parameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Parameter::Damping => "damping",
+            Parameter::Tolerance => "tolerance",
+            Parameter::MaxIterations => "the iteration limit",
+            Parameter::TopicBias => "the topic bias ε",
+        })
+    }
+}
+
+/// A parameter of [`RankConfig`] outside its range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name} must {must}, got {value}")]
+pub struct InvalidParameter {
+    /// Which parameter.
+    pub name: Parameter,
+    /// What it must be.
+    pub must: &'static str,
+    /// What it was.
+    pub value: String,
 }
 
 impl Default for RankConfig {

@@ -233,6 +233,13 @@ fn split_rows<'a, T>(
     out
 }
 
+/// The power iteration for one lane width.
+///
+/// (~150 lines: the setup and the iteration loop share a dozen per-run
+/// tables — ε, Z, the divisor, the chunk ranges, the per-lane constants —
+/// and the loop is the hot path; cut into functions they would travel as
+/// one long argument list, which hides the order of the steps that makes
+/// the result deterministic.)
 #[allow(clippy::too_many_arguments)]
 fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
     graph: &FollowerGraph,

@@ -49,7 +49,8 @@ pub mod walk;
 
 pub use compose::{append_markets, mix_coefficients, ComposeError, MarketMix};
 pub use config::{
-    human_bytes, MemoryEstimate, Precision, RankConfig, TeleportMode, Walk, WalkKind,
+    human_bytes, InvalidParameter, MemoryEstimate, Parameter, Precision, RankConfig, TeleportMode,
+    Walk, WalkKind,
 };
 pub use kernel::{rank, rank_from, rank_observed, IterationReport};
 #[cfg(feature = "cluster")]

@@ -270,7 +270,7 @@ fn changes(o: &mut String, prev: &Snapshot, snap: &Snapshot, name: &str, top: us
             }
         }
         Err(e) => {
-            let _ = write!(o, "<p class=\"note\">{}</p>", escape(&e));
+            let _ = write!(o, "<p class=\"note\">{}</p>", escape(&e.to_string()));
         }
     }
 }

@@ -1,15 +1,41 @@
 //! Bearer tokens from a file, compared in constant time.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A tokens file that cannot serve.
+#[derive(Debug, thiserror::Error)]
+pub enum TokensError {
+    /// Unreadable.
+    #[error("{}: cannot read the tokens file: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No token in it.
+    #[error("{}: no tokens in the file", .0.display())]
+    Empty(PathBuf),
+    /// A token too short to resist guessing.
+    #[error("{}: a token of {chars} characters; use at least 16 (e.g. `openssl rand -hex 32`)", path.display())]
+    Short {
+        /// The file.
+        path: PathBuf,
+        /// The short token's length.
+        chars: usize,
+    },
+}
 
 /// Accepted bearer tokens.
 pub struct Tokens(Vec<Vec<u8>>);
 
 impl Tokens {
     /// Reads one token per line (blank lines and `#` comments skipped).
-    pub fn read(path: &Path) -> Result<Tokens, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read the tokens file: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Tokens, TokensError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TokensError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let tokens: Vec<Vec<u8>> = text
             .lines()
             .map(str::trim)
@@ -17,14 +43,13 @@ impl Tokens {
             .map(|l| l.as_bytes().to_vec())
             .collect();
         if tokens.is_empty() {
-            return Err(format!("{}: no tokens in the file", path.display()));
+            return Err(TokensError::Empty(path.to_path_buf()));
         }
         if let Some(short) = tokens.iter().find(|t| t.len() < 16) {
-            return Err(format!(
-                "{}: a token of {} characters; use at least 16 (e.g. `openssl rand -hex 32`)",
-                path.display(),
-                short.len()
-            ));
+            return Err(TokensError::Short {
+                path: path.to_path_buf(),
+                chars: short.len(),
+            });
         }
         Ok(Tokens(tokens))
     }

@@ -9,7 +9,7 @@
 //! and the old one keeps serving.
 
 mod api;
-mod auth;
+pub mod auth;
 mod metrics;
 
 pub use api::{router, MAX_BATCH};
@@ -147,38 +147,44 @@ impl AppState {
 /// Why `serve` could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    /// Configuration refused.
-    #[error("{0}")]
-    Config(String),
+    /// Both a tokens file and open access were asked for.
+    #[error("give either a tokens file or open access without tokens, not both")]
+    AuthBoth,
+    /// Open access on an address other hosts can reach.
+    #[error("open access without tokens is only allowed on a loopback address, not {0}; give a tokens file")]
+    AuthNotLoopback(std::net::SocketAddr),
+    /// Neither a tokens file nor open access.
+    #[error("give a tokens file (bearer tokens, one per line), or open access without tokens on a loopback address")]
+    AuthMissing,
+    /// The tokens file is unreadable or unfit.
+    #[error(transparent)]
+    Tokens(#[from] auth::TokensError),
     /// The snapshot could not be opened.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
-    /// Listening failed.
-    #[error("{0}")]
-    Io(String),
+    /// The runtime or the listener failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+}
+
+fn io_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
+    let what = what.into();
+    move |source| ServeError::Io { what, source }
 }
 
 /// Builds the state from `config` (opens the snapshot, reads the tokens).
 pub fn state_for(config: &ServeConfig) -> Result<Arc<AppState>, ServeError> {
     let tokens = match (&config.tokens, config.insecure_no_auth) {
-        (Some(_), true) => {
-            return Err(ServeError::Config(
-                "give either --tokens or --insecure-no-auth, not both".into(),
-            ))
-        }
-        (Some(p), false) => Some(Tokens::read(p).map_err(ServeError::Config)?),
+        (Some(_), true) => return Err(ServeError::AuthBoth),
+        (Some(p), false) => Some(Tokens::read(p)?),
         (None, true) if config.listen.ip().is_loopback() => None,
-        (None, true) => {
-            return Err(ServeError::Config(format!(
-                "--insecure-no-auth is only allowed on a loopback address, not {}; give --tokens FILE",
-                config.listen
-            )))
-        }
-        (None, false) => {
-            return Err(ServeError::Config(
-                "give --tokens FILE (bearer tokens, one per line), or --insecure-no-auth on a loopback address".into(),
-            ))
-        }
+        (None, true) => return Err(ServeError::AuthNotLoopback(config.listen)),
+        (None, false) => return Err(ServeError::AuthMissing),
     };
     let served = load(&config.snapshot)?;
     Ok(Arc::new(AppState::new(
@@ -195,11 +201,11 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| ServeError::Io(format!("cannot start the runtime: {e}")))?;
+        .map_err(io_error("cannot start the runtime"))?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .map_err(|e| ServeError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
+            .map_err(io_error(format!("cannot listen on {}", config.listen)))?;
         {
             let s = state.current.load();
             log(&format!(
@@ -210,13 +216,13 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
                 s.snap.markets().len(),
                 listener
                     .local_addr()
-                    .map_err(|e| ServeError::Io(e.to_string()))?
+                    .map_err(io_error("cannot read the listening address"))?
             ));
         }
         tokio::spawn(watch(Arc::clone(&state), config.poll, log));
         axum::serve(listener, router(state))
             .await
-            .map_err(|e| ServeError::Io(e.to_string()))
+            .map_err(io_error("serving failed"))
     })
 }
 

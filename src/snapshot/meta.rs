@@ -63,7 +63,7 @@ pub struct Metadata {
     pub markets: Vec<MarketMeta>,
     /// What loading dropped or merged (self-follows, duplicates, skipped lines).
     #[serde(default)]
-    pub load: serde_json::Value,
+    pub load: LoadCounts,
     /// The snapshot this run continued from, if any.
     #[serde(default)]
     pub parent: Option<String>,
@@ -210,4 +210,22 @@ mod tests {
         assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(super::rfc3339(1_795_614_956), "2026-11-25T13:55:56Z");
     }
+}
+
+/// What loading dropped, merged or skipped, as counts. Fields in name
+/// order: the JSON object they replace was written with sorted keys, so
+/// snapshots keep their bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoadCounts {
+    /// Follows read more than once (a follow counts once).
+    pub duplicate_follows_merged: u64,
+    /// Tags read more than once.
+    pub duplicate_tags_merged: u64,
+    /// Follows of a user to itself.
+    pub self_follows_dropped: u64,
+    /// Malformed lines skipped (with skipping on).
+    pub skipped_lines: u64,
+    /// Users tagged but in no follow.
+    pub users_only_in_topics: u64,
 }

@@ -569,5 +569,8 @@ fn sighup_swaps_in_the_new_snapshot() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    assert!(logged.join().unwrap(), "the server did not log `swapped in {second}`");
+    assert!(
+        logged.join().unwrap(),
+        "the server did not log `swapped in {second}`"
+    );
 }

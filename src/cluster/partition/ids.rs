@@ -155,7 +155,7 @@ pub(super) fn topic_columns(
     all_topics.dedup();
     if let Some(missing) = only.and_then(|o| o.iter().find(|t| !all_topics.contains(t))) {
         return Err(JobError::Config(format!(
-            "topic `{missing}` (from --only-topics) is in none of the topic files"
+            "topic `{missing}` (asked for by name) is in none of the topic files"
         )));
     }
     let topic_global: Vec<u32> = topic_names

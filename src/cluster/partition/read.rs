@@ -55,7 +55,7 @@ pub(super) fn same_inputs(
     let lists = mail.broadcast(h.finish().to_le_bytes().to_vec())?;
     if let Some(other) = lists.iter().position(|l| *l != lists[me]) {
         return Err(JobError::Config(format!(
-            "worker {other} sees other input files than worker {me} ({} edge, {} topic files here): every process must expand --edges/--topics to the same list (a shared filesystem, or the same paths on every host)",
+            "worker {other} sees other input files than worker {me} ({} edge, {} topic files here): every process must expand the edge and topic paths to the same list (a shared filesystem, or the same paths on every host)",
             edges.len(),
             topics.len()
         )));
