@@ -101,31 +101,13 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
         .markets
         .iter()
         .map(|mk| {
-            vec![
-                mk.name.clone(),
-                mk.kind.to_string(),
-                mk.seed_users.to_string(),
-                mk.iterations.to_string(),
-                format!("{:.2e}", mk.residual),
-                if mk.converged {
-                    "yes".into()
-                } else {
-                    "NO".into()
-                },
-            ]
-            .into_iter()
-            .chain(mk.young_restart_share.map(|s| format!("{:.1}%", 100.0 * s)))
-            .collect()
+            mk.convergence_cells()
+                .into_iter()
+                .chain(mk.young_restart_share.map(|s| format!("{:.1}%", 100.0 * s)))
+                .collect()
         })
         .collect();
-    let mut header = vec![
-        "market",
-        "kind",
-        "seed users",
-        "iterations",
-        "residual",
-        "converged",
-    ];
+    let mut header = marketrank::snapshot::MarketMeta::CONVERGENCE_HEADER.to_vec();
     if m.trust.is_some() {
         header.push("restart on < 90 days");
     }

@@ -74,24 +74,12 @@ pub(super) fn run_summary(o: &mut String, snap: &Snapshot) {
 /// a market that did not converge makes the rest of its numbers suspect.
 pub(super) fn convergence(o: &mut String, snap: &Snapshot) {
     o.push_str("<h2 id=\"convergence\">Convergence</h2>");
-    let rows = snap.metadata().markets.iter().map(|mk| {
-        vec![
-            mk.name.clone(),
-            mk.kind.to_string(),
-            mk.seed_users.to_string(),
-            mk.iterations.to_string(),
-            format!("{:.2e}", mk.residual),
-            (if mk.converged { "yes" } else { "NO" }).to_string(),
-        ]
-    });
-    let head = [
-        "market",
-        "kind",
-        "seed users",
-        "iterations",
-        "residual",
-        "converged",
-    ];
+    let rows = snap
+        .metadata()
+        .markets
+        .iter()
+        .map(|mk| mk.convergence_cells());
+    let head = crate::snapshot::MarketMeta::CONVERGENCE_HEADER;
     table(o, false, &head, rows);
 }
 

@@ -229,3 +229,29 @@ pub struct LoadCounts {
     /// Users tagged but in no follow.
     pub users_only_in_topics: u64,
 }
+
+impl MarketMeta {
+    /// The columns of a convergence table (`info`, the HTML report), in
+    /// [`MarketMeta::CONVERGENCE_HEADER`] order: one formatting for every
+    /// place that shows whether a market converged.
+    pub fn convergence_cells(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.kind.to_string(),
+            self.seed_users.to_string(),
+            self.iterations.to_string(),
+            format!("{:.2e}", self.residual),
+            (if self.converged { "yes" } else { "NO" }).to_string(),
+        ]
+    }
+
+    /// The header of [`MarketMeta::convergence_cells`].
+    pub const CONVERGENCE_HEADER: [&'static str; 6] = [
+        "market",
+        "kind",
+        "seed users",
+        "iterations",
+        "residual",
+        "converged",
+    ];
+}
