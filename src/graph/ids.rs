@@ -147,18 +147,7 @@ impl UserIds {
         if k & STR_TAG != 0 {
             out.extend_from_slice(self.strs[(k & !STR_TAG) as usize].as_bytes());
         } else {
-            let mut buf = [0u8; 20];
-            let mut p = buf.len();
-            let mut v = k;
-            loop {
-                p -= 1;
-                buf[p] = b'0' + (v % 10) as u8;
-                v /= 10;
-                if v == 0 {
-                    break;
-                }
-            }
-            out.extend_from_slice(&buf[p..]);
+            push_decimal(out, k);
         }
     }
 
@@ -225,6 +214,22 @@ impl UserIds {
             + self.num_map.len() * 16
             + self.num_table.len() * 4
     }
+}
+
+/// Appends `v` in decimal (no allocation, unlike `to_string`): numeric ids
+/// and the planted graphs' files are written with it.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut p = buf.len();
+    loop {
+        p -= 1;
+        buf[p] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[p..]);
 }
 
 #[cfg(test)]

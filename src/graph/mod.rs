@@ -10,6 +10,7 @@ mod builder;
 mod csr;
 mod history;
 mod ids;
+pub(crate) use ids::push_decimal;
 mod scc;
 mod topics;
 

@@ -12,18 +12,8 @@ use std::path::Path;
 const FLUSH_AT: usize = 1 << 20;
 
 /// Appends `x` in decimal (no allocation, unlike `to_string`).
-pub(crate) fn push_u32(buf: &mut Vec<u8>, mut x: u32) {
-    let mut tmp = [0u8; 10];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&tmp[i..]);
+pub(crate) fn push_u32(buf: &mut Vec<u8>, x: u32) {
+    crate::graph::push_decimal(buf, u64::from(x));
 }
 
 impl Planted {
