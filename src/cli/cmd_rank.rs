@@ -189,21 +189,21 @@ fn run_cluster(
     bench: bool,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    // The library refuses these too, in its own words; here they get the
-    // names of the flags that asked for them.
+    // Which options the distributed engine refuses is the library's to
+    // say; here they get the names of the flags that asked for them.
     if matches!(job.input, GraphInput::Cache(_)) {
         anyhow::bail!("--engine timely reads text files (each worker its share); a graph cache is single-process");
     }
-    for (flag, given) in [
-        ("--previous", job.previous.is_some()),
-        ("--scores-tsv", job.scores_tsv.is_some()),
-        ("--rejects", job.rejects.is_some()),
-        ("--max-memory", job.max_memory.is_some()),
-        ("--accounts", job.accounts.is_some()),
-    ] {
-        if given {
-            anyhow::bail!("{flag} is not available with --engine timely yet; run single-process, or merge the sharded snapshot first");
-        }
+    if let Some(option) = marketrank::cluster::SingleProcessOnly::first_in(job) {
+        use marketrank::cluster::SingleProcessOnly as O;
+        let flag = match option {
+            O::WarmStart => "--previous",
+            O::ScoresTsv => "--scores-tsv",
+            O::Rejects => "--rejects",
+            O::MemoryLimit => "--max-memory",
+            O::Accounts => "--accounts",
+        };
+        anyhow::bail!("{flag} is not available with --engine timely yet; run single-process, or merge the sharded snapshot first");
     }
     let hosts = match &c.hostfile {
         Some(p) => marketrank::cluster::read_hostfile(p)?,

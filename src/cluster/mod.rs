@@ -19,6 +19,7 @@ mod partition;
 mod run;
 
 pub use failure::ClusterError;
+
 pub use partition::Totals;
 pub use run::{run_cluster_job, ClusterSummary};
 
@@ -156,7 +157,51 @@ pub enum SetupError {
     GraphCache,
     /// An option of the job the distributed engine does not offer yet.
     #[error("{0} is not available on the distributed engine yet; run single-process, or merge the sharded snapshot first")]
-    NotOffered(&'static str),
+    NotOffered(SingleProcessOnly),
+}
+
+/// The options of a [`crate::job::RankJob`] only the single-process engine
+/// offers (the CLI names each by its flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SingleProcessOnly {
+    /// `RankJob::previous`.
+    WarmStart,
+    /// `RankJob::scores_tsv`.
+    ScoresTsv,
+    /// `RankJob::rejects`.
+    Rejects,
+    /// `RankJob::max_memory`.
+    MemoryLimit,
+    /// `RankJob::accounts`.
+    Accounts,
+}
+
+impl SingleProcessOnly {
+    /// The first option of `job` the distributed engine does not offer.
+    pub fn first_in(job: &crate::job::RankJob) -> Option<SingleProcessOnly> {
+        use SingleProcessOnly::*;
+        [
+            (WarmStart, job.previous.is_some()),
+            (ScoresTsv, job.scores_tsv.is_some()),
+            (Rejects, job.rejects.is_some()),
+            (MemoryLimit, job.max_memory.is_some()),
+            (Accounts, job.accounts.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(o, given)| given.then_some(o))
+    }
+}
+
+impl std::fmt::Display for SingleProcessOnly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SingleProcessOnly::WarmStart => "warm start from a previous snapshot",
+            SingleProcessOnly::ScoresTsv => "a scores TSV beside the snapshot",
+            SingleProcessOnly::Rejects => "a rejects file",
+            SingleProcessOnly::MemoryLimit => "a memory limit",
+            SingleProcessOnly::Accounts => "an account history",
+        })
+    }
 }
 
 /// Reads a hostfile: one `host:port` per line, `#` comments and blank

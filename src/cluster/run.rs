@@ -8,7 +8,7 @@ use super::exchange::{or_stop, RowExchange};
 use super::failure::{self, Connecting};
 use super::mailroom::Mailroom;
 use super::partition::{self, Partition, Totals};
-use super::{expand_files, ClusterConfig, SetupError};
+use super::{expand_files, ClusterConfig, SetupError, SingleProcessOnly};
 use crate::job::memory::{peak_rss, peak_rss_text};
 use crate::job::steps::{compose_markets, progress_observer, warn_fallbacks, warn_not_converged};
 use crate::job::{read_market_mixes, GraphInput, JobError, Level, Observer, Progress, RankJob};
@@ -63,19 +63,8 @@ pub fn run_cluster_job(
     let GraphInput::Text { edges, topics } = &job.input else {
         return Err(SetupError::GraphCache.into());
     };
-    for (what, refused) in [
-        (
-            "warm start from a previous snapshot",
-            job.previous.is_some(),
-        ),
-        ("a scores TSV beside the snapshot", job.scores_tsv.is_some()),
-        ("a rejects file", job.rejects.is_some()),
-        ("a memory limit", job.max_memory.is_some()),
-        ("an account history", job.accounts.is_some()),
-    ] {
-        if refused {
-            return Err(SetupError::NotOffered(what).into());
-        }
+    if let Some(option) = SingleProcessOnly::first_in(job) {
+        return Err(SetupError::NotOffered(option).into());
     }
     let edge_files = expand_files(edges)?;
     let topic_files = expand_files(topics)?;
