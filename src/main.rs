@@ -28,10 +28,13 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             } else if e.downcast_ref::<cli::NotConverged>().is_some() {
                 ExitCode::from(3)
-            } else if e
-                .downcast_ref::<marketrank::job::JobError>()
-                .is_some_and(|j| matches!(j, marketrank::job::JobError::Memory(_)))
-            {
+            } else if e.downcast_ref::<marketrank::job::JobError>().is_some_and(|j| {
+                matches!(
+                    j,
+                    marketrank::job::JobError::Memory(_)
+                        | marketrank::job::JobError::Input(marketrank::InputError::OverMemory { .. })
+                )
+            }) {
                 ExitCode::from(4)
             } else {
                 ExitCode::from(2)

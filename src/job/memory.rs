@@ -166,7 +166,8 @@ impl MemoryLimit {
     }
 }
 
-/// Estimated peak while reading a follow file of `bytes` bytes: at least 12
+/// Estimated peak while reading a follow file (a regular file: a stream
+/// has no size, and the read itself is guarded by [`crate::input::ReadBudget`]) of `bytes` bytes: at least 12
 /// bytes per follow (two index columns, then the CSR column) at the
 /// shortest plausible line (`1\t2\n` ≈ 10 bytes per follow after gzip's ~4×),
 /// plus the parser's windows. A lower bound on purpose: the precise check
@@ -183,7 +184,10 @@ pub(crate) fn guard_read(limit: MemoryLimit, input: &GraphInput) -> Result<(), M
     let resident = current_rss().unwrap_or(0);
     let (needed, detail) = match input {
         GraphInput::Text { edges, .. } => {
-            let bytes = std::fs::metadata(edges).map_or(0, |m| m.len());
+            let bytes = std::fs::metadata(edges)
+                .ok()
+                .filter(|m| m.is_file())
+                .map_or(0, |m| m.len());
             let gzip = crate::input::is_gzip(edges);
             let need = read_estimate(bytes, gzip);
             (

@@ -102,6 +102,29 @@ pub enum SnapshotError {
         /// Computed CRC.
         found: u32,
     },
+    /// Refused before publishing: a value that is not a finite number (a
+    /// score, or a number in the metadata) would make a snapshot that
+    /// cannot be read back, or ranks that mean nothing. The previous file
+    /// at the path is kept.
+    #[error("{path}: not written: {what} of market `{market}` is not a finite number ({value}); the previous file is kept. Check the input's weights and the parameters")]
+    NotFinite {
+        /// The path that was to be written.
+        path: String,
+        /// The market.
+        market: String,
+        /// Which value (`the score of user X`, `metadata field Y`).
+        what: String,
+        /// The value as printed (`NaN`, `inf`).
+        value: String,
+    },
+    /// Refused before publishing: the file just written did not open again.
+    #[error("{path}: not written: the new snapshot does not read back ({cause}); the previous file is kept")]
+    DoesNotReopen {
+        /// The path that was to be written.
+        path: String,
+        /// Why the new file did not open.
+        cause: Box<SnapshotError>,
+    },
     /// Inconsistent internal structure (only in a file that passed its
     /// checksum if it was written by a buggy writer).
     #[error("{path}: malformed snapshot: {reason}")]

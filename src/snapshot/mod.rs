@@ -56,7 +56,7 @@ pub use meta::{
 };
 pub use reader::UserStanding;
 pub use view::Snapshot;
-pub use writer::{write_snapshot, SnapshotContent};
+pub use writer::{prepare_snapshot, write_snapshot, PreparedSnapshot, SnapshotContent};
 
 /// File extension of snapshots.
 pub const SNAPSHOT_EXT: &str = "snap";
