@@ -35,6 +35,10 @@ fn main() -> ExitCode {
                         | marketrank::job::JobError::Input(marketrank::InputError::OverMemory { .. })
                 )
             }) {
+                // What the guard held the run to, for whoever sizes the limit.
+                if let Some(peak) = marketrank::job::memory::peak_rss() {
+                    eprintln!("marketrank: peak memory of this run: {peak} bytes");
+                }
                 ExitCode::from(4)
             } else {
                 ExitCode::from(2)

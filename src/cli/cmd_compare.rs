@@ -6,6 +6,7 @@ use anyhow::Context;
 use marketrank::query::compare::compare_markets;
 
 pub fn run(a: CompareArgs) -> anyhow::Result<()> {
+    super::refuse_over_inputs([a.csv.as_deref()], &[&a.snapshot])?;
     let snap = super::open_snapshot(&a.snapshot)?;
     if a.markets.len() != 2 {
         anyhow::bail!("--markets takes exactly two markets, e.g. --markets fashion,tech");

@@ -5,6 +5,7 @@ use anyhow::Context;
 use marketrank::export::{export, ExportFilter, ExportFormat};
 
 pub fn run(a: ExportArgs) -> anyhow::Result<()> {
+    super::refuse_over_inputs([Some(a.out.as_path())], &[&a.snapshot])?;
     let snap = super::open_snapshot(&a.snapshot)?;
     for m in &a.market {
         super::market(&snap, m)?;

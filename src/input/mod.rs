@@ -189,7 +189,7 @@ pub(crate) fn check_id(name: &str, field: &str) -> Result<(), BadLine> {
 /// id), or a byte-order mark after the start (two files concatenated).
 pub(crate) fn text_line(line: &[u8]) -> Result<&str, BadLine> {
     if line.len() > MAX_LINE_BYTES {
-        return Err(overlong_line(line.len() as u64));
+        return Err(overlong_line(line.len() as u64, true));
     }
     let text = utf8_line(line)?;
     if let Some(at) = memchr::memchr(b'\r', line) {
@@ -213,12 +213,19 @@ pub(crate) fn text_line(line: &[u8]) -> Result<&str, BadLine> {
     Ok(text)
 }
 
-/// The bad-line reason for a line of `len` bytes over [`MAX_LINE_BYTES`].
-pub(crate) fn overlong_line(len: u64) -> BadLine {
+/// The bad-line reason for a line over [`MAX_LINE_BYTES`]: of `len` bytes
+/// when `whole` (read to its end), else of more than `len` (reading
+/// stopped there).
+pub(crate) fn overlong_line(len: u64, whole: bool) -> BadLine {
+    let size = if whole {
+        format!("{len} bytes")
+    } else {
+        format!("more than {len} bytes")
+    };
     bad(
         "line too long",
         format!(
-            "line of {len} bytes or more (at most {MAX_LINE_BYTES}; ids are at most {MAX_ID_BYTES} bytes): a file without line ends, or not a follow file?"
+            "line of {size} (at most {MAX_LINE_BYTES}; ids are at most {MAX_ID_BYTES} bytes): a file without line ends, or not a follow file?"
         ),
     )
 }
@@ -403,7 +410,7 @@ impl ReadRecords<'_> {
         let mut records = 0u64;
         while let Some((no, line, overlong)) = lines.next_line_measured()? {
             let parsed = match overlong {
-                Some(len) => Err(overlong_line(len)),
+                Some(len) => Err(overlong_line(len, self.bad_lines == BadLines::Skip)),
                 None if std::mem::take(&mut first) && is_header(line, sep) => {
                     lines.count_header();
                     continue;

@@ -240,7 +240,7 @@ impl Reader<'_> {
         let refuse = |len: u64| InputError::Malformed {
             path: self.path.to_path_buf(),
             line,
-            reason: overlong_line(len).message,
+            reason: overlong_line(len, false).message,
         };
         if self.bad == BadLines::Fail {
             return Err(refuse(buf.len() as u64));
@@ -266,7 +266,7 @@ impl Reader<'_> {
                 return Err(refuse(len));
             }
         }
-        let e = overlong_line(len);
+        let e = overlong_line(len, true);
         if let Some(r) = self.rejects.as_deref_mut() {
             r.record_cut(self.path, line, &e.message, &head, Some(len))
                 .map_err(|err| InputError::io(r.path(), &err))?;
