@@ -22,7 +22,7 @@ pub use accounts::{
 pub(crate) use lines::is_gzip;
 pub use lines::{open_lines, Delimiter, LineStats, Lines, MAX_LINE_BYTES};
 pub use open::{is_stdin, is_stream, InputStream, STDIN_PATH};
-pub use parallel::{read_edges_parallel, read_edges_within, EdgeColumns};
+pub use parallel::{read_edges_parallel, read_edges_within, reader_overhead, EdgeColumns};
 pub use rejects::Rejects;
 
 use crate::input::error::InputError;

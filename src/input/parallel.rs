@@ -372,6 +372,16 @@ pub fn read_edges_parallel(
     read_edges_within(path, ids, bad, rejects, None)
 }
 
+/// Bytes the parallel reader itself holds at most, whatever the file: two
+/// windows in flight (one parsed while the other is interned), each its
+/// text and its parsed rows (24 bytes a line, at the shortest line
+/// `1\t2\n` of 4 bytes). The memory guard counts it before reading.
+pub fn reader_overhead() -> u64 {
+    let window = (WINDOW + (1 << 20)) as u64;
+    let rows = (WINDOW as u64 / 4) * std::mem::size_of::<Raw>() as u64;
+    2 * (window + rows)
+}
+
 /// Bytes the graph build allocates beyond the columns read: the CSR's
 /// sorted sources (4 per follow, 8 weighted) and two per-user offset
 /// arrays ([`crate::graph::GraphBuilder::build`]), plus the next window's
