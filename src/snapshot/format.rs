@@ -153,4 +153,13 @@ pub enum SnapshotError {
         /// What is wrong.
         problem: super::validate::SectionProblem,
     },
+    /// A sharded snapshot whose parts are not those of its run: another
+    /// run's part, a changed one, or one listed twice (issue 18, item 16).
+    #[error("{path}: sharded snapshot: {problem}")]
+    Shards {
+        /// The manifest's path.
+        path: String,
+        /// What is wrong.
+        problem: super::shards::ShardProblem,
+    },
 }

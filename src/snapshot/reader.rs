@@ -26,6 +26,9 @@ pub(crate) struct Part {
     order: Range<usize>,
     id_index: Range<usize>,
     model: Option<ModelSections>,
+    /// The body CRC its header stores: with the file length, what a
+    /// sharded snapshot's manifest binds each part by.
+    body_crc: u32,
 }
 
 /// Byte ranges of the optional graph / teleport / affinity sections.
@@ -224,6 +227,7 @@ impl Part {
             order,
             id_index,
             model,
+            body_crc: h.body_crc,
         };
         // Whole records, or the casts to them would panic: O(1), so done
         // even without `verify`.
@@ -233,6 +237,23 @@ impl Part {
         }
         snap.check_structure()?;
         Ok(snap)
+    }
+
+    /// The body CRC stored in the header and the file's length: what a
+    /// manifest records to bind this part to its run.
+    pub(crate) fn fingerprint(&self) -> (u64, u32) {
+        (self.map.len() as u64, self.body_crc)
+    }
+
+    /// The file's path, as given.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The ids in id-index order (byte order, for a consistent file): for
+    /// checking that the parts of a sharded snapshot share no id.
+    pub(crate) fn ids_sorted(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.id_index_slice().iter().map(|&u| self.id_bytes_of(u))
     }
 
     fn id_offsets_slice(&self) -> &[u64] {

@@ -9,6 +9,7 @@
 //! (issue 18, item 16).
 
 mod mutations;
+mod shards;
 
 use crate::common::{cmd, rank_sample};
 use marketrank::{Snapshot, SnapshotError};
