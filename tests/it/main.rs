@@ -4,6 +4,7 @@ mod common;
 
 mod bad_input;
 mod cli;
+mod crafted;
 mod crash;
 mod determinism;
 mod distributed;
