@@ -195,10 +195,11 @@ pub(crate) fn guard_read(limit: MemoryLimit, input: &GraphInput) -> Result<(), M
             (
                 resident + need,
                 format!(
-                    "at least {} to parse {} of follows{}, + {} resident",
+                    "at least {} to parse {} ({} of follows{}, the reader's windows included), + {} resident",
                     human_bytes(need),
+                    edges.display(),
                     human_bytes(bytes),
-                    if gzip { " (gzip)" } else { "" },
+                    if gzip { ", gzip" } else { "" },
                     human_bytes(resident)
                 ),
             )
