@@ -4,8 +4,9 @@ use super::args::CompareArgs;
 use super::table;
 use anyhow::Context;
 use marketrank::query::compare::compare_markets;
+use std::io::Write;
 
-pub fn run(a: CompareArgs) -> anyhow::Result<()> {
+pub fn run(a: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
     if a.markets.len() != 2 {
         anyhow::bail!("--markets takes exactly two markets, e.g. --markets fashion,tech");
@@ -14,18 +15,28 @@ pub fn run(a: CompareArgs) -> anyhow::Result<()> {
     let mb = super::market(&snap, &a.markets[1])?;
     let c = compare_markets(&snap, ma, mb, a.k, a.specialists);
     let (na, nb) = (&a.markets[0], &a.markets[1]);
-    println!("{na} vs {nb} ({} users)", snap.users());
-    println!("  top-{} overlap (Jaccard): {:.3}", c.k, c.jaccard_top_k);
-    println!("  Spearman rank correlation (all users): {:.3}", c.spearman);
-    println!(
+    writeln!(out, "{na} vs {nb} ({} users)", snap.users())?;
+    writeln!(
+        out,
+        "  top-{} overlap (Jaccard): {:.3}",
+        c.k, c.jaccard_top_k
+    )?;
+    writeln!(
+        out,
+        "  Spearman rank correlation (all users): {:.3}",
+        c.spearman
+    )?;
+    writeln!(
+        out,
         "  Kendall tau-b (union of the top-{} lists): {:.3}",
         c.k, c.kendall_tau_top_k
-    );
+    )?;
     for (here, there, list) in [(na, nb, &c.specialists_a), (nb, na, &c.specialists_b)] {
-        println!(
+        writeln!(
+            out,
             "\nspecialists of {here} (top {} there, lowest in {there})",
             c.k
-        );
+        )?;
         let rows: Vec<Vec<String>> = list
             .iter()
             .map(|s| {
@@ -38,6 +49,7 @@ pub fn run(a: CompareArgs) -> anyhow::Result<()> {
             })
             .collect();
         table::print(
+            out,
             &[
                 "user",
                 &format!("rank in {here}"),
@@ -46,7 +58,7 @@ pub fn run(a: CompareArgs) -> anyhow::Result<()> {
             ],
             &rows,
             &[1, 2, 3],
-        );
+        )?;
     }
     if let Some(path) = &a.csv {
         marketrank::atomic::write_with(path, |w| {

@@ -7,9 +7,10 @@ use marketrank::input::BadLines;
 use marketrank::job::{run_rank_job, AccountsInput, GraphInput, RankJob, RankSummary};
 use marketrank::rank::human_bytes;
 use marketrank::{RankConfig, TeleportMode, TrustConfig, Walk};
+use std::io::Write;
 use std::path::PathBuf;
 
-pub fn run(a: RankArgs) -> anyhow::Result<()> {
+pub fn run(a: RankArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let out = match (&a.out, &a.out_dir) {
         (Some(out), _) => out.clone(),
         (None, Some(dir)) => {
@@ -36,6 +37,7 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
             a.strict,
             a.params.bench_result,
             a.params.quiet,
+            stdout,
         );
     }
     let summary = run_job(&job, a.params.quiet)?;
@@ -77,7 +79,8 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
         } else {
             job.threads
         };
-        println!(
+        writeln!(
+            stdout,
             "BENCH_RESULT {}",
             serde_json::json!({
                 "load_s": summary.load_time.as_secs_f64(),
@@ -88,7 +91,7 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
                 "version": format!("marketrank {}", env!("CARGO_PKG_VERSION")),
                 "peak_rss_mb": summary.peak_rss.map(|b| b as f64 / 1e6),
             })
-        );
+        )?;
     }
     Ok(())
 }
@@ -188,6 +191,7 @@ fn run_cluster(
     strict: bool,
     bench: bool,
     quiet: bool,
+    stdout: &mut dyn Write,
 ) -> anyhow::Result<()> {
     // Which options the distributed engine refuses is the library's to
     // say; here they get the names of the flags that asked for them.
@@ -249,7 +253,8 @@ fn run_cluster(
         );
     }
     if bench {
-        println!(
+        writeln!(
+            stdout,
             "BENCH_RESULT {}",
             serde_json::json!({
                 "load_s": s.load_time.as_secs_f64(),
@@ -264,7 +269,7 @@ fn run_cluster(
                 "version": format!("marketrank {}", env!("CARGO_PKG_VERSION")),
                 "peak_rss_mb": s.peak_rss.map(|b| b as f64 / 1e6),
             })
-        );
+        )?;
     }
     if strict && !s.not_converged.is_empty() {
         return Err(NotConverged(format!(

@@ -33,18 +33,38 @@ pub struct NotFound(pub String);
 pub struct NotConverged(pub String);
 
 /// Runs a parsed command line.
+///
+/// Commands write their report to `out`, standard output locked once, and
+/// every write returns its `io::Result` instead of going through
+/// `println!`, which panics (exit 101) when the reader has gone away, as
+/// `marketrank top … | head -1` does (issue 18, item 8). The error travels
+/// up as an `io::Error` of kind `BrokenPipe` and `main` turns it into a
+/// quiet exit 0, as ripgrep does; any other write error (a full disk under
+/// `> file`) is an error like any other. SIGPIPE keeps Rust's default
+/// (ignored): restoring `SIG_DFL` would end the process with 141 instead.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Rank(a) => cmd_rank::run(a),
+    let mut out = std::io::stdout().lock();
+    let done = dispatch(cli.command, &mut out);
+    // Flushed on failure too: what a command printed before its error is
+    // part of its answer. A flush error only matters when the command
+    // itself succeeded.
+    let flushed = std::io::Write::flush(&mut out);
+    done?;
+    Ok(flushed?)
+}
+
+fn dispatch(command: Command, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match command {
+        Command::Rank(a) => cmd_rank::run(a, out),
         Command::Ingest(a) => cmd_ingest::run(a),
-        Command::Top(a) => cmd_top::run(a),
-        Command::Show(a) => cmd_show::run(a),
+        Command::Top(a) => cmd_top::run(a, out),
+        Command::Show(a) => cmd_show::run(a, out),
         Command::Export(a) => cmd_export::run(a),
-        Command::Explain(a) => cmd_explain::run(a),
-        Command::Compare(a) => cmd_compare::run(a),
-        Command::Demo(a) => cmd_demo::run(a),
-        Command::Info(a) => cmd_info::run(a),
-        Command::Diff(a) => cmd_diff::run(a),
+        Command::Explain(a) => cmd_explain::run(a, out),
+        Command::Compare(a) => cmd_compare::run(a, out),
+        Command::Demo(a) => cmd_demo::run(a, out),
+        Command::Info(a) => cmd_info::run(a, out),
+        Command::Diff(a) => cmd_diff::run(a, out),
         Command::Merge(a) => cmd_merge::run(a),
         Command::Serve(a) => cmd_serve::run(a),
         Command::Enrich(a) => cmd_enrich::run(a),

@@ -1,15 +1,22 @@
 //! Plain aligned text tables for the terminal.
 
-/// Prints rows under a header, each column as wide as its widest cell;
-/// columns listed in `right` are right-aligned (numbers).
-pub fn print(header: &[&str], rows: &[Vec<String>], right: &[usize]) {
+use std::io::{self, Write};
+
+/// Writes rows under a header to `out`, each column as wide as its widest
+/// cell; columns listed in `right` are right-aligned (numbers).
+pub fn print(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    right: &[usize],
+) -> io::Result<()> {
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (w, c) in width.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |cells: Vec<&str>| {
+    let line = |out: &mut dyn Write, cells: Vec<&str>| {
         let parts: Vec<String> = cells
             .iter()
             .enumerate()
@@ -21,12 +28,13 @@ pub fn print(header: &[&str], rows: &[Vec<String>], right: &[usize]) {
                 }
             })
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        writeln!(out, "{}", parts.join("  ").trim_end())
     };
-    line(header.to_vec());
+    line(out, header.to_vec())?;
     for r in rows {
-        line(r.iter().map(|s| s.as_str()).collect());
+        line(out, r.iter().map(|s| s.as_str()).collect())?;
     }
+    Ok(())
 }
 
 /// Formats a score compactly (probabilities are small).

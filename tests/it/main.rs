@@ -11,6 +11,7 @@ mod enrich;
 mod golden;
 mod graph_cache;
 mod hand_checked;
+mod hostile_cli;
 mod periodic;
 mod planted;
 mod properties;

@@ -1,0 +1,117 @@
+//! Issue 18, the command line against a careless or hostile user: a reader
+//! that goes away (item 8), an absurd `--threads` (item 11), ids and labels
+//! that carry control characters (item 17), contradictory export flags
+//! (item 18).
+
+use crate::common::{cmd, rank_sample, write};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The bundled sample ranked into `dir/s.snap`.
+fn sample(dir: &Path) -> PathBuf {
+    let p = dir.join("s.snap");
+    rank_sample(&p);
+    p
+}
+
+/// The `marketrank` binary as a plain `std` command (for stdout pipes
+/// that `assert_cmd` does not give).
+fn bin() -> Command {
+    Command::new(assert_cmd::cargo::cargo_bin("marketrank"))
+}
+
+/// A ring of `n` users, each also following the user seven places on,
+/// half of them tagged `a`, the rest `b`: `top` prints `n` rows.
+fn ring(dir: &Path, n: usize) -> (PathBuf, PathBuf) {
+    let mut edges = String::new();
+    let mut topics = String::new();
+    for i in 0..n {
+        edges += &format!("u{i}\tu{}\nu{i}\tu{}\n", (i + 1) % n, (i + 7) % n);
+        topics += &format!("u{i}\t{}\n", if i % 2 == 0 { "a" } else { "b" });
+    }
+    (
+        write(dir, "ring-edges.tsv", &edges),
+        write(dir, "ring-topics.tsv", &topics),
+    )
+}
+
+// ---------------------------------------------------------------- item 8
+
+/// `top … | head -1`: the reader takes one line and goes away while
+/// `top` still has ~300 KB to write (more than a pipe buffer holds, so the
+/// write after the close must fail). Exit 0 and nothing on stderr, as
+/// ripgrep does; not the panic `failed printing to stdout` (101), not a
+/// death by SIGPIPE (141).
+#[test]
+fn top_into_a_closed_pipe_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (edges, topics) = ring(dir.path(), 5000);
+    let snap = dir.path().join("ring.snap");
+    cmd()
+        .args(["rank", "--quiet", "--edges"])
+        .arg(&edges)
+        .arg("--topics")
+        .arg(&topics)
+        .arg("--out")
+        .arg(&snap)
+        .assert()
+        .success();
+    let mut child = bin()
+        .arg("top")
+        .arg(&snap)
+        .args(["--market", "a", "-k", "100000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("a — top 5000 of 5000 users"), "{first}");
+    // The reader is dropped here: the pipe has no reader any more.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{:?}: {stderr}", out.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+/// Every command that prints to standard output, started with a pipe whose
+/// reader is already closed, so that its very first write fails however
+/// short its report: exit 0, nothing on stderr.
+#[test]
+fn every_printing_command_into_a_closed_pipe_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let s = s.to_str().unwrap();
+    let commands: [&[&str]; 9] = [
+        &["top", s, "--market", "fashion", "-k", "1000"],
+        &["show", s, "--user", "mila_atelier"],
+        &["info", s],
+        &["info", s, "--json"],
+        &["compare", s, "--markets", "fashion,tech"],
+        &["diff", s, s, "--market", "fashion"],
+        &["explain", s, "--user", "mila_atelier", "--market", "fashion"],
+        &["demo"],
+        &["--help"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = bin()
+            .args(args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {:?}: {stderr}",
+            out.status
+        );
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
