@@ -203,7 +203,8 @@ pub struct IngestArgs {
     /// Graph cache to write (atomically), conventionally `.mrg`.
     #[arg(long)]
     pub out: PathBuf,
-    /// Worker threads (0 = all cores).
+    /// Worker threads (0 = all cores; at most 4 per core: a larger number
+    /// is capped, with a warning).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Skip malformed lines instead of stopping: counted by reason,
@@ -221,7 +222,8 @@ pub struct IngestArgs {
 /// Parameters shared by `rank` and `demo`.
 #[derive(Debug, Args, Clone)]
 pub struct RankParams {
-    /// Worker threads (0 = all cores).
+    /// Worker threads (0 = all cores; at most 4 per core: a larger number
+    /// is capped, with a warning).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Damping factor α: probability of following a link rather than restarting.

@@ -74,10 +74,9 @@ pub fn run(a: RankArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     if a.params.bench_result {
-        let threads = if job.threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            job.threads
+        let threads = match job.threads.min(cores() * marketrank::job::THREADS_PER_CORE) {
+            0 => cores(),
+            t => t,
         };
         writeln!(
             stdout,
@@ -94,6 +93,11 @@ pub fn run(a: RankArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Cores of this machine, 1 when unknown.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Builds the library job from flags.
@@ -225,16 +229,14 @@ fn run_cluster(
         peer_timeout: std::time::Duration::from_secs(c.peer_timeout),
         connect_timeout: std::time::Duration::from_secs(c.connect_timeout),
     };
-    if job.threads > 0 {
+    let mut obs = super::observe::Stderr::new(quiet);
+    let threads = marketrank::job::capped_threads(job.threads, &mut obs);
+    if threads > 0 {
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(job.threads)
+            .num_threads(threads)
             .build_global();
     }
-    let s = marketrank::cluster::run_cluster_job(
-        job,
-        &cluster,
-        &mut super::observe::Stderr::new(quiet),
-    )?;
+    let s = marketrank::cluster::run_cluster_job(job, &cluster, &mut obs)?;
     if !quiet {
         eprintln!(
             "process {}: wrote {}{}: {} users, {} follows, {} markets ({} not converged); load {:.2?}, rank {:.2?}, write {:.2?}; {:.1} MB sent per iteration by this process's first worker; peak memory {}",

@@ -3,7 +3,7 @@
 //! that carry control characters (item 17), contradictory export flags
 //! (item 18).
 
-use crate::common::{cmd, rank_sample, write};
+use crate::common::{cmd, rank_sample, repo, write};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -92,7 +92,14 @@ fn every_printing_command_into_a_closed_pipe_exits_quietly() {
         &["info", s, "--json"],
         &["compare", s, "--markets", "fashion,tech"],
         &["diff", s, s, "--market", "fashion"],
-        &["explain", s, "--user", "mila_atelier", "--market", "fashion"],
+        &[
+            "explain",
+            s,
+            "--user",
+            "mila_atelier",
+            "--market",
+            "fashion",
+        ],
         &["demo"],
         &["--help"],
     ];
@@ -114,4 +121,46 @@ fn every_printing_command_into_a_closed_pipe_exits_quietly() {
         );
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
+}
+
+// --------------------------------------------------------------- item 11
+
+/// `rank --threads N` on the sample with a fixed creation time: the
+/// snapshot's bytes and the run's stderr.
+fn rank_with_threads(dir: &Path, threads: &str) -> (Vec<u8>, String) {
+    let out = dir.join(format!("threads-{threads}.snap"));
+    let run = cmd()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["rank", "--quiet", "--threads", threads, "--edges"])
+        .arg(repo("data/edges.tsv"))
+        .arg("--topics")
+        .arg(repo("data/topics.tsv"))
+        .arg("--out")
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    (std::fs::read(out).unwrap(), stderr)
+}
+
+/// `--threads 5000` on a small machine ran over 60 s (5000 threads
+/// switching over a 0.01 s job): capped at 4 per core with a warning that
+/// names the cap, within the time limit, and the snapshot is byte for byte
+/// the one `--threads 1` writes (the cap changes only the time).
+#[test]
+fn threads_far_above_the_cores_are_capped_with_a_warning_and_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = 4 * cores;
+    let (one, quiet) = rank_with_threads(dir.path(), "1");
+    assert!(quiet.is_empty(), "{quiet}");
+    let (many, warned) = rank_with_threads(dir.path(), "5000");
+    assert!(
+        warned.contains(&format!(
+            "5000 worker threads asked for on {cores} cores; using {cap} (at most 4 per core"
+        )),
+        "{warned}"
+    );
+    assert!(one == many, "--threads 1 and --threads 5000 differ");
 }
