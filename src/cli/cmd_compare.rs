@@ -15,7 +15,8 @@ pub fn run(a: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mb = super::market(&snap, &a.markets[1])?;
     let c = compare_markets(&snap, ma, mb, a.k, a.specialists);
     let (na, nb) = (&a.markets[0], &a.markets[1]);
-    writeln!(out, "{na} vs {nb} ({} users)", snap.users())?;
+    let (pa, pb) = (table::printable(na), table::printable(nb));
+    writeln!(out, "{pa} vs {pb} ({} users)", snap.users())?;
     writeln!(
         out,
         "  top-{} overlap (Jaccard): {:.3}",
@@ -31,7 +32,7 @@ pub fn run(a: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "  Kendall tau-b (union of the top-{} lists): {:.3}",
         c.k, c.kendall_tau_top_k
     )?;
-    for (here, there, list) in [(na, nb, &c.specialists_a), (nb, na, &c.specialists_b)] {
+    for (here, there, list) in [(&pa, &pb, &c.specialists_a), (&pb, &pa, &c.specialists_b)] {
         writeln!(
             out,
             "\nspecialists of {here} (top {} there, lowest in {there})",

@@ -42,7 +42,7 @@ pub fn run(a: DiffArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(
             out,
             "{} {title} (within either top {}): {}",
-            a.market,
+            table::printable(&a.market),
             a.k,
             list.len()
         )?;

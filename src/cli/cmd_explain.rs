@@ -14,8 +14,8 @@ pub fn run(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(
         out,
         "{} in {}: score {} (rank {}, {} followers)",
-        a.user,
-        a.market,
+        table::printable(&a.user),
+        table::printable(&a.market),
         table::score(e.score),
         st.rank,
         snap.followers(u)
@@ -97,7 +97,9 @@ fn print_trust(
     writeln!(
         out,
         "  own restart weight in the market: {:.3e} of 1 (tag weight x earned trust; accounts as of {}, probation {} days)",
-        weight, t.as_of, t.probation_days
+        weight,
+        table::printable(&t.as_of),
+        t.probation_days
     )?;
     let followers = snap.followers_of(u);
     let weights = snap.follower_weights_of(u);
@@ -122,7 +124,13 @@ fn print_trust(
     let top: Vec<String> = sources
         .iter()
         .take(5)
-        .map(|&(f, x)| format!("{} {:.0}%", snap.user_id(f), 100.0 * x / total))
+        .map(|&(f, x)| {
+            format!(
+                "{} {:.0}%",
+                table::printable(snap.user_id(f)),
+                100.0 * x / total
+            )
+        })
         .collect();
     writeln!(
         out,

@@ -1,6 +1,7 @@
 //! `marketrank info`: what a snapshot holds, in plain words or as JSON.
 
 use super::args::InfoArgs;
+use super::table::printable;
 use marketrank::rank::human_bytes;
 use std::io::Write;
 
@@ -43,10 +44,10 @@ pub fn run(a: InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(
         out,
         "{}: marketrank snapshot, format version {}, written by marketrank {} at {}",
-        a.snapshot.display(),
+        printable(&a.snapshot.display().to_string()),
         m.format_version,
-        m.tool_version,
-        m.created
+        printable(&m.tool_version),
+        printable(&m.created)
     )?;
     writeln!(
         out,
@@ -73,11 +74,15 @@ pub fn run(a: InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(
             out,
             "  input {}: {} ({} bytes, {} lines, {} skipped)",
-            i.role, i.path, i.bytes, i.lines, i.skipped_lines
+            i.role,
+            printable(&i.path),
+            i.bytes,
+            i.lines,
+            i.skipped_lines
         )?;
     }
     if let Some(parent) = &m.parent {
-        writeln!(out, "  continued from {parent}")?;
+        writeln!(out, "  continued from {}", printable(parent))?;
     }
     if let Some(t) = &m.trust {
         let c = &t.counts;
@@ -85,10 +90,10 @@ pub fn run(a: InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             out,
             "  accounts {} (as of {}, probation {} days, {} trust steps{}): {} users with history, {} without; {} in the file but not in the graph",
             t.accounts,
-            t.as_of,
+            printable(&t.as_of),
             t.probation_days,
             t.steps,
-            t.trusted.as_ref().map(|p| format!(", vetted seeds {p}")).unwrap_or_default(),
+            t.trusted.as_ref().map(|p| format!(", vetted seeds {}", printable(p))).unwrap_or_default(),
             c.known,
             c.unknown,
             t.accounts_not_in_graph

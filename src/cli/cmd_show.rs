@@ -12,7 +12,7 @@ pub fn run(a: ShowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(
         out,
         "{}: {} followers, global rank {} of {}",
-        a.user,
+        table::printable(&a.user),
         first.followers,
         first.global_rank,
         snap.users()

@@ -12,7 +12,7 @@ pub fn run(a: TopArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(
         out,
         "{} — top {} of {} users (walk restarts at {} users; {} iterations{})",
-        a.market,
+        table::printable(&a.market),
         a.k.min(snap.users()),
         snap.users(),
         meta.seed_users,

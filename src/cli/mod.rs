@@ -81,8 +81,9 @@ fn open_snapshot(path: &std::path::Path) -> anyhow::Result<marketrank::Snapshot>
 fn market(snap: &marketrank::Snapshot, market: &str) -> anyhow::Result<usize> {
     snap.market_index(market).ok_or_else(|| {
         NotFound(format!(
-            "no market `{market}` in this snapshot; markets: {}",
-            snap.markets().join(", ")
+            "no market `{}` in this snapshot; markets: {}",
+            table::printable(market),
+            table::printable(&snap.markets().join(", "))
         ))
         .into()
     })
@@ -92,7 +93,8 @@ fn market(snap: &marketrank::Snapshot, market: &str) -> anyhow::Result<usize> {
 fn user(snap: &marketrank::Snapshot, id: &str) -> anyhow::Result<u32> {
     snap.user_index(id).ok_or_else(|| {
         NotFound(format!(
-            "no user `{id}` in this snapshot ({} users)",
+            "no user `{}` in this snapshot ({} users)",
+            table::printable(id),
             snap.users()
         ))
         .into()

@@ -164,3 +164,138 @@ fn threads_far_above_the_cores_are_capped_with_a_warning_and_the_same_bytes() {
     );
     assert!(one == many, "--threads 1 and --threads 5000 differ");
 }
+
+// --------------------------------------------------------------- item 17
+
+/// An id that colours the terminal red and one with a bell, DEL and the
+/// one-character CSI (U+009B) of C1.
+const RED: &str = "\u{1b}[31mevil\u{1b}[0m";
+const BELL: &str = "bel\u{7}\u{7f}\u{9b}2J";
+
+/// Control characters other than the line feed that ends each line.
+fn raw_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect()
+}
+
+/// `top`, `show`, `explain`, `compare`, `diff` and `info` print ids (and
+/// market names) that hold ESC, BEL, DEL or C1 escaped (`\u{1b}`), never
+/// raw: an id is text from whoever wrote the input file, and raw it would
+/// drive the terminal of whoever reads the table.
+#[test]
+fn ids_with_terminal_escapes_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let edges = write(
+        d,
+        "edges.tsv",
+        &format!("{RED}\tmila\nmila\t{RED}\nbob\t{RED}\nbob\tmila\n{BELL}\tbob\n{BELL}\tmila\n"),
+    );
+    let topics = write(
+        d,
+        "topics.tsv",
+        &format!("{RED}\tfashion\nmila\tfashion\nbob\ttech\n{BELL}\tfashion\n"),
+    );
+    let snap = d.join("esc.snap");
+    cmd()
+        .args(["rank", "--quiet", "--teleport", "tagged", "--edges"])
+        .arg(&edges)
+        .arg("--topics")
+        .arg(&topics)
+        .arg("--out")
+        .arg(&snap)
+        .assert()
+        .success();
+    let s = snap.to_str().unwrap();
+    let commands: [&[&str]; 6] = [
+        &["top", s, "--market", "fashion"],
+        &["show", s, "--user", RED],
+        &["explain", s, "--user", "mila", "--market", "fashion"],
+        &["compare", s, "--markets", "fashion,tech", "-k", "4"],
+        &["diff", s, s, "--market", "fashion"],
+        &["info", s],
+    ];
+    for args in commands {
+        let out = cmd().args(args).assert().success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        assert_eq!(raw_controls(&text), vec![], "{args:?}:\n{text}");
+        if args[0] != "info" && args[0] != "diff" {
+            assert!(
+                text.contains(r"\u{1b}[31mevil\u{1b}[0m"),
+                "{args:?}:\n{text}"
+            );
+        }
+    }
+    let top = cmd().args(commands[0]).assert().success();
+    let text = String::from_utf8(top.get_output().stdout.clone()).unwrap();
+    assert!(text.contains(r"bel\u{7}\u{7f}\u{9b}2J"), "{text}");
+}
+
+/// The sample ranked at a fixed time, with the metadata's `created` (20
+/// bytes of JSON) replaced in place by a JSON string that holds line
+/// feeds, and both checksums recomputed: a well-formed file whose writer
+/// chose a hostile creation time.
+fn snapshot_created_at(dir: &Path, created_json: &str) -> PathBuf {
+    let p = dir.join("created.snap");
+    cmd()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["rank", "--quiet", "--edges"])
+        .arg(repo("data/edges.tsv"))
+        .arg("--topics")
+        .arg(repo("data/topics.tsv"))
+        .arg("--out")
+        .arg(&p)
+        .assert()
+        .success();
+    let mut b = std::fs::read(&p).unwrap();
+    let was = b"2023-11-14T22:13:20Z";
+    assert_eq!(created_json.len(), was.len());
+    let at = b.windows(was.len()).position(|w| w == was).unwrap();
+    b[at..at + was.len()].copy_from_slice(created_json.as_bytes());
+    let body = crc32fast::hash(&b[64..]);
+    b[56..60].copy_from_slice(&body.to_le_bytes());
+    let head = crc32fast::hash(&b[0..60]);
+    b[60..64].copy_from_slice(&head.to_le_bytes());
+    std::fs::write(&p, b).unwrap();
+    p
+}
+
+/// A snapshot whose `created` holds a line feed: `/metrics` keeps it
+/// inside the `marketrank_snapshot_info` label (`\n`, per the exposition
+/// format) instead of starting a metric line of the file writer's choice,
+/// and `info` prints it escaped on its one line.
+#[tokio::test]
+async fn a_line_feed_in_the_snapshot_creation_time_stays_inside_its_metric_label() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = snapshot_created_at(dir.path(), r"\nmarketrank_ev 1\nZ");
+    let served = marketrank::serve::load(&p).unwrap();
+    assert_eq!(served.snap.metadata().created, "\nmarketrank_ev 1\nZ");
+    let state = std::sync::Arc::new(marketrank::serve::AppState::new(p.clone(), served, None));
+    let req = axum::http::Request::get("/metrics")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = marketrank::serve::router(state).oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert!(
+        !text.lines().any(|l| l.starts_with("marketrank_ev")),
+        "{text}"
+    );
+    let info_line = text
+        .lines()
+        .find(|l| l.starts_with("marketrank_snapshot_info{"))
+        .unwrap();
+    assert!(
+        info_line.starts_with(r#"marketrank_snapshot_info{id="\nmarketrank_ev 1\nZ/523users/"#),
+        "{info_line}"
+    );
+
+    let info = cmd().arg("info").arg(&p).assert().success();
+    let first = String::from_utf8(info.get_output().stdout.clone()).unwrap();
+    let first = first.lines().next().unwrap().to_string();
+    assert!(first.ends_with(r"at \u{a}marketrank_ev 1\u{a}Z"), "{first}");
+}
