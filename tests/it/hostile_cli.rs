@@ -299,3 +299,225 @@ async fn a_line_feed_in_the_snapshot_creation_time_stays_inside_its_metric_label
     let first = first.lines().next().unwrap().to_string();
     assert!(first.ends_with(r"at \u{a}marketrank_ev 1\u{a}Z"), "{first}");
 }
+
+// --------------------------------------------------------------- item 18
+
+/// `marketrank export SNAP ARGS...`.
+fn export(snap: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    cmd().arg("export").arg(snap).args(args).assert()
+}
+
+/// The column names of a Parquet file.
+fn parquet_columns(p: &Path) -> Vec<String> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let r = SerializedFileReader::new(std::fs::File::open(p).unwrap()).unwrap();
+    r.metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect()
+}
+
+fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stderr).into_owned()
+}
+
+/// `--market fashion,fashion` wrote every fashion row twice and a wide
+/// Parquet file with two `fashion_score` columns, which pyarrow and polars
+/// refuse to open: a repeated market is exported once, in the order of
+/// first appearance, with a note.
+#[test]
+fn export_with_a_market_named_twice_writes_each_market_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = sample(d);
+    let once = d.join("once.csv");
+    let twice = d.join("twice.csv");
+    export(
+        &s,
+        &["--market", "tech,fashion", "--out", once.to_str().unwrap()],
+    )
+    .success();
+    let a = export(
+        &s,
+        &[
+            "--market",
+            "tech,fashion,tech,tech",
+            "--out",
+            twice.to_str().unwrap(),
+        ],
+    )
+    .success();
+    assert!(
+        stderr_of(&a)
+            .contains("note: --market names tech more than once; each market is exported once"),
+        "{}",
+        stderr_of(&a)
+    );
+    let (once, twice) = (
+        std::fs::read_to_string(once).unwrap(),
+        std::fs::read_to_string(twice).unwrap(),
+    );
+    assert_eq!(once, twice);
+    let second_row = once.lines().nth(1).unwrap();
+    assert!(second_row.contains(",tech,"), "tech first: {second_row}");
+
+    let wide = d.join("wide.parquet");
+    export(
+        &s,
+        &[
+            "--wide",
+            "--market",
+            "fashion,fashion",
+            "--out",
+            wide.to_str().unwrap(),
+        ],
+    )
+    .success();
+    let columns = parquet_columns(&wide);
+    let mut unique = columns.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), columns.len(), "{columns:?}");
+    assert_eq!(columns.len(), 3 + 5, "{columns:?}");
+
+    // The library on its own drops the repeat as well.
+    let snap = marketrank::Snapshot::open(&s).unwrap();
+    let filter = |markets: &[&str]| marketrank::export::ExportFilter {
+        markets: markets.iter().map(|m| m.to_string()).collect(),
+        ..Default::default()
+    };
+    let csv = marketrank::export::ExportFormat::Csv;
+    let n1 =
+        marketrank::export::export(&snap, csv, &filter(&["fashion"]), &d.join("l1.csv")).unwrap();
+    let n2 = marketrank::export::export(
+        &snap,
+        csv,
+        &filter(&["fashion", "fashion"]),
+        &d.join("l2.csv"),
+    )
+    .unwrap();
+    assert_eq!(n1, n2);
+}
+
+/// `--min-percentile NaN` was accepted and filtered nothing (NaN compares
+/// false with every percentile): anything but a finite number from 0 to
+/// 100 is refused by the flag (exit 2, naming the value) and by the
+/// library, and no file is written.
+#[test]
+fn export_refuses_a_min_percentile_that_is_not_a_percentile() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = sample(d);
+    let out = d.join("p.csv");
+    for bad in ["NaN", "nan", "inf", "-1", "100.5", "1e3", "ninety", ""] {
+        let a = export(
+            &s,
+            &[
+                &format!("--min-percentile={bad}"),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        )
+        .code(2);
+        let err = stderr_of(&a);
+        assert!(err.contains("--min-percentile"), "{bad}: {err}");
+        assert!(err.contains("percentile from 0 to 100"), "{bad}: {err}");
+        assert!(!out.exists(), "{bad}: wrote {}", out.display());
+    }
+    for good in ["0", "99", "100", "99.5"] {
+        export(
+            &s,
+            &["--min-percentile", good, "--out", out.to_str().unwrap()],
+        )
+        .success();
+    }
+
+    let snap = marketrank::Snapshot::open(&s).unwrap();
+    let lib_out = d.join("lib.csv");
+    let e = marketrank::export::export(
+        &snap,
+        marketrank::export::ExportFormat::Csv,
+        &marketrank::export::ExportFilter {
+            min_percentile: Some(f64::NAN),
+            ..Default::default()
+        },
+        &lib_out,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(
+        e.to_string().contains("NaN is not a number from 0 to 100"),
+        "{e}"
+    );
+    assert!(!lib_out.exists());
+}
+
+/// Without `--format` the `--out` extension decides (`.csv`, `.jsonl`,
+/// `.ndjson`, `.parquet`, any case); any other name gets CSV. Before,
+/// `--out x.parquet` got CSV bytes that no Parquet reader opens.
+#[test]
+fn export_takes_its_format_from_the_out_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = sample(d);
+    let write = |name: &str| {
+        let p = d.join(name);
+        let a = export(&s, &["--top", "2", "--out", p.to_str().unwrap()]).success();
+        (std::fs::read(&p).unwrap(), stderr_of(&a))
+    };
+    for name in ["x.parquet", "X.PARQUET"] {
+        let (b, err) = write(name);
+        assert!(b.starts_with(b"PAR1") && b.ends_with(b"PAR1"), "{name}");
+        assert!(err.contains("(Parquet)"), "{err}");
+    }
+    for name in ["x.jsonl", "x.ndjson"] {
+        let (b, err) = write(name);
+        let first = String::from_utf8(b).unwrap();
+        let row: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+        assert_eq!(row["rank"], 1, "{name}");
+        assert!(err.contains("(JSON Lines)"), "{err}");
+    }
+    for name in ["x.csv", "x.txt", "no_extension"] {
+        let (b, err) = write(name);
+        assert!(b.starts_with(b"user,market,score,rank,"), "{name}");
+        assert!(err.contains("(CSV)"), "{err}");
+    }
+    assert_eq!(parquet_columns(&d.join("x.parquet"))[0], "user");
+}
+
+/// An explicit `--format` that contradicts a known `--out` extension is
+/// refused before any work (exit 2), naming both; nothing is written. A
+/// format with an extension that names none is taken as asked.
+#[test]
+fn export_refuses_a_format_that_contradicts_the_out_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = sample(d);
+    for (format, name, named) in [
+        ("csv", "x.parquet", "a Parquet file name"),
+        ("jsonl", "x.csv", "a CSV file name"),
+        ("parquet", "x.ndjson", "a JSON Lines file name"),
+    ] {
+        let out = d.join(name);
+        let a = export(&s, &["--format", format, "--out", out.to_str().unwrap()]).code(2);
+        let err = stderr_of(&a);
+        assert!(
+            err.contains(&format!("--format {format} contradicts --out")),
+            "{err}"
+        );
+        assert!(err.contains(name) && err.contains(named), "{err}");
+        assert!(!out.exists(), "{name} written");
+    }
+    let txt = d.join("scores.txt");
+    export(&s, &["--format", "jsonl", "--out", txt.to_str().unwrap()]).success();
+    assert!(std::fs::read_to_string(txt).unwrap().starts_with('{'));
+    let same = d.join("same.parquet");
+    export(
+        &s,
+        &["--format", "parquet", "--out", same.to_str().unwrap()],
+    )
+    .success();
+}
