@@ -34,8 +34,8 @@ pub struct NotConverged(pub String);
 
 /// Runs a parsed command line.
 ///
-/// Commands write their report to `out`, standard output locked once, and
-/// every write returns its `io::Result` instead of going through
+/// Commands write their report to `out`, standard output, and every
+/// write returns its `io::Result` instead of going through
 /// `println!`, which panics (exit 101) when the reader has gone away, as
 /// `marketrank top … | head -1` does (issue 18, item 8). The error travels
 /// up as an `io::Error` of kind `BrokenPipe` and `main` turns it into a
@@ -43,7 +43,9 @@ pub struct NotConverged(pub String);
 /// `> file`) is an error like any other. SIGPIPE keeps Rust's default
 /// (ignored): restoring `SIG_DFL` would end the process with 141 instead.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    // Not locked for the whole run: `serve` and the cluster engine run
+    // threads, and one that printed would wait forever for the lock.
+    let mut out = Report(std::io::stdout());
     let done = dispatch(cli.command, &mut out);
     // Flushed on failure too: what a command printed before its error is
     // part of its answer. A flush error only matters when the command
@@ -51,6 +53,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let flushed = std::io::Write::flush(&mut out);
     done?;
     Ok(flushed?)
+}
+
+/// Standard output whose errors say that they are standard output's
+/// (`marketrank top … > /dev/full`: "could not write to standard output:
+/// No space left on device"), of the same kind, so that `main` still sees
+/// a `BrokenPipe`.
+struct Report(std::io::Stdout);
+
+impl std::io::Write for Report {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(on_stdout)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(on_stdout)
+    }
+}
+
+fn on_stdout(e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("could not write to standard output: {e}"))
 }
 
 fn dispatch(command: Command, out: &mut dyn std::io::Write) -> anyhow::Result<()> {

@@ -521,3 +521,30 @@ fn export_refuses_a_format_that_contradicts_the_out_extension() {
     )
     .success();
 }
+
+/// Any other failure to write the report (a full disk: `/dev/full`) is an
+/// error that says so, exit 2, not a panic.
+#[test]
+fn a_full_standard_output_is_an_error_that_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = bin()
+        .arg("top")
+        .arg(&s)
+        .args(["--market", "fashion"])
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .starts_with("marketrank: could not write to standard output: No space left on device"),
+        "{stderr}"
+    );
+}
