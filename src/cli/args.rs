@@ -24,7 +24,7 @@ pub enum Command {
     Top(TopArgs),
     /// One user's standing in every market.
     Show(ShowArgs),
-    /// Write a snapshot's scores as CSV.
+    /// Write a snapshot's scores as CSV, JSON Lines or Parquet.
     Export(ExportArgs),
     /// Which followers carry a user's score in a market, and how much.
     Explain(ExplainArgs),
