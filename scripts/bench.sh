@@ -9,7 +9,8 @@
 #   scripts/bench.sh --big      # also g10m (10M users / 200M follows; ~12 GB to generate)
 #   scripts/bench.sh --quick    # g100k only (K scaling on g100k's 16 topics)
 #
-# Environment: BENCH_DIR (default /tmp/bench-graphs: graphs, results/),
+# Environment: BENCH_DIR (default ~/.cache/marketrank-bench, private to the
+# user rather than a predictable name in the shared /tmp: graphs, results/),
 # BENCH_OUT (default BENCHMARKS.md, relative to the repository root),
 # SHARED_BENCH (default ../shared/bench or /work/shared/bench),
 # PEER_TIMEOUT (per peer, default 1800 s), PROBE_ROUNDS (default 10; 3 at 10M).
@@ -36,7 +37,7 @@ fi
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-BENCH_DIR="${BENCH_DIR:-/tmp/bench-graphs}"
+BENCH_DIR="${BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/marketrank-bench}"
 BENCH_OUT="${BENCH_OUT:-BENCHMARKS.md}"
 PEER_TIMEOUT="${PEER_TIMEOUT:-1800}"
 if [[ -z "${SHARED_BENCH:-}" ]]; then

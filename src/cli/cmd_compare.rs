@@ -7,6 +7,7 @@ use marketrank::query::compare::compare_markets;
 use std::io::Write;
 
 pub fn run(a: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    super::refuse_over_inputs([a.csv.as_deref()], &[&a.snapshot])?;
     let snap = super::open_snapshot(&a.snapshot)?;
     if a.markets.len() != 2 {
         anyhow::bail!("--markets takes exactly two markets, e.g. --markets fashion,tech");

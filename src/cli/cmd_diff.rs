@@ -21,6 +21,7 @@ fn cells(c: &RankChange) -> Vec<String> {
 }
 
 pub fn run(a: DiffArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    super::refuse_over_inputs([a.csv.as_deref()], &[&a.old, &a.new])?;
     let old = super::open_snapshot(&a.old)?;
     let new = super::open_snapshot(&a.new)?;
     let d = diff_market(&old, &new, &a.market, a.k, a.limit)

@@ -5,6 +5,12 @@ use marketrank::crm::enrich::{enrich, EnrichConfig, MarketChoice};
 use marketrank::crm::triage::Policy;
 
 pub fn run(a: EnrichArgs) -> anyhow::Result<()> {
+    let sidecar = marketrank::crm::enrich::policy_path_for(&a.out);
+    let inputs: Vec<&std::path::Path> = [a.customers.as_path(), a.snapshot.as_path()]
+        .into_iter()
+        .chain(a.policy.as_deref())
+        .collect();
+    super::refuse_over_inputs([Some(a.out.as_path()), Some(sidecar.as_path())], &inputs)?;
     let snap = super::open_snapshot(&a.snapshot)?;
     let policy = a.policy.as_deref().map(Policy::read).transpose()?;
     let market = match (a.market, a.market_column) {

@@ -8,6 +8,7 @@ use std::path::Path;
 
 pub fn run(a: ExportArgs) -> anyhow::Result<()> {
     let format = format_for(a.format, &a.out)?;
+    super::refuse_over_inputs([Some(a.out.as_path())], &[&a.snapshot])?;
     let snap = super::open_snapshot(&a.snapshot)?;
     // Repeats are dropped here, where the flag can be named (the library
     // drops them too): each market once, where it first appears.

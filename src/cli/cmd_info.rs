@@ -10,7 +10,7 @@ pub fn run(a: InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if a.check {
         snap.check_consistency()?;
         eprintln!(
-            "{}: consistent (id index sorted, every market order ranks its scores)",
+            "{}: consistent (every section in range, id index sorted, every market order ranks its scores)",
             a.snapshot.display()
         );
     }

@@ -19,12 +19,27 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
         edges: a.edges.clone(),
         topics: a.topics.clone(),
     };
-    let (data, _) = pool
-        .install(|| load_with_rejects(&input, bad, None, a.rejects.as_deref(), &a.out, &mut obs))?;
+    super::refuse_over_inputs(
+        [Some(a.out.as_path()), a.rejects.as_deref()],
+        &[&a.edges, &a.topics],
+    )?;
+    let mut pending = marketrank::job::PendingOutputs::default();
+    let (data, _) = pool.install(|| {
+        load_with_rejects(
+            &input,
+            bad,
+            None,
+            a.rejects.as_deref(),
+            &a.out,
+            None,
+            &mut pending,
+        )
+    })?;
     let load = t0.elapsed();
     marketrank::job::report_dropped(&data, &mut obs);
     let t1 = Instant::now();
     marketrank::input::graph_cache::write_graph_cache(&a.out, &data)?;
+    pending.publish(&mut obs)?;
     if !a.quiet {
         eprintln!(
             "wrote {}: {} users, {} follows, {} topics ({}); parse+build {:.2?}, write {:.2?}; peak memory {}",

@@ -4,6 +4,10 @@ use super::args::ReportArgs;
 use marketrank::report::{render, ReportOptions};
 
 pub fn run(a: ReportArgs) -> anyhow::Result<()> {
+    let inputs: Vec<&std::path::Path> = std::iter::once(a.snapshot.as_path())
+        .chain(a.compare.as_deref())
+        .collect();
+    super::refuse_over_inputs([Some(a.out.as_path())], &inputs)?;
     let snap = super::open_snapshot(&a.snapshot)?;
     let previous = a.compare.as_deref().map(super::open_snapshot).transpose()?;
     let markets = match a.markets.as_slice() {

@@ -122,3 +122,21 @@ fn user(snap: &marketrank::Snapshot, id: &str) -> anyhow::Result<u32> {
         .into()
     })
 }
+
+/// Refuses, before any work, an output that names one of the command's
+/// inputs (same path or same file): writing it would destroy the input.
+fn refuse_over_inputs<'a>(
+    outputs: impl IntoIterator<Item = Option<&'a std::path::Path>>,
+    inputs: &[&std::path::Path],
+) -> anyhow::Result<()> {
+    for output in outputs.into_iter().flatten() {
+        if let Some(input) = marketrank::store::paths::input_named_by(output, inputs) {
+            return Err(marketrank::job::JobError::OutputIsInput {
+                output: output.to_path_buf(),
+                input: input.to_path_buf(),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}

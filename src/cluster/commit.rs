@@ -52,6 +52,9 @@ pub(super) fn write_part(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
     let run = read_pod::<u64>(&mail.broadcast(mine.to_le_bytes().to_vec())?[0])[0];
+    // Written into every part's metadata and the manifest, so that opening
+    // refuses a part of another run (issue 18, item 16).
+    let run_id = format!("{run:016x}");
     let name = shards::part_name(&job.out, run, me, w);
     let path = job.out.with_file_name(&name);
     let covers = Coverage {
@@ -59,7 +62,8 @@ pub(super) fn write_part(
         edges: part.graph.edges(),
         load: &report,
     };
-    let metadata = metadata_for(job, covers, result, tele, mixes);
+    let mut metadata = metadata_for(job, covers, result, tele, mixes);
+    metadata.run_id = Some(run_id.clone());
     let content = SnapshotContent {
         user_ids: &part.ids,
         followers: (0..part.owned as u32)
@@ -71,18 +75,26 @@ pub(super) fn write_part(
         trust: None,
     };
     write_snapshot(&path, &content)?;
-    // Worker 0 commits once every part is on disk.
+    // Worker 0 commits once every part is on disk, binding each by its
+    // length and body CRC.
+    let (bytes, crc32) = shards::fingerprint(&path)?;
     let mut out = vec![Vec::new(); w];
-    out[0] = (part.owned as u64).to_le_bytes().to_vec();
+    out[0] = bytemuck::cast_slice(&[part.owned as u64, bytes, crc32 as u64]).to_vec();
     let got = mail.exchange(out)?;
     let mut ok = vec![1u8];
     if me == 0 {
         let parts: Vec<PartEntry> = got
             .iter()
             .enumerate()
-            .map(|(i, p)| PartEntry {
-                file: shards::part_name(&job.out, run, i, w),
-                users: read_pod::<u64>(p)[0],
+            .map(|(i, p)| {
+                // Exactly what every worker sends above.
+                let v = read_pod::<u64>(p);
+                PartEntry {
+                    file: shards::part_name(&job.out, run, i, w),
+                    users: v[0],
+                    bytes: v[1],
+                    crc32: v[2] as u32,
+                }
             })
             .collect();
         let covers = Coverage {
@@ -90,8 +102,9 @@ pub(super) fn write_part(
             edges: part.totals.edges,
             load: &report,
         };
-        let metadata = metadata_for(job, covers, result, tele, mixes);
-        if let Err(e) = shards::commit(&job.out, metadata, parts) {
+        let mut metadata = metadata_for(job, covers, result, tele, mixes);
+        metadata.run_id = Some(run_id.clone());
+        if let Err(e) = shards::commit(&job.out, &run_id, metadata, parts) {
             eprintln!("marketrank: {e}");
             ok = vec![0u8];
         }

@@ -60,6 +60,7 @@ pub fn run_cluster_job(
 ) -> Result<ClusterSummary, JobError> {
     cluster.validate()?;
     job.config.validate()?;
+    crate::job::refuse_output_over_input(job)?;
     let GraphInput::Text { edges, topics } = &job.input else {
         return Err(SetupError::GraphCache.into());
     };
@@ -68,6 +69,11 @@ pub fn run_cluster_job(
     }
     let edge_files = expand_files(edges)?;
     let topic_files = expand_files(topics)?;
+    for e in &edge_files {
+        for t in &topic_files {
+            crate::input::load::refuse_same_input(e, t)?;
+        }
+    }
     let mixes = read_market_mixes(job.markets.as_deref())?;
     obs.note(Level::Info, &format!(
         "process {} of {}: {} worker(s); {} edge file(s), {} topic file(s) shared round-robin over {} workers",

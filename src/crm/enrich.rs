@@ -181,8 +181,9 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Enri
     }
     let mut summary = EnrichSummary::default();
     let out = cfg.out.display().to_string();
-    crate::store::atomic::write_with(&cfg.out, |w| {
-        let mut wr = csv::Writer::from_writer(w);
+    let (csv_file, (crc, bytes)) = crate::store::atomic::prepare_with(&cfg.out, |w| {
+        let mut w = ChecksumWriter::new(w);
+        let mut wr = csv::Writer::from_writer(&mut w);
         let mut h = header.clone();
         for a in &added {
             h.push_field(a);
@@ -249,20 +250,92 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Enri
                 .map_err(|e| std::io::Error::other(format!("{out}: row {line}: {e}")))?;
         }
         wr.flush()?;
-        Ok(())
+        drop(wr);
+        Ok((w.crc.clone().finalize(), w.bytes))
     })?;
-    if let Some(p) = &cfg.policy {
-        let mut policy_path = cfg.out.clone().into_os_string();
-        policy_path.push(".policy.toml");
-        let text = toml::to_string(p)?;
-        crate::store::atomic::write_with(std::path::Path::new(&policy_path), |w| {
-            w.write_all(b"# The triage policy applied to ")?;
-            w.write_all(out.as_bytes())?;
-            w.write_all(
-                b" (priority = the largest of base, value, loyalty and influence levels)\n",
-            )?;
-            w.write_all(text.as_bytes())
-        })?;
-    }
+    publish_with_policy(cfg, csv_file, crc, bytes, summary.rows)?;
     Ok(summary)
+}
+
+/// Where the policy that produced `out` is written: `<out>.policy.toml`.
+pub fn policy_path_for(out: &std::path::Path) -> std::path::PathBuf {
+    let mut p = out.as_os_str().to_os_string();
+    p.push(".policy.toml");
+    p.into()
+}
+
+/// The line of a policy sidecar that binds it to the output it describes:
+/// `# output-crc32 = XXXXXXXX, bytes = N, rows = N`.
+pub fn policy_binding(crc: u32, bytes: u64, rows: u64) -> String {
+    format!("# output-crc32 = {crc:08x}, bytes = {bytes}, rows = {rows}")
+}
+
+/// Publishes the enriched CSV and, with a policy, its sidecar, both written
+/// before either is renamed into place. The sidecar's first lines carry the
+/// CSV's CRC-32, size and row count ([`policy_binding`]), so a reader can
+/// verify that the policy beside a file is the one that produced it even if
+/// a run was killed between the two renames. Without a policy a sidecar
+/// left by an earlier run is removed, since it no longer describes the
+/// file. With `--out -` (standard output) there is no "beside": no sidecar.
+fn publish_with_policy(
+    cfg: &EnrichConfig,
+    csv_file: crate::store::atomic::AtomicFile,
+    crc: u32,
+    bytes: u64,
+    rows: u64,
+) -> Result<(), EnrichError> {
+    let to_stdout = cfg.out.as_os_str() == "-";
+    let policy_path = policy_path_for(&cfg.out);
+    let sidecar = match (&cfg.policy, to_stdout) {
+        (Some(p), false) => {
+            let text = toml::to_string(p)?;
+            let out = cfg.out.display().to_string();
+            let (file, ()) = crate::store::atomic::prepare_with(&policy_path, |w| {
+                writeln!(
+                    w,
+                    "# The triage policy applied to {out} (priority = the largest of base, value, loyalty and influence levels)"
+                )?;
+                writeln!(w, "{}", policy_binding(crc, bytes, rows))?;
+                w.write_all(text.as_bytes())
+            })?;
+            Some(file)
+        }
+        _ => None,
+    };
+    csv_file.commit()?;
+    match sidecar {
+        Some(f) => f.commit()?,
+        None if !to_stdout && policy_path.exists() => std::fs::remove_file(&policy_path)?,
+        None => {}
+    }
+    Ok(())
+}
+
+/// A writer that keeps the CRC-32 and length of what passes through.
+struct ChecksumWriter<W> {
+    inner: W,
+    crc: crc32fast::Hasher,
+    bytes: u64,
+}
+
+impl<W: std::io::Write> ChecksumWriter<W> {
+    fn new(inner: W) -> Self {
+        ChecksumWriter {
+            inner,
+            crc: crc32fast::Hasher::new(),
+            bytes: 0,
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for ChecksumWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }

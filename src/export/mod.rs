@@ -23,7 +23,7 @@ use std::path::Path;
 /// [`crate::query::ranks`].
 pub use crate::query::ranks::market_ranks;
 pub use csv::csv_field;
-pub use tsv::write_scores_tsv;
+pub use tsv::{prepare_scores_tsv, write_scores_tsv};
 
 /// Export file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

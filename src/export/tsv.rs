@@ -4,7 +4,7 @@
 //! snapshot, so it takes no [`ExportFilter`](super::ExportFilter) and no
 //! part in [`export`](super::export).
 
-use crate::store::atomic::write_with;
+use crate::store::atomic::{prepare_with, AtomicFile};
 use std::path::Path;
 
 /// Writes `user<TAB>market<TAB>score` for every non-zero score of `result`
@@ -14,7 +14,19 @@ pub fn write_scores_tsv(
     ids: &crate::UserIds,
     out: &Path,
 ) -> std::io::Result<u64> {
-    write_with(out, |w| {
+    let (file, rows) = prepare_scores_tsv(result, ids, out)?;
+    file.commit()?;
+    Ok(rows)
+}
+
+/// [`write_scores_tsv`] without publishing: the file and its row count, to
+/// be committed with the snapshot it goes with.
+pub fn prepare_scores_tsv(
+    result: &crate::RankResult,
+    ids: &crate::UserIds,
+    out: &Path,
+) -> std::io::Result<(AtomicFile, u64)> {
+    prepare_with(out, |w| {
         let mut line = Vec::with_capacity(64);
         let mut rows = 0;
         for u in 0..result.users() {

@@ -6,7 +6,7 @@
 //! separated, `file:line: reason` for a bad line (or skipped, counted and
 //! rejected under `--skip-bad-lines`).
 
-use super::{read_records, utf8_line, BadLine, BadLines, LineStats, Rejects, MAX_ID_BYTES};
+use super::{check_id, read_records, text_line, BadLine, BadLines, LineStats, Rejects};
 use crate::graph::{AccountHistory, AccountStatus, UserIds};
 use crate::input::error::InputError;
 use std::path::Path;
@@ -153,7 +153,7 @@ pub fn utc_date(day: i32) -> String {
 
 /// The record of one accounts line.
 fn parse_account(line: &[u8], sep: u8) -> Result<(&str, i32, AccountStatus), BadLine> {
-    let line = utf8_line(line)?;
+    let line = text_line(line)?;
     let mut cols = line.split(sep as char);
     let user = cols.next().unwrap_or("");
     let expected = if sep == b'\t' {
@@ -177,12 +177,7 @@ fn parse_account(line: &[u8], sep: u8) -> Result<(&str, i32, AccountStatus), Bad
     if user.is_empty() {
         return Err(bad("empty id", "empty user id".into()));
     }
-    if user.len() > MAX_ID_BYTES {
-        return Err(bad(
-            "id too long",
-            format!("user id of {} bytes (at most {MAX_ID_BYTES})", user.len()),
-        ));
-    }
+    check_id("user", user)?;
     let day = parse_utc_day(created.trim()).map_err(|e| bad("bad date", e.to_string()))?;
     let status = match status.map(str::trim) {
         None | Some("") => AccountStatus::Active,
@@ -280,12 +275,12 @@ pub fn read_trusted(path: &Path, ids: &UserIds) -> Result<(Vec<bool>, u64), Inpu
             .any(|w| w.as_bytes().eq_ignore_ascii_case(c.trim_ascii()))
     };
     read_records(path, BadLines::Fail, None, header, |line, sep| {
-        let line =
-            std::str::from_utf8(line).map_err(|_| bad("not UTF-8", "not valid UTF-8".into()))?;
+        let line = text_line(line)?;
         let user = line.split(sep as char).next().unwrap_or("");
         if user.is_empty() {
             return Err(bad("empty id", "empty user id".into()));
         }
+        check_id("user", user)?;
         match ids.get(user) {
             Some(u) => trusted[u as usize] = true,
             None => missing += 1,

@@ -24,6 +24,38 @@ pub enum InputError {
         /// Why the line was refused.
         reason: String,
     },
+    /// A regular file that changed while it was read: a writer still
+    /// appending (its last line may be cut inside an id) or rewriting it.
+    #[error("{path}: the file changed while it was read (size {size_at_open} bytes when opened, {size_now} now, {bytes_read} read): is a writer still appending to it? Rank a finished file (write it under another name and rename it when complete)")]
+    Changed {
+        /// The file.
+        path: PathBuf,
+        /// Its size when opened.
+        size_at_open: u64,
+        /// Its size when the read ended.
+        size_now: u64,
+        /// Bytes read (compressed bytes for gzip).
+        bytes_read: u64,
+    },
+    /// Reading would exceed the memory limit (`--max-memory`): stopped
+    /// before it did, at this line.
+    #[error("{path}:{line}: reading stopped after {bytes_read} bytes of text ({follows} follows, {users} users): the graph being built would need about {needed} bytes, over the memory limit of {limit} bytes")]
+    OverMemory {
+        /// The file.
+        path: PathBuf,
+        /// The line reached.
+        line: u64,
+        /// Bytes of text read (decompressed).
+        bytes_read: u64,
+        /// Follows (or records) read so far.
+        follows: u64,
+        /// Distinct users so far.
+        users: u64,
+        /// Projected peak, bytes.
+        needed: u64,
+        /// The limit, bytes.
+        limit: u64,
+    },
     /// The input as a whole cannot be used (no edges, too many users, ...).
     #[error("{path}: {reason}")]
     Unusable {

@@ -129,7 +129,7 @@ pub fn write_graph_cache(path: &Path, data: &TaggedGraph) -> Result<(), GraphCac
         .map(|&(topic, weight)| TagEntry { topic, weight })
         .collect();
 
-    let mut file = AtomicFile::create(path).map_err(io)?;
+    let mut file = AtomicFile::create_regular(path).map_err(io)?;
     let handle = file.file().try_clone().map_err(io)?;
     let mut w =
         SectionWriter::new(std::io::BufWriter::with_capacity(1 << 20, handle)).map_err(io)?;

@@ -3,8 +3,9 @@
 use super::BadLine;
 use crate::input::error::InputError;
 use std::collections::BTreeMap;
+use super::open::{InputStream, GZIP_MAGIC};
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 /// Column separator, chosen from the file name: `.csv` (or `.csv.gz`) means
@@ -67,22 +68,38 @@ impl LineStats {
     }
 }
 
-/// A line reader that strips line ends, a leading BOM, and skips comments
-/// and blank lines.
+/// Longest line accepted, in bytes (without its line end): two ids of at
+/// most [`MAX_ID_BYTES`](super::MAX_ID_BYTES) each, a weight and separators
+/// fit with room to spare. Reading stops at this length, so a file without
+/// line ends (10 GB of NUL bytes, `/dev/zero`) is an error at its line
+/// instead of one line buffer that grows until the machine runs out of memory.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+
+/// Longest line `--skip-bad-lines` skips; longer is an error even then
+/// (no line ends at all: not a line-oriented text file).
+pub(crate) const MAX_SKIPPED_LINE_BYTES: u64 = 64 << 20;
+
+/// A line reader that strips line ends and a leading BOM, and skips
+/// comments and blank lines. A line longer than [`MAX_LINE_BYTES`] is
+/// returned cut, with [`overlong`](Self::overlong) giving its length.
 pub struct Lines {
     path: PathBuf,
-    reader: Box<dyn BufRead + Send>,
+    stream: InputStream,
     buf: Vec<u8>,
     stats: LineStats,
     delimiter: Delimiter,
+    /// Read past an overlong line to its end (to skip it) or stop there.
+    skip_overlong: bool,
+    overlong: Option<u64>,
 }
 
-/// The first two bytes of every gzip stream.
-pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
 /// True when the file at `path` starts with the gzip magic bytes (how the
-/// readers decide to decompress, whatever the file is called).
+/// readers decide to decompress, whatever the file is called). Always
+/// false for a stream (`-`, a FIFO): peeking would consume its bytes.
 pub(crate) fn is_gzip(path: &Path) -> bool {
+    if super::open::is_stream(path) {
+        return false;
+    }
     let mut head = [0u8; 2];
     File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
@@ -90,37 +107,53 @@ pub(crate) fn is_gzip(path: &Path) -> bool {
         && head == GZIP_MAGIC
 }
 
-/// Opens `path` for line reading; gzip input is recognised by its magic
-/// bytes, whatever the file is called.
+/// Opens `path` (`-`: standard input) for line reading; gzip input is
+/// recognised by its magic bytes, whatever the file is called.
 pub fn open_lines(path: &Path) -> Result<Lines, InputError> {
-    let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, &e))?;
-    if meta.is_dir() {
-        return Err(InputError::Io {
-            path: path.to_path_buf(),
-            reason: "is a directory, not a file".into(),
-        });
-    }
-    let file = File::open(path).map_err(|e| InputError::io(path, &e))?;
-    let mut raw = BufReader::with_capacity(1 << 20, file);
-    let head = raw.fill_buf().map_err(|e| InputError::io(path, &e))?;
-    let reader: Box<dyn BufRead + Send> = if head.starts_with(&GZIP_MAGIC) {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::read::MultiGzDecoder::new(raw),
-        ))
-    } else {
-        Box::new(raw)
-    };
+    let stream = InputStream::open(path)?;
     Ok(Lines {
         path: path.to_path_buf(),
-        reader,
+        stream,
         buf: Vec::with_capacity(256),
-        stats: LineStats {
-            bytes: meta.len(),
-            ..LineStats::default()
-        },
+        stats: LineStats::default(),
         delimiter: Delimiter::for_path(path),
+        skip_overlong: false,
+        overlong: None,
     })
+}
+
+/// Appends the next line of `r` (with its `\n`) to `buf`, keeping at most
+/// `keep` bytes; returns the bytes consumed (0 at the end) and whether the
+/// line's `\n` was reached. Past `keep` it
+/// reads on to the line's end when `to_end`, else stops there.
+fn read_capped(
+    r: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    keep: usize,
+    to_end: bool,
+) -> std::io::Result<(u64, bool)> {
+    let mut total = 0u64;
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok((total, false));
+        }
+        let (take, done) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        let room = keep.saturating_sub(buf.len());
+        buf.extend_from_slice(&avail[..take.min(room)]);
+        r.consume(take);
+        total += take as u64;
+        if done || (!to_end && total > keep as u64) || total > MAX_SKIPPED_LINE_BYTES {
+            return Ok((total, done));
+        }
+    }
 }
 
 impl Lines {
@@ -129,34 +162,71 @@ impl Lines {
         self.delimiter
     }
 
+    /// Skip lines longer than [`MAX_LINE_BYTES`] by reading to their end
+    /// (`--skip-bad-lines`), instead of stopping at the limit.
+    pub fn skip_overlong(&mut self, skip: bool) {
+        self.skip_overlong = skip;
+    }
+
+    /// The length of the line last returned when it is longer than
+    /// [`MAX_LINE_BYTES`] (the line returned is its start only); with
+    /// skipping off, the length read before stopping.
+    pub fn overlong(&self) -> Option<u64> {
+        self.overlong
+    }
+
     /// The next data line (1-based line number, content without line end),
     /// or `None` at the end of the file.
     pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>, InputError> {
+        Ok(self.next_line_measured()?.map(|(no, line, _)| (no, line)))
+    }
+
+    /// [`next_line`](Self::next_line) with the line's length when it is
+    /// over [`MAX_LINE_BYTES`] (then only its start is returned).
+    pub fn next_line_measured(&mut self) -> Result<Option<(u64, &[u8], Option<u64>)>, InputError> {
+        let keep = MAX_LINE_BYTES + 2;
         loop {
             self.buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|e| self.read_error(&e))?;
+            self.overlong = None;
+            let (n, ended) =
+                read_capped(&mut self.stream.reader, &mut self.buf, keep, self.skip_overlong)
+                    .map_err(|e| self.read_error(&e))?;
             if n == 0 {
                 return Ok(None);
             }
             self.stats.lines += 1;
+            if n > keep as u64 {
+                self.overlong = Some(n - u64::from(ended));
+            }
             let mut line: &[u8] = &self.buf;
             if self.stats.lines == 1 && line.starts_with(b"\xEF\xBB\xBF") {
                 line = &line[3..];
             }
-            while let [rest @ .., b'\n' | b'\r'] = line {
+            if let [rest @ .., b'\n'] = line {
                 line = rest;
             }
-            if line.iter().all(|b| b.is_ascii_whitespace()) || line.first() == Some(&b'#') {
+            if let [rest @ .., b'\r'] = line {
+                line = rest;
+            }
+            // A comment or blank line holding a carriage return is handed
+            // on as data, for the parser to refuse: CR-only line ends would
+            // otherwise make a whole file one comment.
+            let quiet = self.overlong.is_none()
+                && memchr::memchr(b'\r', line).is_none()
+                && (line.iter().all(|b| b.is_ascii_whitespace()) || line.first() == Some(&b'#'));
+            if quiet {
                 self.stats.comments_and_blank += 1;
                 continue;
             }
             let start = line.as_ptr() as usize - self.buf.as_ptr() as usize;
             let end = start + line.len();
-            return Ok(Some((self.stats.lines, &self.buf[start..end])));
+            return Ok(Some((self.stats.lines, &self.buf[start..end], self.overlong)));
         }
+    }
+
+    /// Bytes read from the file so far (compressed bytes for gzip).
+    pub fn bytes_read(&self) -> u64 {
+        self.stream.raw_bytes()
     }
 
     /// Records a skipped header line.
@@ -172,8 +242,17 @@ impl Lines {
         }
     }
 
-    /// The statistics gathered so far.
-    pub fn into_stats(self) -> LineStats {
+    /// Ends the read: refuses a regular file that changed while it was
+    /// read ([`InputError::Changed`]), and returns the statistics.
+    pub fn finish(mut self) -> Result<LineStats, InputError> {
+        self.stream.check_unchanged()?;
+        self.stats.bytes = self.stream.raw_bytes();
+        Ok(self.stats)
+    }
+
+    /// The statistics gathered so far (no check that the file is unchanged).
+    pub fn into_stats(mut self) -> LineStats {
+        self.stats.bytes = self.stream.raw_bytes();
         self.stats
     }
 

@@ -3,7 +3,7 @@
 
 use crate::graph::{BuildStats, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
 use crate::input::error::InputError;
-use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats, Rejects};
+use crate::input::{read_edges_within, read_pairs_within, BadLines, LineStats, ReadBudget, Rejects};
 use std::path::{Path, PathBuf};
 
 /// A loaded, tagged follower graph.
@@ -53,6 +53,41 @@ fn too_many_users(path: &Path) -> InputError {
     }
 }
 
+/// Refuses the same file as follows and topics (a run over it "ranks"
+/// markets named after users), and `-` for both (standard input is one
+/// stream).
+pub fn refuse_same_input(edges: &Path, topics: &Path) -> Result<(), InputError> {
+    if crate::store::paths::same_file(edges, topics) {
+        return Err(InputError::Unusable {
+            path: topics.to_path_buf(),
+            reason: if crate::input::is_stdin(topics) {
+                "only one of the follow and topic files can be `-` (standard input)".into()
+            } else {
+                format!(
+                    "is the follow file too ({}): give the topic file (`user<TAB>topic`) as --topics",
+                    edges.display()
+                )
+            },
+        });
+    }
+    Ok(())
+}
+
+/// The error for a topic file without a single tag (empty, comments only,
+/// every line skipped): like an empty follow file, nothing to rank.
+pub fn no_topics(topics: &Path, lines: &LineStats) -> InputError {
+    InputError::Unusable {
+        path: topics.to_path_buf(),
+        reason: format!(
+            "no topic tags: {} lines, of which {} blank or comments, {} header, {} skipped as malformed (a market needs users tagged with it: `user<TAB>topic`)",
+            lines.lines,
+            lines.comments_and_blank,
+            lines.headers,
+            lines.skipped_total()
+        ),
+    }
+}
+
 /// Reads `edges` (`follower<TAB>followee[<TAB>weight]`) and `topics`
 /// (`user<TAB>topic[<TAB>weight]`).
 pub fn load_tagged_graph(
@@ -60,27 +95,31 @@ pub fn load_tagged_graph(
     topics: &Path,
     bad: BadLines,
 ) -> Result<TaggedGraph, InputError> {
-    load_tagged_graph_with(edges, topics, bad, None, None)
+    load_tagged_graph_with(edges, topics, bad, None, None, None)
 }
 
 /// Like [`load_tagged_graph`], keeping only the topics in `only` (when
 /// given); users tagged only with other topics stay in the graph, untagged.
 /// A topic of `only` that the file never names is an error. Lines skipped
-/// under [`BadLines::Skip`] go to `rejects` when given.
+/// under [`BadLines::Skip`] go to `rejects` when given; with a `budget`
+/// the read stops before the process outgrows it.
 pub fn load_tagged_graph_with(
     edges: &Path,
     topics: &Path,
     bad: BadLines,
     only: Option<&[String]>,
     mut rejects: Option<&mut Rejects>,
+    budget: Option<&ReadBudget>,
 ) -> Result<TaggedGraph, InputError> {
+    refuse_same_input(edges, topics)?;
     let mut ids = UserIds::new();
-    let (cols, edge_lines) = read_edges_parallel(edges, &mut ids, bad, rejects.as_deref_mut())?;
+    let (cols, edge_lines) =
+        read_edges_within(edges, &mut ids, bad, rejects.as_deref_mut(), budget)?;
     let builder = GraphBuilder::from_columns(cols.src, cols.dst, cols.weights);
     let mut overflow = false;
     let users_in_edges = ids.len();
     let mut tb = TopicsBuilder::new();
-    let topic_lines = read_pairs(topics, ("user", "topic"), bad, rejects, |p| {
+    let topic_lines = read_pairs_within(topics, ("user", "topic"), bad, rejects, budget, |p| {
         match ids.intern(p.first) {
             Some(u) if only.is_none_or(|o| o.iter().any(|t| t == p.second)) => {
                 tb.add_tag(u, p.second, p.weight)
@@ -113,6 +152,9 @@ pub fn load_tagged_graph_with(
             path: topics.to_path_buf(),
             reason: format!("topic `{missing}` (asked for by name) is not in this file"),
         });
+    }
+    if tags.is_empty() {
+        return Err(no_topics(topics, &topic_lines));
     }
     let report = LoadReport {
         edges_path: edges.to_path_buf(),

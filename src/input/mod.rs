@@ -12,6 +12,7 @@ pub mod error;
 pub mod graph_cache;
 mod lines;
 pub mod load;
+pub mod open;
 mod parallel;
 mod rejects;
 
@@ -19,8 +20,9 @@ pub use accounts::{
     parse_utc_day, read_accounts, read_trusted, utc_date, AccountsReport, BadDate, DateProblem,
 };
 pub(crate) use lines::is_gzip;
-pub use lines::{open_lines, Delimiter, LineStats, Lines};
-pub use parallel::{read_edges_parallel, EdgeColumns};
+pub use lines::{open_lines, Delimiter, LineStats, Lines, MAX_LINE_BYTES};
+pub use open::{is_stdin, is_stream, InputStream, STDIN_PATH};
+pub use parallel::{read_edges_parallel, read_edges_within, reader_overhead, EdgeColumns};
 pub use rejects::Rejects;
 
 use crate::input::error::InputError;
@@ -108,7 +110,7 @@ pub struct Pair<'a> {
 /// `what` names the two columns for error messages, e.g.
 /// `("follower", "followee")`.
 pub fn parse_pair<'a>(line: &'a [u8], sep: u8, what: (&str, &str)) -> Result<Pair<'a>, BadLine> {
-    let line = utf8_line(line)?;
+    let line = text_line(line)?;
     let mut cols = line.split(sep as char);
     let first = cols.next().unwrap_or("");
     let second = cols.next().ok_or_else(|| {
@@ -146,22 +148,86 @@ pub fn parse_pair<'a>(line: &'a [u8], sep: u8, what: (&str, &str)) -> Result<Pai
     if second.is_empty() {
         return Err(bad("empty id", format!("empty {} id", what.1)));
     }
-    for (name, field) in [(what.0, first), (what.1, second)] {
-        if field.len() > MAX_ID_BYTES {
-            return Err(bad(
-                "id too long",
-                format!(
-                    "{name} id of {} bytes (at most {MAX_ID_BYTES}): a broken line or the wrong file?",
-                    field.len()
-                ),
-            ));
-        }
-    }
+    check_id(what.0, first)?;
+    check_id(what.1, second)?;
     Ok(Pair {
         first,
         second,
         weight,
     })
+}
+
+/// An id field as read: at most [`MAX_ID_BYTES`], and without leading or
+/// trailing white space. Ids are compared byte for byte, so `alice ` and
+/// `alice` would be two users; refusing at the line (rather than trimming)
+/// keeps the file and the snapshot in agreement about who is who.
+pub(crate) fn check_id(name: &str, field: &str) -> Result<(), BadLine> {
+    if field.len() > MAX_ID_BYTES {
+        return Err(bad(
+            "id too long",
+            format!(
+                "{name} id of {} bytes (at most {MAX_ID_BYTES}): a broken line or the wrong file?",
+                field.len()
+            ),
+        ));
+    }
+    if field.trim() != field {
+        return Err(bad(
+            "spaces around id",
+            format!(
+                "{name} id `{}` has leading or trailing white space (ids are compared byte for byte: strip it)",
+                truncate(field, 40).escape_debug()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A line as text, refused when it cannot be one line of a well-formed
+/// file: longer than [`MAX_LINE_BYTES`], not UTF-8, holding a carriage
+/// return (CR-only line ends, or a stray CR that would end up inside an
+/// id), or a byte-order mark after the start (two files concatenated).
+pub(crate) fn text_line(line: &[u8]) -> Result<&str, BadLine> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(overlong_line(line.len() as u64, true));
+    }
+    let text = utf8_line(line)?;
+    if let Some(at) = memchr::memchr(b'\r', line) {
+        return Err(bad(
+            "carriage return",
+            format!(
+                "carriage return inside the line (column {}): a file with CR-only line ends? Convert it with `tr '\\r' '\\n'`",
+                at + 1
+            ),
+        ));
+    }
+    if let Some(at) = text.find('\u{FEFF}') {
+        return Err(bad(
+            "byte-order mark",
+            format!(
+                "a UTF-8 byte-order mark inside the file (column {}): two files concatenated? Only the first line may start with one",
+                at + 1
+            ),
+        ));
+    }
+    Ok(text)
+}
+
+/// The bad-line reason for a line over [`MAX_LINE_BYTES`]: of `len` bytes
+/// when `whole` (read to its end), else of more than `len` (reading
+/// stopped there).
+pub(crate) fn overlong_line(len: u64, whole: bool) -> BadLine {
+    let size = if whole {
+        format!("{len} bytes")
+    } else {
+        format!("more than {len} bytes")
+    };
+    bad(
+        "line too long",
+        format!(
+            "line of {size} (at most {MAX_LINE_BYTES}; ids are at most {MAX_ID_BYTES} bytes): a file without line ends, or not a follow file?"
+        ),
+    )
 }
 
 /// A line as text, or the bad-line reason naming the first bad byte.
@@ -185,18 +251,36 @@ fn sep_name(sep: u8) -> &'static str {
     }
 }
 
-fn parse_weight(w: &str) -> Result<f32, BadLine> {
+/// Smallest weight accepted: far above `f32`'s smallest normal number, so
+/// that a weight divided by a sum of weights, or multiplied by a walk
+/// probability, never becomes 0 and then 0/0 = NaN (issue 18: `1e-50` was
+/// positive in f64, 0 in f32, and published a snapshot of NaN).
+pub const MIN_WEIGHT: f64 = 1e-20;
+/// Largest weight accepted: a sum of 2³² of them stays finite in `f32`.
+pub const MAX_WEIGHT: f64 = 1e20;
+
+/// Parses a weight column: a number within [`MIN_WEIGHT`]..=[`MAX_WEIGHT`].
+pub(crate) fn parse_weight(w: &str) -> Result<f32, BadLine> {
     let v: f64 = w.trim().parse().map_err(|_| {
         bad(
             "bad weight",
             format!("weight `{}` is not a number", truncate(w, 40)),
         )
     })?;
-    if !v.is_finite() || v <= 0.0 || v > f32::MAX as f64 {
+    if !v.is_finite() || v <= 0.0 {
         return Err(bad(
             "bad weight",
             format!(
                 "weight `{}` must be a positive finite number",
+                truncate(w, 40)
+            ),
+        ));
+    }
+    if !(MIN_WEIGHT..=MAX_WEIGHT).contains(&v) {
+        return Err(bad(
+            "bad weight",
+            format!(
+                "weight `{}` is outside the range marketrank represents ({MIN_WEIGHT:e} to {MAX_WEIGHT:e}): rescale the weights",
                 truncate(w, 40)
             ),
         ));
@@ -224,50 +308,158 @@ pub fn read_pairs(
     what: (&str, &str),
     bad_lines: BadLines,
     rejects: Option<&mut Rejects>,
+    f: impl FnMut(Pair<'_>),
+) -> Result<LineStats, InputError> {
+    read_pairs_within(path, what, bad_lines, rejects, None, f)
+}
+
+/// [`read_pairs`] under a memory budget: the read stops with
+/// [`InputError::OverMemory`] at the line where the process's resident
+/// memory reaches the budget's limit.
+pub fn read_pairs_within(
+    path: &Path,
+    what: (&str, &str),
+    bad_lines: BadLines,
+    rejects: Option<&mut Rejects>,
+    budget: Option<&ReadBudget>,
     mut f: impl FnMut(Pair<'_>),
 ) -> Result<LineStats, InputError> {
-    read_records(path, bad_lines, rejects, is_header_line, |line, sep| {
+    let records = ReadRecords {
+        bad_lines,
+        rejects,
+        budget,
+    };
+    records.read(path, is_header_line, |line, sep| {
         parse_pair(line, sep, what).map(&mut f)
     })
 }
 
-/// The line loop every reader shares: a first line that `is_header` calls a
-/// header is skipped and counted; `record` parses each other line, and a
-/// line it refuses stops the read (`file:line: reason`) or, under
-/// [`BadLines::Skip`], is counted and written to `rejects`.
-pub(crate) fn read_records(
-    path: &Path,
-    bad_lines: BadLines,
-    mut rejects: Option<&mut Rejects>,
-    is_header: impl Fn(&[u8], u8) -> bool,
-    mut record: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
-) -> Result<LineStats, InputError> {
-    let mut lines = open_lines(path)?;
-    let sep = lines.delimiter().byte();
-    let mut first = true;
-    while let Some((no, line)) = lines.next_line()? {
-        if std::mem::take(&mut first) && is_header(line, sep) {
-            lines.count_header();
-            continue;
+/// Lines between two checks of a [`ReadBudget`] in the line readers.
+const BUDGET_EVERY: u64 = 1 << 16;
+
+/// The memory a read may use. The readers check, as they go, the process's
+/// resident memory (`resident`, a function so that this module does not
+/// depend on how the job measures it) plus what is about to be built from
+/// what was read, and stop at the line where it would exceed `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadBudget {
+    /// Bytes.
+    pub limit: u64,
+    /// The process's resident memory now, bytes (`None`: unknown, no check).
+    pub resident: fn() -> Option<u64>,
+}
+
+impl ReadBudget {
+    /// Refuses when resident memory plus `ahead` (bytes about to be
+    /// allocated from what was read) exceeds the limit.
+    pub(crate) fn check(&self, at: ReadProgress<'_>, ahead: u64) -> Result<(), InputError> {
+        let Some(resident) = (self.resident)() else {
+            return Ok(());
+        };
+        let needed = resident + ahead;
+        if needed <= self.limit {
+            return Ok(());
         }
-        if let Err(e) = record(line, sep) {
-            match bad_lines {
-                BadLines::Fail => {
+        Err(InputError::OverMemory {
+            path: at.path.to_path_buf(),
+            line: at.line,
+            bytes_read: at.bytes_read,
+            follows: at.records,
+            users: at.users,
+            needed,
+            limit: self.limit,
+        })
+    }
+}
+
+/// Where a read is, for [`ReadBudget::check`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadProgress<'a> {
+    pub path: &'a Path,
+    pub line: u64,
+    pub bytes_read: u64,
+    pub records: u64,
+    pub users: u64,
+}
+
+/// How a line reader treats bad lines and memory: the options every
+/// reader of a two-or-more-column file shares.
+pub(crate) struct ReadRecords<'r> {
+    pub bad_lines: BadLines,
+    pub rejects: Option<&'r mut Rejects>,
+    pub budget: Option<&'r ReadBudget>,
+}
+
+impl ReadRecords<'_> {
+    /// The line loop every reader shares: a first line that `is_header`
+    /// calls a header is skipped and counted; `record` parses each other
+    /// line, and a line it refuses (or one over [`MAX_LINE_BYTES`]) stops
+    /// the read (`file:line: reason`) or, under [`BadLines::Skip`], is
+    /// counted and written to `rejects`. At the end a regular file is
+    /// checked not to have changed while it was read.
+    pub fn read(
+        mut self,
+        path: &Path,
+        is_header: impl Fn(&[u8], u8) -> bool,
+        mut record: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
+    ) -> Result<LineStats, InputError> {
+        let mut lines = open_lines(path)?;
+        lines.skip_overlong(self.bad_lines == BadLines::Skip);
+        let sep = lines.delimiter().byte();
+        let mut first = true;
+        let mut records = 0u64;
+        while let Some((no, line, overlong)) = lines.next_line_measured()? {
+            let parsed = match overlong {
+                Some(len) => Err(overlong_line(len, self.bad_lines == BadLines::Skip)),
+                None if std::mem::take(&mut first) && is_header(line, sep) => {
+                    lines.count_header();
+                    continue;
+                }
+                None => record(line, sep),
+            };
+            records += 1;
+            if let Err(e) = parsed {
+                let hard = overlong.is_some_and(|l| l > lines::MAX_SKIPPED_LINE_BYTES);
+                if self.bad_lines == BadLines::Fail || hard {
                     return Err(InputError::Malformed {
                         path: path.to_path_buf(),
                         line: no,
                         reason: e.message,
-                    })
+                    });
                 }
-                BadLines::Skip => {
-                    if let Some(r) = rejects.as_deref_mut() {
-                        r.record(path, no, &e.message, line)
-                            .map_err(|err| InputError::io(r.path(), &err))?;
-                    }
-                    lines.skip(no, e)
+                if let Some(r) = self.rejects.as_deref_mut() {
+                    r.record_cut(path, no, &e.message, line, overlong)
+                        .map_err(|err| InputError::io(r.path(), &err))?;
                 }
+                lines.skip(no, e);
+            }
+            if let Some(b) = self.budget.filter(|_| no % BUDGET_EVERY == 0) {
+                let progress = ReadProgress {
+                    path,
+                    line: no,
+                    bytes_read: lines.bytes_read(),
+                    records,
+                    users: 0,
+                };
+                b.check(progress, 16 << 20)?;
             }
         }
+        lines.finish()
     }
-    Ok(lines.into_stats())
+}
+
+/// [`ReadRecords::read`] without a memory budget.
+pub(crate) fn read_records(
+    path: &Path,
+    bad_lines: BadLines,
+    rejects: Option<&mut Rejects>,
+    is_header: impl Fn(&[u8], u8) -> bool,
+    record: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
+) -> Result<LineStats, InputError> {
+    let records = ReadRecords {
+        bad_lines,
+        rejects,
+        budget: None,
+    };
+    records.read(path, is_header, record)
 }

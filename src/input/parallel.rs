@@ -4,7 +4,11 @@
 //! ids are interned sequentially in file order so indices do not depend on
 //! the thread count.
 
-use super::{parse_pair, BadLine, BadLines, Delimiter, LineStats, Rejects};
+use super::lines::MAX_SKIPPED_LINE_BYTES;
+use super::{
+    overlong_line, parse_pair, BadLine, BadLines, Delimiter, InputStream, LineStats, ReadBudget,
+    ReadProgress, Rejects,
+};
 use crate::graph::{canonical_number, UserIds};
 use crate::input::error::InputError;
 use rayon::prelude::*;
@@ -94,7 +98,10 @@ fn parse_chunk(
         if let [rest @ .., b'\r'] = line {
             line = rest;
         }
-        if line.first() == Some(&b'#') || line.iter().all(|b| b.is_ascii_whitespace()) {
+        // A comment or blank line holding a carriage return goes to the
+        // parser, which refuses it (CR-only line ends).
+        let quiet = line.first() == Some(&b'#') || line.iter().all(|b| b.is_ascii_whitespace());
+        if quiet && memchr::memchr(b'\r', line).is_none() {
             out.comments += 1;
             continue;
         }
@@ -224,6 +231,55 @@ struct Reader<'p> {
 }
 
 impl Reader<'_> {
+    /// `buf` is a whole window without a line end: the start of a line over
+    /// [`MAX_LINE_BYTES`](super::MAX_LINE_BYTES). Refuses it at its line, or under
+    /// [`BadLines::Skip`] reads on to its end (keeping only its start for
+    /// the rejects file) and leaves what follows it in `buf`.
+    fn overlong_line(&mut self, source: &mut dyn Read, buf: &mut Vec<u8>) -> Result<(), InputError> {
+        let line = self.lines_before + 1;
+        let refuse = |len: u64| InputError::Malformed {
+            path: self.path.to_path_buf(),
+            line,
+            reason: overlong_line(len, false).message,
+        };
+        if self.bad == BadLines::Fail {
+            return Err(refuse(buf.len() as u64));
+        }
+        let head = buf[..buf.len().min(1000)].to_vec();
+        let mut len = buf.len() as u64;
+        loop {
+            buf.clear();
+            buf.resize(WINDOW, 0);
+            let n = fill(source, buf, 0).map_err(|e| InputError::io(self.path, &e))?;
+            buf.truncate(n);
+            if let Some(i) = memchr::memchr(b'\n', buf) {
+                len += i as u64;
+                buf.drain(..=i);
+                break;
+            }
+            len += n as u64;
+            if n < WINDOW {
+                buf.clear();
+                break;
+            }
+            if len > MAX_SKIPPED_LINE_BYTES {
+                return Err(refuse(len));
+            }
+        }
+        let e = overlong_line(len, true);
+        if let Some(r) = self.rejects.as_deref_mut() {
+            r.record_cut(self.path, line, &e.message, &head, Some(len))
+                .map_err(|err| InputError::io(r.path(), &err))?;
+        }
+        *self.stats.skipped.entry(e.kind.to_string()).or_insert(0) += 1;
+        if self.stats.first_skipped.len() < 10 {
+            self.stats.first_skipped.push((line, e.message));
+        }
+        self.lines_before += 1;
+        self.stats.lines += 1;
+        Ok(())
+    }
+
     /// Parses one window of whole lines and appends its follows.
     /// Takes in a parsed window: counts, errors with line numbers, and the
     /// follows with ids interned in file order (sequential).
@@ -313,79 +369,84 @@ pub fn read_edges_parallel(
     bad: BadLines,
     rejects: Option<&mut Rejects>,
 ) -> Result<(EdgeColumns, LineStats), InputError> {
-    let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, &e))?;
-    if meta.is_dir() {
-        return Err(InputError::Io {
-            path: path.to_path_buf(),
-            reason: "is a directory, not a file".into(),
-        });
-    }
-    let file = std::fs::File::open(path).map_err(|e| InputError::io(path, &e))?;
+    read_edges_within(path, ids, bad, rejects, None)
+}
+
+/// Bytes the parallel reader itself holds at most, whatever the file: two
+/// windows in flight (one parsed while the other is interned), each its
+/// text and its parsed rows (24 bytes a line, at the shortest line
+/// `1\t2\n` of 4 bytes). The memory guard counts it before reading.
+pub fn reader_overhead() -> u64 {
+    let window = (WINDOW + (1 << 20)) as u64;
+    let rows = (WINDOW as u64 / 4) * std::mem::size_of::<Raw>() as u64;
+    2 * (window + rows)
+}
+
+/// Bytes the graph build allocates beyond the columns read: the CSR's
+/// sorted sources (4 per follow, 8 weighted) and two per-user offset
+/// arrays ([`crate::graph::GraphBuilder::build`]), plus the next window's
+/// follows at the shortest line (`1\t2\n`) and its text.
+fn build_ahead(follows: u64, users: u64, weighted: bool) -> u64 {
+    let per_follow = if weighted { 8 } else { 4 };
+    let next_window = (WINDOW as u64 / 4) * if weighted { 12 } else { 8 } + 2 * WINDOW as u64;
+    follows * per_follow + users * 16 + next_window
+}
+
+/// [`read_edges_parallel`] under a memory budget: after each window, the
+/// process's resident memory plus what building the graph from the follows
+/// read so far will allocate ([`build_ahead`]) is checked against the
+/// budget, and the read stops at that line with [`InputError::OverMemory`]
+/// before it is exceeded, whatever the file's size on disk says (a gzip
+/// bomb, a pipe).
+pub fn read_edges_within(
+    path: &Path,
+    ids: &mut UserIds,
+    bad: BadLines,
+    rejects: Option<&mut Rejects>,
+    budget: Option<&ReadBudget>,
+) -> Result<(EdgeColumns, LineStats), InputError> {
+    let mut stream = InputStream::open(path)?;
     let mut reader = Reader {
         path,
         sep: Delimiter::for_path(path).byte(),
         bad,
         rejects,
         what: ("follower", "followee"),
-        stats: LineStats {
-            bytes: meta.len(),
-            ..LineStats::default()
-        },
+        stats: LineStats::default(),
         lines_before: 0,
     };
     let mut out = EdgeColumns::default();
-    if meta.len() == 0 {
-        return Ok((out, reader.stats));
-    }
-    // Plain files are read, not memory-mapped, in windows: a map would keep
-    // the whole file resident (counted in the process's memory) while the
-    // follows are being collected.
-    let mut head = [0u8; 2];
-    let mut file = file;
-    let got = file.read(&mut head).map_err(|e| InputError::io(path, &e))?;
-    let gz = got == 2 && head == super::lines::GZIP_MAGIC;
-    use std::io::Seek;
-    file.seek(std::io::SeekFrom::Start(0))
-        .map_err(|e| InputError::io(path, &e))?;
-    let mut source: Box<dyn Read> = if gz {
-        Box::new(flate2::read::MultiGzDecoder::new(
-            std::io::BufReader::with_capacity(1 << 20, file),
-        ))
-    } else {
+    if let (Some(size), false) = (stream.size, stream.gzip) {
         // Room for the follows, from the file size at ~12 bytes a line,
         // so the columns do not grow by doubling.
-        let guess = (meta.len() / 12) as usize;
+        let guess = (size / 12) as usize;
         out.src.reserve(guess);
         out.dst.reserve(guess);
-        Box::new(file)
-    };
+    }
     // Window i is parsed (all cores) while window i − 1 is interned (one
     // core), so the sequential interning hides behind the parse.
     let mut buf: Vec<u8> = Vec::with_capacity(WINDOW + (1 << 20));
     let mut pending: Option<(Vec<u8>, Vec<ChunkOut>)> = None;
     let mut pool: Vec<Vec<Raw>> = Vec::new();
     let mut first = true;
+    let mut text_read = 0u64;
     loop {
         let start = buf.len();
         buf.resize(start + WINDOW, 0);
-        let mut filled = start;
-        while filled < buf.len() {
-            match source.read(&mut buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    if let Some((bytes, parts)) = pending.take() {
-                        reader.absorb(&bytes, parts, ids, &mut out, &mut pool)?;
-                    }
-                    let mut err = InputError::io(path, &e);
-                    if let InputError::Io { reason, .. } = &mut err {
-                        *reason = format!("after line {}: {reason}", reader.lines_before);
-                    }
-                    return Err(err);
+        let filled = match fill(&mut *stream.reader, &mut buf, start) {
+            Ok(n) => n,
+            Err(e) => {
+                if let Some((bytes, parts)) = pending.take() {
+                    reader.absorb(&bytes, parts, ids, &mut out, &mut pool)?;
                 }
+                let mut err = InputError::io(path, &e);
+                if let InputError::Io { reason, .. } = &mut err {
+                    *reason = format!("after line {}: {reason}", reader.lines_before);
+                }
+                return Err(err);
             }
-        }
+        };
+        text_read += (filled - start) as u64;
         buf.truncate(filled);
         let eof = filled < start + WINDOW;
         let cut = if eof {
@@ -393,6 +454,15 @@ pub fn read_edges_parallel(
         } else {
             memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
         };
+        if cut == 0 && !eof {
+            // A whole window without a line end: one line over the limit.
+            if let Some((bytes, parts)) = pending.take() {
+                reader.absorb(&bytes, parts, ids, &mut out, &mut pool)?;
+            }
+            reader.overlong_line(&mut *stream.reader, &mut buf)?;
+            first = false;
+            continue;
+        }
         let rest = buf[cut..].to_vec();
         buf.truncate(cut);
         let window = std::mem::replace(&mut buf, rest);
@@ -411,6 +481,20 @@ pub fn read_edges_parallel(
         pool.append(&mut spent);
         first = false;
         pending = Some((window, parts));
+        if let Some(b) = budget {
+            let weighted = !out.weights.is_empty();
+            let progress = ReadProgress {
+                path,
+                line: reader.lines_before + 1,
+                bytes_read: text_read,
+                records: out.src.len() as u64,
+                users: ids.len() as u64,
+            };
+            b.check(
+                progress,
+                build_ahead(out.src.len() as u64, ids.len() as u64, weighted),
+            )?;
+        }
         if eof {
             break;
         }
@@ -418,7 +502,24 @@ pub fn read_edges_parallel(
     if let Some((bytes, parts)) = pending.take() {
         reader.absorb(&bytes, parts, ids, &mut out, &mut pool)?;
     }
+    stream.check_unchanged()?;
+    reader.stats.bytes = stream.raw_bytes();
     Ok((out, reader.stats))
+}
+
+/// Reads into `buf[from..]` until it is full or the input ends; returns
+/// the filled length.
+fn fill(source: &mut dyn Read, buf: &mut [u8], from: usize) -> std::io::Result<usize> {
+    let mut filled = from;
+    while filled < buf.len() {
+        match source.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 #[cfg(test)]

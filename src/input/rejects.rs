@@ -47,10 +47,24 @@ impl Rejects {
 
     /// Records one rejected line.
     pub fn record(&mut self, file: &Path, line: u64, reason: &str, text: &[u8]) -> io::Result<()> {
+        self.record_cut(file, line, reason, text, None)
+    }
+
+    /// Records one rejected line of which only the start, `text`, was kept
+    /// (`full_len`: the line's length when it is longer than `text`).
+    pub fn record_cut(
+        &mut self,
+        file: &Path,
+        line: u64,
+        reason: &str,
+        text: &[u8],
+        full_len: Option<u64>,
+    ) -> io::Result<()> {
         let mut esc = Vec::with_capacity(text.len().min(KEEP) + 16);
         escape(&text[..text.len().min(KEEP)], &mut esc);
-        if text.len() > KEEP {
-            esc.extend_from_slice(format!("…[{} bytes]", text.len()).as_bytes());
+        let len = full_len.unwrap_or(text.len() as u64);
+        if len > KEEP as u64 {
+            esc.extend_from_slice(format!("…[{len} bytes]").as_bytes());
         }
         let mut name = Vec::new();
         escape(file.to_string_lossy().as_bytes(), &mut name);
@@ -67,11 +81,19 @@ impl Rejects {
     }
 
     /// Flushes and publishes the file; returns its path and line count.
-    pub fn finish(mut self) -> io::Result<(PathBuf, u64)> {
+    pub fn finish(self) -> io::Result<(PathBuf, u64)> {
+        let (file, path, count) = self.prepare()?;
+        file.commit()?;
+        Ok((path, count))
+    }
+
+    /// Flushes the file without publishing it: the caller commits it
+    /// together with the run's other outputs. Returns the file, its path
+    /// and line count.
+    pub fn prepare(mut self) -> io::Result<(AtomicFile, PathBuf, u64)> {
         self.out.flush()?;
         drop(self.out);
-        self.file.commit()?;
-        Ok((self.path, self.count))
+        Ok((self.file, self.path, self.count))
     }
 }
 

@@ -2,6 +2,7 @@
 //! and the vetted seeds, compute trust, and build the graph the walk runs
 //! on (follows of accounts in probation or suspended taken out).
 
+use super::publish::PendingOutputs;
 use super::source::{rejects_path_for, with_rejects};
 use super::{JobError, Level, Observer};
 use crate::graph::{AccountHistory, FollowerGraph};
@@ -46,6 +47,7 @@ pub fn trusted_run(
     data: &TaggedGraph,
     bad: BadLines,
     out: &Path,
+    pending: &mut PendingOutputs,
     obs: &mut dyn Observer,
 ) -> Result<TrustedRun, JobError> {
     let rejects = (bad == BadLines::Skip).then(|| {
@@ -53,7 +55,7 @@ pub fn trusted_run(
         p.push(".accounts.tsv");
         PathBuf::from(p)
     });
-    let ((history, report), _) = with_rejects(rejects, "skipped accounts lines", obs, |sink| {
+    let ((history, report), _) = with_rejects(rejects, "skipped accounts lines", pending, |sink| {
         Ok(read_accounts(&a.path, &data.ids, bad, sink)?)
     })?;
     let (trusted, trusted_missing) = match &a.trusted {

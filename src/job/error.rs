@@ -19,6 +19,27 @@ pub enum JobError {
         /// Why.
         source: std::io::Error,
     },
+    /// An output could not be renamed into place after the others were
+    /// (rare: the directory changed under the run). Says exactly what was
+    /// published.
+    #[error("could not publish {}: {source}; already published: {}", path.display(), if published.is_empty() { "nothing".to_string() } else { published.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ") })]
+    PartlyPublished {
+        /// Outputs already at their paths.
+        published: Vec<PathBuf>,
+        /// The one that failed.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An output path that names one of the run's inputs: refused before
+    /// any work, since writing it would destroy the input.
+    #[error("{}: is also an input ({}): writing it would destroy the input; choose another output path", output.display(), input.display())]
+    OutputIsInput {
+        /// The output path given.
+        output: PathBuf,
+        /// The input it names.
+        input: PathBuf,
+    },
     /// A model parameter out of range.
     #[error(transparent)]
     Parameter(#[from] crate::rank::InvalidParameter),

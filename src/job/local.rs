@@ -2,14 +2,18 @@
 //! rayon pool. `cluster::run_cluster_job` takes the same steps over timely
 //! workers.
 
-use super::memory::{guard_rank, guard_read, peak_rss, peak_rss_text, MemoryLimit};
+use super::memory::{current_rss, guard_rank, guard_read, peak_rss, peak_rss_text, MemoryLimit};
 use super::metadata::{add_trust, metadata_for, Coverage};
-use super::source::{load_with_rejects, read_market_mixes, report_dropped};
+use super::publish::PendingOutputs;
+use super::source::{
+    load_with_rejects, read_market_mixes, refuse_output_over_input, report_dropped,
+};
 use super::steps::{compose_markets, progress_observer, warn_fallbacks, warn_not_converged};
 use super::{accounts, warm, JobError, Level, Observer, RankJob, RankSummary, TrustedRun};
 use crate::input::load::TaggedGraph;
+use crate::input::ReadBudget;
 use crate::rank::{human_bytes, rank_observed, MemoryEstimate, TopicTeleport};
-use crate::snapshot::{write_snapshot, SnapshotContent};
+use crate::snapshot::{prepare_snapshot, SnapshotContent};
 use std::time::Instant;
 
 /// Builds a rayon pool with `threads` workers (0 = one per core).
@@ -56,6 +60,7 @@ fn cap_threads(cores: usize, threads: usize) -> usize {
 /// Runs the whole job; `obs` receives its notes and progress.
 pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary, JobError> {
     job.config.validate()?;
+    refuse_output_over_input(job)?;
     let pool = thread_pool(capped_threads(job.threads, obs))?;
     let mixes = read_market_mixes(job.markets.as_deref())?;
     pool.install(|| {
@@ -64,6 +69,11 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
         if let Some(limit) = limit {
             guard_read(limit, &job.input)?;
         }
+        let budget = limit.map(|l| ReadBudget {
+            limit: l.bytes,
+            resident: current_rss,
+        });
+        let mut pending = PendingOutputs::default();
         let t0 = Instant::now();
         let (mut data, rejects) = load_with_rejects(
             &job.input,
@@ -71,7 +81,8 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
             job.only_topics.as_deref(),
             job.rejects.as_deref(),
             &job.out,
-            obs,
+            budget.as_ref(),
+            &mut pending,
         )?;
         let load_time = t0.elapsed();
         let k = data.tags.len() + usize::from(job.global);
@@ -97,7 +108,7 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
         let followers: Vec<u32> =
             (0..data.ids.len() as u32).map(|u| data.graph.follower_count(u) as u32).collect();
         let edges = data.graph.edges();
-        let (teleport, trusted) = teleport_of(job, &mut data, obs)?;
+        let (teleport, trusted) = teleport_of(job, &mut data, &mut pending, obs)?;
         warn_fallbacks(&teleport, obs);
         let start = match &job.previous {
             Some(p) => Some(warm::start_from_previous(p, &data, &teleport, obs)?),
@@ -131,11 +142,15 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
             model: Some((&data.graph, &teleport)),
             trust: trusted.as_ref().map(|t| &t.trust.passed[..]),
         };
-        write_snapshot(&job.out, &content)?;
+        // Every output is written and checked before any is published.
+        let snapshot = prepare_snapshot(&job.out, &content)?;
         if let Some(tsv) = &job.scores_tsv {
-            crate::export::write_scores_tsv(&result, &data.ids, tsv)
+            let (file, _) = crate::export::prepare_scores_tsv(&result, &data.ids, tsv)
                 .map_err(|e| JobError::io(tsv, e))?;
+            pending.add(file, None);
         }
+        pending.add(snapshot.into_file(), None);
+        pending.publish(obs)?;
         let write_time = t2.elapsed();
         Ok(RankSummary { data, result, follows: edges, estimate, load_time, rank_time, write_time, peak_rss: peak_rss(), rejects })
     })
@@ -147,13 +162,14 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
 fn teleport_of(
     job: &RankJob,
     data: &mut TaggedGraph,
+    pending: &mut PendingOutputs,
     obs: &mut dyn Observer,
 ) -> Result<(TopicTeleport, Option<TrustedRun>), JobError> {
     let Some(a) = &job.accounts else {
         let tele = TopicTeleport::new(&data.tags, &data.graph, job.config.teleport, job.global);
         return Ok((tele, None));
     };
-    let mut t = accounts::trusted_run(a, data, job.bad_lines, &job.out, obs)?;
+    let mut t = accounts::trusted_run(a, data, job.bad_lines, &job.out, pending, obs)?;
     data.graph = std::mem::take(&mut t.walk);
     let tele = TopicTeleport::with_trust(&data.tags, data.ids.len(), &t.trust, job.global);
     Ok((tele, Some(t)))

@@ -166,15 +166,18 @@ impl MemoryLimit {
     }
 }
 
-/// Estimated peak while reading a follow file of `bytes` bytes: at least 12
-/// bytes per follow (two index columns, then the CSR column) at the
-/// shortest plausible line (`1\t2\n` ≈ 10 bytes per follow after gzip's ~4×),
-/// plus the parser's windows. A lower bound on purpose: the precise check
-/// comes after loading, before the score blocks.
+/// Estimated peak while reading a follow file of `bytes` bytes (a regular
+/// file: a stream has no size, and the read itself is guarded by
+/// [`crate::input::ReadBudget`] as it goes): at least 12 bytes per follow
+/// (two index columns, then the CSR column) at the shortest plausible line
+/// (`1\t2\n` ≈ 10 bytes per follow after gzip's ~4×), plus the parser's
+/// own windows ([`crate::input::reader_overhead`]). A lower bound on
+/// purpose: the read checks as it goes, and the precise check comes after
+/// loading, before the score blocks.
 pub fn read_estimate(bytes: u64, gzip: bool) -> u64 {
     let text = if gzip { bytes * 4 } else { bytes };
     let follows = text / 10;
-    follows * 12 + (64 << 20)
+    follows * 12 + crate::input::reader_overhead()
 }
 
 /// Refuses to start reading `input` when even a lower bound of the read's
@@ -183,16 +186,20 @@ pub(crate) fn guard_read(limit: MemoryLimit, input: &GraphInput) -> Result<(), M
     let resident = current_rss().unwrap_or(0);
     let (needed, detail) = match input {
         GraphInput::Text { edges, .. } => {
-            let bytes = std::fs::metadata(edges).map_or(0, |m| m.len());
+            let bytes = std::fs::metadata(edges)
+                .ok()
+                .filter(|m| m.is_file())
+                .map_or(0, |m| m.len());
             let gzip = crate::input::is_gzip(edges);
             let need = read_estimate(bytes, gzip);
             (
                 resident + need,
                 format!(
-                    "at least {} to parse {} of follows{}, + {} resident",
+                    "at least {} to parse {} ({} of follows{}, the reader's windows included), + {} resident",
                     human_bytes(need),
+                    edges.display(),
                     human_bytes(bytes),
-                    if gzip { " (gzip)" } else { "" },
+                    if gzip { ", gzip" } else { "" },
                     human_bytes(resident)
                 ),
             )

@@ -51,6 +51,7 @@ pub fn metadata_for(
         },
         parent: job.previous.as_ref().map(|p| p.display().to_string()),
         trust: None,
+        run_id: None,
     }
 }
 

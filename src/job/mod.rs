@@ -14,6 +14,7 @@ mod local;
 pub mod memory;
 pub mod metadata;
 mod observe;
+pub mod publish;
 pub mod schedule;
 pub mod source;
 pub mod steps;
@@ -24,8 +25,10 @@ pub use error::JobError;
 pub use local::{capped_threads, run_rank_job, thread_pool, THREADS_PER_CORE};
 pub use memory::peak_rss;
 pub use observe::{Collect, Level, Observer, Progress, Silent};
+pub use publish::PendingOutputs;
 pub use source::{
-    load_with_rejects, read_market_mixes, rejects_path_for, report_dropped, GraphInput,
+    load_with_rejects, read_market_mixes, refuse_output_over_input, rejects_path_for,
+    report_dropped, GraphInput,
 };
 
 use crate::input::load::TaggedGraph;

@@ -2,9 +2,10 @@
 //! the rejects file its skipped lines go to, and the market mixes. All the
 //! file reading of a job sits here, so `rank/` stays pure computation.
 
-use super::{JobError, Level, Observer};
+use super::publish::PendingOutputs;
+use super::{JobError, Level, Observer, RankJob};
 use crate::input::load::{load_tagged_graph_with, TaggedGraph};
-use crate::input::{read_pairs, BadLines, Rejects};
+use crate::input::{read_pairs, BadLines, ReadBudget, Rejects};
 use crate::rank::MarketMix;
 use std::path::{Path, PathBuf};
 
@@ -30,11 +31,12 @@ impl GraphInput {
         bad: BadLines,
         only: Option<&[String]>,
         rejects: Option<&mut Rejects>,
+        budget: Option<&ReadBudget>,
     ) -> Result<TaggedGraph, JobError> {
         match self {
-            GraphInput::Text { edges, topics } => {
-                Ok(load_tagged_graph_with(edges, topics, bad, only, rejects)?)
-            }
+            GraphInput::Text { edges, topics } => Ok(load_tagged_graph_with(
+                edges, topics, bad, only, rejects, budget,
+            )?),
             GraphInput::Cache(path) => {
                 let mut data = crate::input::graph_cache::read_graph_cache(path)?;
                 if let Some(only) = only {
@@ -88,15 +90,17 @@ pub fn read_market_mixes(path: Option<&Path>) -> Result<Vec<MarketMix>, JobError
 
 /// Loads `input` as a run does: with [`BadLines::Skip`] and text input,
 /// skipped lines go to a rejects file at `rejects` (default beside `out`,
-/// [`rejects_path_for`]), published once loading succeeded; returns the
-/// graph and the rejects file's path and line count.
+/// [`rejects_path_for`]), added to `pending` to be published with the
+/// snapshot; returns the graph and the rejects file's path and line count.
+#[allow(clippy::too_many_arguments)] // one per input of the loading step
 pub fn load_with_rejects(
     input: &GraphInput,
     bad: BadLines,
     only: Option<&[String]>,
     rejects: Option<&Path>,
     out: &Path,
-    obs: &mut dyn Observer,
+    budget: Option<&ReadBudget>,
+    pending: &mut PendingOutputs,
 ) -> Result<(TaggedGraph, Option<(PathBuf, u64)>), JobError> {
     let path = match (bad, input) {
         (BadLines::Skip, GraphInput::Text { .. }) => {
@@ -104,19 +108,19 @@ pub fn load_with_rejects(
         }
         _ => None,
     };
-    with_rejects(path, "skipped lines", obs, |sink| {
-        input.load(bad, only, sink)
+    with_rejects(path, "skipped lines", pending, |sink| {
+        input.load(bad, only, sink, budget)
     })
 }
 
 /// Runs `read` with its skipped lines going to a rejects file at `path`
-/// (none when `path` is `None`), then publishes the file and, when it holds
-/// lines, says so as `<what> written to PATH (N lines)`. Returns what
-/// `read` gave and the rejects file's path and line count.
+/// (none when `path` is `None`), then adds the file to `pending` with the
+/// note `<what> written to PATH (N lines)` when it holds lines. Returns
+/// what `read` gave and the rejects file's path and line count.
 pub(crate) fn with_rejects<T>(
     path: Option<PathBuf>,
     what: &str,
-    obs: &mut dyn Observer,
+    pending: &mut PendingOutputs,
     read: impl FnOnce(Option<&mut Rejects>) -> Result<T, JobError>,
 ) -> Result<(T, Option<(PathBuf, u64)>), JobError> {
     let mut sink = match path {
@@ -127,18 +131,43 @@ pub(crate) fn with_rejects<T>(
     let written = match sink {
         Some(r) => {
             let path = r.path().to_path_buf();
-            let (path, lines) = r.finish().map_err(|e| JobError::io(&path, e))?;
-            if lines > 0 {
-                obs.note(
-                    Level::Warning,
-                    &format!("{what} written to {} ({lines} lines)", path.display()),
-                );
-            }
+            let (file, path, lines) = r.prepare().map_err(|e| JobError::io(&path, e))?;
+            let note =
+                (lines > 0).then(|| format!("{what} written to {} ({lines} lines)", path.display()));
+            pending.add(file, note);
             Some((path, lines))
         }
         None => None,
     };
     Ok((value, written))
+}
+
+/// Refuses a job whose outputs (the snapshot, the rejects file, the
+/// scores TSV) name one of its inputs (the graph files, the markets, the
+/// account history, the vetted list): same path or same file. `--previous`
+/// may be the output: the warm start reads it before the new one replaces it.
+pub fn refuse_output_over_input(job: &RankJob) -> Result<(), JobError> {
+    let mut inputs: Vec<&Path> = match &job.input {
+        GraphInput::Text { edges, topics } => vec![edges, topics],
+        GraphInput::Cache(p) => vec![p],
+    };
+    inputs.extend(job.markets.as_deref());
+    if let Some(a) = &job.accounts {
+        inputs.push(&a.path);
+        inputs.extend(a.trusted.as_deref());
+    }
+    let outputs = std::iter::once(job.out.as_path())
+        .chain(job.rejects.as_deref())
+        .chain(job.scores_tsv.as_deref());
+    for output in outputs {
+        if let Some(input) = crate::store::paths::input_named_by(output, &inputs) {
+            return Err(JobError::OutputIsInput {
+                output: output.to_path_buf(),
+                input: input.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Where skipped lines go by default: beside `out`, as `<out>.rejects.tsv`.

@@ -38,7 +38,9 @@ fn average_ranks(snap: &Snapshot, m: usize) -> Vec<f64> {
     let mut i = 0;
     while i < order.len() {
         let s = snap.score(order[i], m);
-        let mut j = i;
+        // Past `i` from the start: a NaN score (equal to nothing) must not
+        // stop the loop from moving on (issue 18, item 10).
+        let mut j = i + 1;
         while j < order.len() && snap.score(order[j], m) == s {
             j += 1;
         }

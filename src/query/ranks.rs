@@ -13,10 +13,14 @@ pub fn market_ranks(snap: &Snapshot, m: usize) -> Vec<u64> {
     let mut i = 0;
     while i < order.len() {
         let s = snap.score(order[i], m);
-        let mut j = i;
+        // `j` starts past `i`, so every pass moves on even when `s` equals
+        // nothing (NaN in a file opened without its checks: issue 18, item 10).
+        let mut j = i + 1;
         while j < order.len() && snap.score(order[j], m) == s {
-            ranks[order[j] as usize] = i as u64 + 1;
             j += 1;
+        }
+        for &u in &order[i..j] {
+            ranks[u as usize] = i as u64 + 1;
         }
         i = j;
     }

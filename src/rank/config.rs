@@ -251,7 +251,17 @@ impl MemoryEstimate {
         // Current and next scores; the biased walk also keeps its normalisers.
         let blocks = 2 + u64::from(matches!(config.walk, Walk::TopicBiased { .. }));
         let scores = blocks * users * stride * bytes as u64;
-        let other = tags * 32 + (users + 1) * 8 + users * 9;
+        // Each running chunk's gather buffer, capped per chunk
+        // (`kernel::CHUNK_GATHER_BYTES`), one per thread; and every chunk's
+        // residual and dangling sums (two f64 per lane), held until they are
+        // added in chunk order (deterministic): with 200,000 markets these
+        // were the 33% the estimate missed (issue 18).
+        let threads = rayon::current_num_threads() as u64;
+        let gather = threads * super::kernel::CHUNK_GATHER_BYTES as u64;
+        let row_bytes = stride * bytes as u64;
+        let chunks = super::kernel::chunk_count_estimate(users, edges, row_bytes);
+        let sums = chunks * stride * 16;
+        let other = tags * 32 + (users + 1) * 8 + users * 9 + gather + sums;
         MemoryEstimate {
             graph,
             scores,

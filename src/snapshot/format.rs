@@ -28,6 +28,29 @@ pub(crate) const KIND_TELEPORT: u32 = 14;
 /// of follow weight (`f32`), for `explain`'s trust sources.
 pub(crate) const KIND_TRUST: u32 = 15;
 
+/// The name of section `kind` in the format's table
+/// (`docs/snapshot-format.md`), for messages.
+pub(crate) fn section_name(kind: u32) -> &'static str {
+    match kind {
+        KIND_METADATA => "METADATA",
+        KIND_ID_OFFSETS => "USER_ID_OFFSETS",
+        KIND_ID_BYTES => "USER_ID_BYTES",
+        KIND_FOLLOWERS => "FOLLOWERS",
+        KIND_SCORES => "SCORES",
+        KIND_ORDER => "ORDER",
+        KIND_ID_INDEX => "ID_INDEX",
+        KIND_GRAPH_OFFSETS => "GRAPH_OFFSETS",
+        KIND_GRAPH_SOURCES => "GRAPH_SOURCES",
+        KIND_GRAPH_WEIGHTS => "GRAPH_WEIGHTS",
+        KIND_AFFINITY_OFFSETS => "AFFINITY_OFFSETS",
+        KIND_AFFINITY => "AFFINITY",
+        KIND_TELEPORT_OFFSETS => "TELEPORT_OFFSETS",
+        KIND_TELEPORT => "TELEPORT",
+        KIND_TRUST => "TRUST",
+        _ => "unknown",
+    }
+}
+
 /// One teleport entry as stored: user's probability in a market column.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -102,6 +125,29 @@ pub enum SnapshotError {
         /// Computed CRC.
         found: u32,
     },
+    /// Refused before publishing: a value that is not a finite number (a
+    /// score, or a number in the metadata) would make a snapshot that
+    /// cannot be read back, or ranks that mean nothing. The previous file
+    /// at the path is kept.
+    #[error("{path}: not written: {what} of market `{market}` is not a finite number ({value}); the previous file is kept. Check the input's weights and the parameters")]
+    NotFinite {
+        /// The path that was to be written.
+        path: String,
+        /// The market.
+        market: String,
+        /// Which value (`the score of user X`, `metadata field Y`).
+        what: String,
+        /// The value as printed (`NaN`, `inf`).
+        value: String,
+    },
+    /// Refused before publishing: the file just written did not open again.
+    #[error("{path}: not written: the new snapshot does not read back ({cause}); the previous file is kept")]
+    DoesNotReopen {
+        /// The path that was to be written.
+        path: String,
+        /// Why the new file did not open.
+        cause: Box<SnapshotError>,
+    },
     /// Inconsistent internal structure (only in a file that passed its
     /// checksum if it was written by a buggy writer).
     #[error("{path}: malformed snapshot: {reason}")]
@@ -110,5 +156,33 @@ pub enum SnapshotError {
         path: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A section whose values cannot be right (an offset past its data, a
+    /// user index beyond the users, a NaN score) in a file whose checksums
+    /// match: crafted, or written by a faulty tool. Refused by `open` before
+    /// a lookup can index out of bounds or a loop over tied scores spin on
+    /// a NaN; `info --check` refuses the rest (issue 18, item 10).
+    #[error(
+        "{path}: malformed snapshot: section {section}{}: {problem}; marketrank never writes this (a crafted or damaged file): run `marketrank rank` again",
+        .market.as_deref().map(|m| format!(", market `{m}`")).unwrap_or_default()
+    )]
+    BadSection {
+        /// The path.
+        path: String,
+        /// The section's name in the format (`SCORES`, `GRAPH_OFFSETS`, ...).
+        section: &'static str,
+        /// The market, for per-market sections (SCORES, ORDER).
+        market: Option<String>,
+        /// What is wrong.
+        problem: super::validate::SectionProblem,
+    },
+    /// A sharded snapshot whose parts are not those of its run: another
+    /// run's part, a changed one, or one listed twice (issue 18, item 16).
+    #[error("{path}: sharded snapshot: {problem}")]
+    Shards {
+        /// The manifest's path.
+        path: String,
+        /// What is wrong.
+        problem: super::shards::ShardProblem,
     },
 }

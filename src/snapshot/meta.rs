@@ -71,6 +71,13 @@ pub struct Metadata {
     /// otherwise, so graph-only snapshots keep their bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trust: Option<TrustMeta>,
+    /// The distributed run that wrote this file (16 hex digits), in every
+    /// part of a sharded snapshot, its manifest, and a file merged from it:
+    /// opening a manifest refuses a part whose run id is another's (issue
+    /// 18, item 16). Absent for single-process runs, whose files keep their
+    /// bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
 }
 
 /// What a run with `--accounts` anchored its trust in, so that warm starts

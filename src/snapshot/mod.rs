@@ -46,6 +46,7 @@ mod format;
 pub mod meta;
 mod reader;
 pub mod shards;
+mod validate;
 mod view;
 mod writer;
 
@@ -55,8 +56,9 @@ pub use meta::{
     MarketMeta, Metadata, Parameters, TrustMeta,
 };
 pub use reader::UserStanding;
+pub use validate::SectionProblem;
 pub use view::Snapshot;
-pub use writer::{write_snapshot, SnapshotContent};
+pub use writer::{prepare_snapshot, write_snapshot, PreparedSnapshot, SnapshotContent};
 
 /// File extension of snapshots.
 pub const SNAPSHOT_EXT: &str = "snap";

@@ -8,6 +8,8 @@ use memmap2::Mmap;
 use std::ops::Range;
 use std::path::Path;
 
+mod checks;
+
 /// One snapshot file, memory-mapped ([`Snapshot`] is one or several).
 pub(crate) struct Part {
     map: Mmap,
@@ -24,6 +26,9 @@ pub(crate) struct Part {
     order: Range<usize>,
     id_index: Range<usize>,
     model: Option<ModelSections>,
+    /// The body CRC its header stores: with the file length, what a
+    /// sharded snapshot's manifest binds each part by.
+    body_crc: u32,
 }
 
 /// Byte ranges of the optional graph / teleport / affinity sections.
@@ -68,7 +73,8 @@ fn map_file(path: &Path) -> Result<(Mmap, String), SnapshotError> {
 }
 
 impl Part {
-    /// Opens and fully verifies (header, checksums, section bounds) the
+    /// Opens and fully verifies (header, checksums, section bounds, and
+    /// every offset, index and score in range: see `reader/checks.rs`) the
     /// snapshot at `path`.
     ///
     /// The file is memory-mapped: it must not be modified while open.
@@ -81,8 +87,9 @@ impl Part {
 
     /// Opens without the whole-file checks: the header checksum, the
     /// version, the file length, the section table and the metadata are
-    /// checked, but not the body checksum and the per-user consistency
-    /// checks, which read the whole file (about a second for a 2.5 GB
+    /// checked (and that the variable-length sections hold whole
+    /// records), but not the body checksum and the per-user checks of
+    /// offsets, indices and scores, which read the whole file (about a second for a 2.5 GB
     /// snapshot). For services that open a snapshot which was verified once
     /// (by [`open`](Self::open) or `marketrank info`) and is never modified:
     /// on a damaged file, lookups may panic instead of returning an error.
@@ -182,18 +189,28 @@ impl Part {
             )));
         }
         let markets = meta.markets.iter().map(|m| m.name.clone()).collect();
+        if meta.users != users {
+            return Err(bad(format!(
+                "metadata says {} users, header {users}",
+                meta.users
+            )));
+        }
         let model = match find_opt(KIND_GRAPH_OFFSETS, Some((users + 1) * 8))? {
             None => None,
-            Some(offsets) => Some(ModelSections {
-                offsets,
-                sources: find(KIND_GRAPH_SOURCES, None)?,
-                weights: find_opt(KIND_GRAPH_WEIGHTS, None)?,
-                aff_offsets: find(KIND_AFFINITY_OFFSETS, Some((users + 1) * 8))?,
-                affinity: find(KIND_AFFINITY, None)?,
-                tele_offsets: find(KIND_TELEPORT_OFFSETS, Some((users + 1) * 8))?,
-                teleport: find(KIND_TELEPORT, None)?,
-                trust: find_opt(KIND_TRUST, Some(users * 4))?,
-            }),
+            Some(offsets) => {
+                let sources = find(KIND_GRAPH_SOURCES, None)?;
+                Some(ModelSections {
+                    offsets,
+                    // One f32 per follow, as many bytes as the u32 sources.
+                    weights: find_opt(KIND_GRAPH_WEIGHTS, Some(sources.len() as u64))?,
+                    sources,
+                    aff_offsets: find(KIND_AFFINITY_OFFSETS, Some((users + 1) * 8))?,
+                    affinity: find(KIND_AFFINITY, None)?,
+                    tele_offsets: find(KIND_TELEPORT_OFFSETS, Some((users + 1) * 8))?,
+                    teleport: find(KIND_TELEPORT, None)?,
+                    trust: find_opt(KIND_TRUST, Some(users * 4))?,
+                })
+            }
         };
         let snap = Part {
             map,
@@ -210,32 +227,33 @@ impl Part {
             order,
             id_index,
             model,
+            body_crc: h.body_crc,
         };
+        // Whole records, or the casts to them would panic: O(1), so done
+        // even without `verify`.
+        snap.check_record_sizes()?;
         if !verify {
             return Ok(snap);
         }
-        // Id offsets must be monotone and inside the id bytes.
-        let offs = snap.id_offsets_slice();
-        let total = snap.id_bytes.len() as u64;
-        if offs.first() != Some(&0)
-            || offs.windows(2).any(|w| w[0] > w[1])
-            || offs.last() != Some(&total)
-        {
-            return Err(bad("user id offsets are not consistent".into()));
-        }
-        if snap
-            .order_all()
-            .iter()
-            .chain(snap.id_index_slice())
-            .any(|&u| u as usize >= snap.users)
-        {
-            return Err(bad("user index out of range".into()));
-        }
-        // Ids are UTF-8 (one sequential pass), so lookups compare real ids.
-        if (0..snap.users as u32).any(|u| std::str::from_utf8(snap.id_bytes_of(u)).is_err()) {
-            return Err(bad("a user id is not UTF-8".into()));
-        }
+        snap.check_structure()?;
         Ok(snap)
+    }
+
+    /// The body CRC stored in the header and the file's length: what a
+    /// manifest records to bind this part to its run.
+    pub(crate) fn fingerprint(&self) -> (u64, u32) {
+        (self.map.len() as u64, self.body_crc)
+    }
+
+    /// The file's path, as given.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The ids in id-index order (byte order, for a consistent file): for
+    /// checking that the parts of a sharded snapshot share no id.
+    pub(crate) fn ids_sorted(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.id_index_slice().iter().map(|&u| self.id_bytes_of(u))
     }
 
     fn id_offsets_slice(&self) -> &[u64] {
@@ -333,47 +351,6 @@ impl Part {
         let offs = self.id_offsets_slice();
         let (a, b) = (offs[u as usize] as usize, offs[u as usize + 1] as usize);
         &self.map[self.id_bytes.start + a..self.id_bytes.start + b]
-    }
-
-    /// Deep consistency checks that [`open`](Self::open) leaves out because
-    /// they read the file in random order (seconds to a minute at 10M
-    /// users): the id index lists ids in strictly increasing byte order (so
-    /// every user is found and ids are distinct), and each market's stored
-    /// order is a permutation of the users by non-increasing, finite,
-    /// non-negative score. A file that passed its checksums fails these only
-    /// if its writer was faulty or it was crafted; `marketrank info --check`
-    /// runs them.
-    pub fn check_consistency(&self) -> Result<(), SnapshotError> {
-        use rayon::prelude::*;
-        let bad = |reason: String| SnapshotError::Malformed {
-            path: self.path.clone(),
-            reason,
-        };
-        let idx = self.id_index_slice();
-        if idx
-            .par_windows(2)
-            .any(|w| self.id_bytes_of(w[0]) >= self.id_bytes_of(w[1]))
-        {
-            return Err(bad("the id index is not sorted (or ids repeat)".into()));
-        }
-        let broken = (0..self.k).into_par_iter().find_first(|&m| {
-            let mut seen = vec![false; self.users];
-            let mut last = f64::INFINITY;
-            self.order(m).iter().any(|&u| {
-                let s = self.score(u, m);
-                let wrong = seen[u as usize] || !(s.is_finite() && s >= 0.0) || s > last;
-                seen[u as usize] = true;
-                last = s;
-                wrong
-            })
-        });
-        match broken {
-            Some(m) => Err(bad(format!(
-                "market `{}`: the stored order is not a ranking of its scores",
-                self.markets[m]
-            ))),
-            None => Ok(()),
-        }
     }
 
     /// Index of an external id (binary search over the id index).

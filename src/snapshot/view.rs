@@ -4,7 +4,7 @@
 use super::format::{AffinityEntry, TeleportEntry};
 use super::meta::Metadata;
 use super::reader::{Part, UserStanding};
-use super::shards::{is_manifest, read_manifest};
+use super::shards::{check_part, is_manifest, read_manifest, ShardProblem};
 use super::SnapshotError;
 use std::io::Read;
 use std::path::Path;
@@ -33,11 +33,14 @@ pub struct Snapshot {
     starts: Vec<u32>,
     /// The manifest's metadata, for a sharded snapshot.
     meta: Option<Metadata>,
+    /// The path opened (the manifest's, for a sharded snapshot).
+    path: String,
     merged: Vec<OnceLock<Vec<u32>>>,
 }
 
 impl Snapshot {
-    /// Opens and fully verifies (header, checksums, section bounds) the
+    /// Opens and fully verifies (header, checksums, section bounds, and
+    /// every offset, index and score in range: see `reader/checks.rs`) the
     /// snapshot at `path`, or every part of a sharded one.
     ///
     /// The files are memory-mapped: they must not be modified while open.
@@ -49,8 +52,9 @@ impl Snapshot {
 
     /// Opens without the whole-file checks: the header checksum, the
     /// version, the file length, the section table and the metadata are
-    /// checked, but not the body checksum and the per-user consistency
-    /// checks, which read the whole file (about a second for a 2.5 GB
+    /// checked (and that the variable-length sections hold whole
+    /// records), but not the body checksum and the per-user checks of
+    /// offsets, indices and scores, which read the whole file (about a second for a 2.5 GB
     /// snapshot). For services that open a snapshot which was verified once
     /// (by [`open`](Self::open) or `marketrank info`) and is never modified:
     /// on a damaged file, lookups may panic instead of returning an error.
@@ -73,6 +77,7 @@ impl Snapshot {
                 parts: vec![part],
                 starts: vec![0, users],
                 meta: None,
+                path: path.display().to_string(),
                 merged: Vec::new(),
             });
         }
@@ -88,6 +93,7 @@ impl Snapshot {
         let mut starts = vec![0u32];
         for (entry, p) in manifest.parts.iter().zip(&paths) {
             let part = open(p)?;
+            check_part(path, &manifest.run, entry, &part)?;
             if part.users() as u64 != entry.users {
                 return Err(bad(format!(
                     "part {} holds {} users, the manifest says {}",
@@ -119,6 +125,7 @@ impl Snapshot {
             parts,
             starts,
             meta: Some(manifest.metadata),
+            path: path.display().to_string(),
             merged: (0..k).map(|_| OnceLock::new()).collect(),
         })
     }
@@ -303,11 +310,40 @@ impl Snapshot {
     }
 
     /// Deep consistency checks of every part (see `marketrank info
-    /// --check`): id index sorted, each market's order a ranking. Across
-    /// parts of a sharded snapshot, ids are distinct by construction (each
-    /// id has one owner) and are not re-checked.
+    /// --check`): every section's values in range, id index sorted, each
+    /// market's order a ranking; across the parts of a sharded snapshot, no
+    /// id in two parts (one merge of the parts' sorted ids).
     pub fn check_consistency(&self) -> Result<(), SnapshotError> {
-        self.parts.iter().try_for_each(Part::check_consistency)
+        self.parts.iter().try_for_each(Part::check_consistency)?;
+        if !self.sharded() {
+            return Ok(());
+        }
+        use std::cmp::Reverse;
+        let mut ids: Vec<_> = self.parts.iter().map(|p| p.ids_sorted()).collect();
+        let mut heap = std::collections::BinaryHeap::new();
+        for (i, it) in ids.iter_mut().enumerate() {
+            if let Some(id) = it.next() {
+                heap.push(Reverse((id, i)));
+            }
+        }
+        let mut last: Option<(&[u8], usize)> = None;
+        while let Some(Reverse((id, i))) = heap.pop() {
+            if let Some((prev, j)) = last.filter(|&(prev, _)| prev == id) {
+                return Err(SnapshotError::Shards {
+                    path: self.path.clone(),
+                    problem: ShardProblem::SharedUser {
+                        id: String::from_utf8_lossy(prev).into_owned(),
+                        first: self.parts[j].path().to_string(),
+                        second: self.parts[i].path().to_string(),
+                    },
+                });
+            }
+            last = Some((id, i));
+            if let Some(next) = ids[i].next() {
+                heap.push(Reverse((next, i)));
+            }
+        }
+        Ok(())
     }
 }
 

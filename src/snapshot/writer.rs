@@ -5,7 +5,7 @@ use super::meta::Metadata;
 use crate::graph::{FollowerGraph, UserIds};
 use crate::rank::{RankResult, ScoreBlock, TopicTeleport};
 use crate::store::atomic::AtomicFile;
-use crate::store::container::{commit_sections, SectionWriter};
+use crate::store::container::{finish_sections, SectionWriter};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -71,6 +71,48 @@ pub(crate) fn market_order(result: &RankResult, c: usize) -> Vec<u32> {
 /// Writes `content` to `path` atomically: readers see the old file or the
 /// whole new one, never a part.
 pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), SnapshotError> {
+    prepare_snapshot(path, content)?.commit()
+}
+
+/// A snapshot written completely and checked to open, not yet at its path.
+pub struct PreparedSnapshot {
+    file: AtomicFile,
+}
+
+impl PreparedSnapshot {
+    /// The written file, for a caller that publishes it with others.
+    pub fn into_file(self) -> AtomicFile {
+        self.file
+    }
+
+    /// Renames it over its path.
+    pub fn commit(self) -> Result<(), SnapshotError> {
+        let path = self.file.target().display().to_string();
+        self.file
+            .commit()
+            .map_err(|cause| SnapshotError::Io { path, cause })
+    }
+}
+
+/// The first score that is not a finite number, as (user, market).
+fn first_non_finite(r: &RankResult) -> Option<(usize, usize)> {
+    let k = r.k();
+    (0..r.users())
+        .into_par_iter()
+        .find_first(|&u| (0..k).any(|c| !r.scores.get(u, c, k).is_finite()))
+        .and_then(|u| (0..k).find(|&c| !r.scores.get(u, c, k).is_finite()).map(|c| (u, c)))
+}
+
+/// Writes `content` beside `path` without replacing it: every score must be
+/// finite, the metadata must read back, and the complete file must pass
+/// [`Snapshot::open`](crate::Snapshot::open)'s checks, or nothing is
+/// published and the previous file stays (a snapshot that cannot be read
+/// back must never replace one that can). [`PreparedSnapshot::commit`]
+/// publishes it, so that a run with several outputs publishes them together.
+pub fn prepare_snapshot(
+    path: &Path,
+    content: &SnapshotContent<'_>,
+) -> Result<PreparedSnapshot, SnapshotError> {
     let io = |e: std::io::Error| SnapshotError::Io {
         path: path.display().to_string(),
         cause: e,
@@ -79,13 +121,38 @@ pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), 
     let n = r.users();
     assert_eq!(content.user_ids.len(), n, "one id per user");
     assert_eq!(content.followers.len(), n, "one follower count per user");
+    if let Some((u, c)) = first_non_finite(r) {
+        let mut id = Vec::new();
+        content.user_ids.write_name(u as u32, &mut id);
+        return Err(SnapshotError::NotFinite {
+            path: path.display().to_string(),
+            market: r.markets[c].clone(),
+            what: format!("the score of user `{}`", String::from_utf8_lossy(&id).escape_debug()),
+            value: r.scores.get(u, c, r.k()).to_string(),
+        });
+    }
 
     let ids = IdBytes::new(content.user_ids);
     let mut id_index: Vec<u32> = (0..n as u32).collect();
     id_index.par_sort_unstable_by(|&a, &b| ids.get(a).cmp(ids.get(b)));
     let meta_json = serde_json::to_vec_pretty(&content.metadata).expect("metadata serialises");
+    // JSON has no NaN: serde writes `null`, which then does not read back.
+    if let Err(e) = serde_json::from_slice::<Metadata>(&meta_json) {
+        let market = content
+            .metadata
+            .markets
+            .iter()
+            .find(|m| !m.residual.is_finite())
+            .map_or_else(|| "(all)".to_string(), |m| m.name.clone());
+        return Err(SnapshotError::NotFinite {
+            path: path.display().to_string(),
+            market,
+            what: "a number in the metadata".into(),
+            value: e.to_string(),
+        });
+    }
 
-    let mut file = AtomicFile::create(path).map_err(io)?;
+    let mut file = AtomicFile::create_regular(path).map_err(io)?;
     let handle = file.file().try_clone().map_err(io)?;
     let mut w =
         SectionWriter::new(std::io::BufWriter::with_capacity(1 << 20, handle)).map_err(io)?;
@@ -148,12 +215,19 @@ pub fn write_snapshot(path: &Path, content: &SnapshotContent<'_>) -> Result<(), 
         ScoreBlock::F32(_) => DTYPE_F32,
         ScoreBlock::F64(_) => DTYPE_F64,
     };
-    commit_sections(
+    let file = finish_sections(
         file,
         w,
         MAGIC,
         (VERSION_MAJOR, VERSION_MINOR),
         (dtype, n as u64, r.k() as u64),
     )
-    .map_err(io)
+    .map_err(io)?;
+    if let Err(cause) = crate::Snapshot::open(file.temporary_path()) {
+        return Err(SnapshotError::DoesNotReopen {
+            path: path.display().to_string(),
+            cause: Box::new(cause),
+        });
+    }
+    Ok(PreparedSnapshot { file })
 }

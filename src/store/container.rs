@@ -238,8 +238,20 @@ pub(crate) fn commit_sections(
     w: SectionWriter<std::io::BufWriter<std::fs::File>>,
     magic: [u8; 8],
     version: (u16, u16),
-    (tag, a, b): (u32, u64, u64),
+    fields: (u32, u64, u64),
 ) -> std::io::Result<()> {
+    finish_sections(file, w, magic, version, fields)?.commit()
+}
+
+/// [`commit_sections`] without the commit: the header is written and the
+/// file complete, but the target is not replaced yet.
+pub(crate) fn finish_sections(
+    file: crate::store::atomic::AtomicFile,
+    w: SectionWriter<std::io::BufWriter<std::fs::File>>,
+    magic: [u8; 8],
+    version: (u16, u16),
+    (tag, a, b): (u32, u64, u64),
+) -> std::io::Result<crate::store::atomic::AtomicFile> {
     use std::io::{Seek, SeekFrom};
     let done = w.finish()?;
     let mut inner = done.inner.into_inner().map_err(|e| e.into_error())?;
@@ -258,5 +270,5 @@ pub(crate) fn commit_sections(
     inner.seek(SeekFrom::Start(0))?;
     inner.write_all(&header.encode())?;
     drop(inner);
-    file.commit()
+    Ok(file)
 }

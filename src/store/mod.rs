@@ -4,3 +4,4 @@
 
 pub mod atomic;
 pub(crate) mod container;
+pub mod paths;

@@ -88,7 +88,7 @@ fn crlf_bom_and_header_lines_give_the_same_scores() {
 }
 
 #[test]
-fn a_10_mb_line_is_refused_by_line_number_and_rejected_whole_when_skipping() {
+fn a_10_mb_line_is_refused_at_its_line_and_rejected_with_its_length_when_skipping() {
     let dir = tempfile::tempdir().unwrap();
     let long = "x".repeat(10 << 20);
     let e = write(dir.path(), "long.tsv", &format!("a\tb\n{long}\tb\nb\ta\n"));
@@ -98,7 +98,7 @@ fn a_10_mb_line_is_refused_by_line_number_and_rejected_whole_when_skipping() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "long.tsv:2: follower id of 10485760 bytes",
+            "long.tsv:2: line of 10485762 bytes (at most 16384",
         ));
     assert!(!out.exists());
     rank(&e, &t, &out)
@@ -108,7 +108,7 @@ fn a_10_mb_line_is_refused_by_line_number_and_rejected_whole_when_skipping() {
     let rejects = std::fs::read_to_string(dir.path().join("o.snap.rejects.tsv")).unwrap();
     let line = rejects.lines().nth(1).unwrap();
     assert!(
-        line.contains("\t2\tfollower id of 10485760 bytes"),
+        line.contains("\t2\tline of 10485762 bytes (at most 16384"),
         "{}",
         &line[..200]
     );

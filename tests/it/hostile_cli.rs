@@ -85,8 +85,9 @@ fn every_printing_command_into_a_closed_pipe_exits_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let s = sample(dir.path());
     let s = s.to_str().unwrap();
-    let commands: [&[&str]; 9] = [
+    let commands: [&[&str]; 10] = [
         &["top", s, "--market", "fashion", "-k", "1000"],
+        &["export", s, "--out", "-"],
         &["show", s, "--user", "mila_atelier"],
         &["info", s],
         &["info", s, "--json"],

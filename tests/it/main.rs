@@ -4,6 +4,7 @@ mod common;
 
 mod bad_input;
 mod cli;
+mod crafted;
 mod crash;
 mod determinism;
 mod distributed;
@@ -12,6 +13,7 @@ mod golden;
 mod graph_cache;
 mod hand_checked;
 mod hostile_cli;
+mod hostile_input;
 mod periodic;
 mod planted;
 mod properties;

@@ -32,7 +32,7 @@ use crate::input::error::InputError;
 use crate::input::{BadLines, LineStats};
 use crate::job::JobError;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A worker's part of the graph.
 pub(crate) struct Partition {
@@ -155,6 +155,11 @@ pub(crate) fn load(
     let share = read::share(edges, topics, (mail.index(), mail.peers()), bad, only)?;
     let ids = ids::global_ids(mail, share.ids, share.in_edges, &edges[0])?;
     let (all_topics, topic_global) = ids::topic_columns(mail, &share.topic_names, only)?;
+    if all_topics.is_empty() {
+        // Every worker holds the same topic list, so all refuse together.
+        let first = topics.first().map_or(Path::new("-"), |p| p.as_path());
+        return Err(crate::input::load::no_topics(first, &share.topic_lines).into());
+    }
     let layout = ids.layout;
     let (recs, any_weighted) =
         follows::to_followee_owners(mail, share.follows, &ids.global, &layout)?;
