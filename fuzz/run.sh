@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 SECONDS_PER_TARGET="${1:-30}"
 shift || true
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(edge_parser topic_parser snapshot_reader graph_cache_reader)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(edge_parser topic_parser snapshot_reader graph_cache_reader accounts_parser markets_parser)
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   FUZZ=(cargo +nightly fuzz)
   OPTS=(-O)

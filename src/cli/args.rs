@@ -24,7 +24,7 @@ pub enum Command {
     Top(TopArgs),
     /// One user's standing in every market.
     Show(ShowArgs),
-    /// Write a snapshot's scores as CSV.
+    /// Write a snapshot's scores as CSV, JSON Lines or Parquet.
     Export(ExportArgs),
     /// Which followers carry a user's score in a market, and how much.
     Explain(ExplainArgs),
@@ -203,7 +203,8 @@ pub struct IngestArgs {
     /// Graph cache to write (atomically), conventionally `.mrg`.
     #[arg(long)]
     pub out: PathBuf,
-    /// Worker threads (0 = all cores).
+    /// Worker threads (0 = all cores; at most 4 per core: a larger number
+    /// is capped, with a warning).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Skip malformed lines instead of stopping: counted by reason,
@@ -221,7 +222,8 @@ pub struct IngestArgs {
 /// Parameters shared by `rank` and `demo`.
 #[derive(Debug, Args, Clone)]
 pub struct RankParams {
-    /// Worker threads (0 = all cores).
+    /// Worker threads (0 = all cores; at most 4 per core: a larger number
+    /// is capped, with a warning).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Damping factor α: probability of following a link rather than restarting.
@@ -379,28 +381,45 @@ pub struct ShowArgs {
 pub struct ExportArgs {
     /// Snapshot file.
     pub snapshot: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
-    pub format: FormatArg,
+    /// Output format (default: the one --out's extension names, `.csv`,
+    /// `.jsonl`/`.ndjson` or `.parquet`; CSV for any other name). A format
+    /// that contradicts the extension is refused.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
     /// Output file (written atomically).
     #[arg(long)]
     pub out: PathBuf,
-    /// Only these markets (comma separated).
+    /// Only these markets (comma separated; a repeat counts once).
     #[arg(long, value_delimiter = ',')]
     pub market: Vec<String>,
     /// Only each market's top N users.
     #[arg(long)]
     pub top: Option<usize>,
-    /// Only rows at or above this percentile (e.g. 99 for the top 1%).
-    #[arg(long)]
+    /// Only rows at or above this percentile (e.g. 99 for the top 1%): a
+    /// number from 0 to 100.
+    #[arg(long, value_parser = percentile)]
     pub min_percentile: Option<f64>,
     /// One row per user, a column group per market.
     #[arg(long)]
     pub wide: bool,
 }
 
+/// `--min-percentile`: a finite number from 0 to 100. NaN was accepted and
+/// then compared false with every percentile, so it filtered nothing.
+fn percentile(s: &str) -> Result<f64, String> {
+    let p: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number (give a percentile from 0 to 100)"))?;
+    if p.is_finite() && (0.0..=100.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{s} is not a percentile from 0 to 100"))
+    }
+}
+
 /// Export formats.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     /// `user,market,score,rank,percentile,followers,influence,global_rank,lift`
     Csv,

@@ -4,8 +4,9 @@ use super::args::CompareArgs;
 use super::table;
 use anyhow::Context;
 use marketrank::query::compare::compare_markets;
+use std::io::Write;
 
-pub fn run(a: CompareArgs) -> anyhow::Result<()> {
+pub fn run(a: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     super::refuse_over_inputs([a.csv.as_deref()], &[&a.snapshot])?;
     let snap = super::open_snapshot(&a.snapshot)?;
     if a.markets.len() != 2 {
@@ -15,18 +16,29 @@ pub fn run(a: CompareArgs) -> anyhow::Result<()> {
     let mb = super::market(&snap, &a.markets[1])?;
     let c = compare_markets(&snap, ma, mb, a.k, a.specialists);
     let (na, nb) = (&a.markets[0], &a.markets[1]);
-    println!("{na} vs {nb} ({} users)", snap.users());
-    println!("  top-{} overlap (Jaccard): {:.3}", c.k, c.jaccard_top_k);
-    println!("  Spearman rank correlation (all users): {:.3}", c.spearman);
-    println!(
+    let (pa, pb) = (table::printable(na), table::printable(nb));
+    writeln!(out, "{pa} vs {pb} ({} users)", snap.users())?;
+    writeln!(
+        out,
+        "  top-{} overlap (Jaccard): {:.3}",
+        c.k, c.jaccard_top_k
+    )?;
+    writeln!(
+        out,
+        "  Spearman rank correlation (all users): {:.3}",
+        c.spearman
+    )?;
+    writeln!(
+        out,
         "  Kendall tau-b (union of the top-{} lists): {:.3}",
         c.k, c.kendall_tau_top_k
-    );
-    for (here, there, list) in [(na, nb, &c.specialists_a), (nb, na, &c.specialists_b)] {
-        println!(
+    )?;
+    for (here, there, list) in [(&pa, &pb, &c.specialists_a), (&pb, &pa, &c.specialists_b)] {
+        writeln!(
+            out,
             "\nspecialists of {here} (top {} there, lowest in {there})",
             c.k
-        );
+        )?;
         let rows: Vec<Vec<String>> = list
             .iter()
             .map(|s| {
@@ -39,6 +51,7 @@ pub fn run(a: CompareArgs) -> anyhow::Result<()> {
             })
             .collect();
         table::print(
+            out,
             &[
                 "user",
                 &format!("rank in {here}"),
@@ -47,7 +60,7 @@ pub fn run(a: CompareArgs) -> anyhow::Result<()> {
             ],
             &rows,
             &[1, 2, 3],
-        );
+        )?;
     }
     if let Some(path) = &a.csv {
         marketrank::atomic::write_with(path, |w| {

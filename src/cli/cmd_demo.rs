@@ -4,11 +4,12 @@
 use super::args::DemoArgs;
 use super::table;
 use marketrank::Snapshot;
+use std::io::Write;
 
 const SAMPLE_EDGES: &str = include_str!("../../data/edges.tsv");
 const SAMPLE_TOPICS: &str = include_str!("../../data/topics.tsv");
 
-pub fn run(a: DemoArgs) -> anyhow::Result<()> {
+pub fn run(a: DemoArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     // A private directory (mode 0700, random name): a predictable name in a
     // shared /tmp could be planted with a symlink beforehand.
     // (`mkdir` of a fresh random name fails on anything planted there.)
@@ -32,72 +33,93 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     );
     super::cmd_rank::run_job(&job, true)?;
     let snap = Snapshot::open(&out)?;
-    println!(
+    writeln!(
+        stdout,
         "marketrank demo: {} users, {} follows, markets: {}\n",
         snap.users(),
         snap.metadata().edges,
         snap.markets().join(", ")
-    );
+    )?;
 
     // The account with the most followers: absolute influence.
     let celeb = (0..snap.users() as u32)
         .max_by_key(|&u| (snap.followers(u), std::cmp::Reverse(u)))
         .expect("sample has users");
     for m in 0..snap.markets().len() {
-        println!("{}", snap.markets()[m]);
+        writeln!(stdout, "{}", snap.markets()[m])?;
         let rows: Vec<Vec<String>> = snap
             .top(m, a.k)
             .map(|(u, _)| super::cmd_top::view_row(&snap, u, m))
             .collect();
-        table::print(&super::cmd_top::VIEW_HEADER, &rows, &[0, 2, 3, 4, 5, 6, 7]);
-        println!();
+        table::print(
+            stdout,
+            &super::cmd_top::VIEW_HEADER,
+            &rows,
+            &[0, 2, 3, 4, 5, 6, 7],
+        )?;
+        writeln!(stdout)?;
     }
     let celeb_name = snap.user_id(celeb);
-    println!("Absolute vs relative influence:");
-    println!(
+    writeln!(stdout, "Absolute vs relative influence:")?;
+    writeln!(
+        stdout,
         "  {} has the most followers ({}).",
         celeb_name,
         snap.followers(celeb)
-    );
+    )?;
     for m in 0..snap.markets().len() {
         let (top_user, _) = snap.top(m, 1).next().expect("users");
         let st = snap.standing(celeb, m);
-        println!(
+        writeln!(
+            stdout,
             "  {:<10} {} ranks #{}; #1 is {} with {} followers",
             snap.markets()[m],
             celeb_name,
             st.rank,
             snap.user_id(top_user),
             snap.followers(top_user)
-        );
+        )?;
     }
-    println!("\n(walk: topic-biased, teleport: earned; `marketrank rank --walk plain` gives plain topic-sensitive PageRank)");
+    writeln!(stdout, "\n(walk: topic-biased, teleport: earned; `marketrank rank --walk plain` gives plain topic-sensitive PageRank)")?;
     let bin = binary_hint();
     let kept = a.keep || a.out.is_some();
     let shown = if kept {
         out.display().to_string()
     } else {
-        println!("\n(The demo snapshot is removed at exit; `{bin} demo --out demo.snap` keeps it, `--keep` keeps the whole directory.)");
+        writeln!(stdout, "\n(The demo snapshot is removed at exit; `{bin} demo --out demo.snap` keeps it, `--keep` keeps the whole directory.)")?;
         "demo.snap".to_string()
     };
     if kept {
-        println!("\nSnapshot: {shown}");
+        writeln!(stdout, "\nSnapshot: {shown}")?;
     }
     let o = shown;
-    println!("Try: {bin} top {o} --market fashion -k 10");
-    println!("     {bin} show {o} --user {celeb_name}");
-    println!("     {bin} explain {o} --user mila_atelier --market fashion");
-    println!("     {bin} compare {o} --markets fashion,tech -k 20");
-    println!("     {bin} export {o} --format csv --out scores.csv");
-    println!(
+    writeln!(stdout, "Try: {bin} top {o} --market fashion -k 10")?;
+    writeln!(stdout, "     {bin} show {o} --user {celeb_name}")?;
+    writeln!(
+        stdout,
+        "     {bin} explain {o} --user mila_atelier --market fashion"
+    )?;
+    writeln!(
+        stdout,
+        "     {bin} compare {o} --markets fashion,tech -k 20"
+    )?;
+    writeln!(
+        stdout,
+        "     {bin} export {o} --format csv --out scores.csv"
+    )?;
+    writeln!(
+        stdout,
         "     {bin} report {o} --out report.html --markets fashion,tech   # charts, opens offline"
-    );
+    )?;
     if bin != "marketrank" {
-        println!("(`cargo install --path .` puts `marketrank` on your PATH.)");
+        writeln!(
+            stdout,
+            "(`cargo install --path .` puts `marketrank` on your PATH.)"
+        )?;
     }
     if a.keep {
         let dir = tmp.keep();
-        println!("Kept: {}", dir.display());
+        writeln!(stdout, "Kept: {}", dir.display())?;
     } else {
         drop(tmp); // removes the sample inputs (and the snapshot unless --out)
     }

@@ -5,6 +5,7 @@ use super::args::DiffArgs;
 use super::table;
 use anyhow::Context;
 use marketrank::query::diff::{diff_market, RankChange};
+use std::io::Write;
 
 fn cells(c: &RankChange) -> Vec<String> {
     let opt = |v: Option<u64>| v.map_or("-".into(), |v| v.to_string());
@@ -19,7 +20,7 @@ fn cells(c: &RankChange) -> Vec<String> {
     ]
 }
 
-pub fn run(a: DiffArgs) -> anyhow::Result<()> {
+pub fn run(a: DiffArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     super::refuse_over_inputs([a.csv.as_deref()], &[&a.old, &a.new])?;
     let old = super::open_snapshot(&a.old)?;
     let new = super::open_snapshot(&a.new)?;
@@ -39,20 +40,22 @@ pub fn run(a: DiffArgs) -> anyhow::Result<()> {
         ("newcomers", &d.newcomers),
         ("departures", &d.departures),
     ] {
-        println!(
+        writeln!(
+            out,
             "{} {title} (within either top {}): {}",
-            a.market,
+            table::printable(&a.market),
             a.k,
             list.len()
-        );
+        )?;
         if !list.is_empty() {
             table::print(
+                out,
                 &header,
                 &list.iter().map(cells).collect::<Vec<_>>(),
                 &[1, 2, 3, 4, 5],
-            );
+            )?;
         }
-        println!();
+        writeln!(out)?;
     }
     if let Some(path) = &a.csv {
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());

@@ -3,21 +3,23 @@
 use super::args::ExplainArgs;
 use super::table;
 use marketrank::query::explain::explain;
+use std::io::Write;
 
-pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
+pub fn run(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
     let m = super::market(&snap, &a.market)?;
     let u = super::user(&snap, &a.user)?;
     let e = explain(&snap, u, m)?;
     let st = snap.standing(u, m);
-    println!(
+    writeln!(
+        out,
         "{} in {}: score {} (rank {}, {} followers)",
-        a.user,
-        a.market,
+        table::printable(&a.user),
+        table::printable(&a.market),
         table::score(e.score),
         st.rank,
         snap.followers(u)
-    );
+    )?;
     let pct = |x: f64| {
         if e.score > 0.0 {
             format!("{:.1}%", 100.0 * x / e.score)
@@ -25,18 +27,20 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             "-".into()
         }
     };
-    println!(
+    writeln!(
+        out,
         "  from followers: {} ({})",
         table::score(e.from_followers()),
         pct(e.from_followers())
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  from teleport (seed of the market): {} ({})",
         table::score(e.teleport),
         pct(e.teleport)
-    );
+    )?;
     if let Some(t) = &snap.metadata().trust {
-        print_trust(&snap, u, m, t);
+        print_trust(out, &snap, u, m, t)?;
     }
     let rows: Vec<Vec<String>> = e
         .contributions
@@ -54,38 +58,49 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         })
         .collect();
     if !rows.is_empty() {
-        println!();
+        writeln!(out)?;
         table::print(
+            out,
             &["follower", "share", "passes", "their rank", "their score"],
             &rows,
             &[1, 2, 3, 4],
-        );
+        )?;
     }
     if e.contributions.len() > a.n {
         let rest: f64 = e.contributions[a.n..].iter().map(|c| c.amount).sum();
-        println!(
+        writeln!(
+            out,
             "  … {} more followers pass {} ({})",
             e.contributions.len() - a.n,
             table::score(rest),
             pct(rest)
-        );
+        )?;
     }
     Ok(())
 }
 
 /// With `--accounts`: the user's own restart weight in the market and the
 /// followers its trust came from (trust passed per follow, largest first).
-fn print_trust(snap: &marketrank::Snapshot, u: u32, m: usize, t: &marketrank::snapshot::TrustMeta) {
+fn print_trust(
+    out: &mut dyn Write,
+    snap: &marketrank::Snapshot,
+    u: u32,
+    m: usize,
+    t: &marketrank::snapshot::TrustMeta,
+) -> std::io::Result<()> {
     let weight: f64 = snap
         .teleport_of(u)
         .iter()
         .filter(|e| e.column as usize == m)
         .map(|e| e.prob)
         .sum();
-    println!(
+    writeln!(
+        out,
         "  own restart weight in the market: {:.3e} of 1 (tag weight x earned trust; accounts as of {}, probation {} days)",
-        weight, t.as_of, t.probation_days
-    );
+        weight,
+        table::printable(&t.as_of),
+        t.probation_days
+    )?;
     let followers = snap.followers_of(u);
     let weights = snap.follower_weights_of(u);
     let mut sources: Vec<(u32, f64)> = followers
@@ -100,18 +115,28 @@ fn print_trust(snap: &marketrank::Snapshot, u: u32, m: usize, t: &marketrank::sn
     let total: f64 = sources.iter().map(|s| s.1).sum();
     sources.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     if sources.is_empty() {
-        println!("  trust received: none (no established follower passes trust in the walk)");
-        return;
+        writeln!(
+            out,
+            "  trust received: none (no established follower passes trust in the walk)"
+        )?;
+        return Ok(());
     }
     let top: Vec<String> = sources
         .iter()
         .take(5)
-        .map(|&(f, x)| format!("{} {:.0}%", snap.user_id(f), 100.0 * x / total))
+        .map(|&(f, x)| {
+            format!(
+                "{} {:.0}%",
+                table::printable(snap.user_id(f)),
+                100.0 * x / total
+            )
+        })
         .collect();
-    println!(
+    writeln!(
+        out,
         "  trust received: {:.3e} from {} followers; top sources: {}",
         total,
         sources.len(),
         top.join(", ")
-    );
+    )
 }

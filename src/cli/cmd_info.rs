@@ -1,9 +1,11 @@
 //! `marketrank info`: what a snapshot holds, in plain words or as JSON.
 
 use super::args::InfoArgs;
+use super::table::printable;
 use marketrank::rank::human_bytes;
+use std::io::Write;
 
-pub fn run(a: InfoArgs) -> anyhow::Result<()> {
+pub fn run(a: InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
     if a.check {
         snap.check_consistency()?;
@@ -19,7 +21,7 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
             .iter()
             .map(|mk| (mk.name.clone(), mk.iterations.into()))
             .collect();
-        let out = serde_json::json!({
+        let doc = serde_json::json!({
             "format_version": m.format_version,
             "tool_version": m.tool_version,
             "users": m.users,
@@ -35,25 +37,28 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
             "young_restart_share": m.trust.as_ref().map(|_| m.markets.iter().map(|mk| (mk.name.clone(), serde_json::json!(mk.young_restart_share))).collect::<serde_json::Map<String, serde_json::Value>>()),
             "file_bytes": std::fs::metadata(&a.snapshot)?.len(),
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(());
     }
     let p = &m.parameters;
-    println!(
+    writeln!(
+        out,
         "{}: marketrank snapshot, format version {}, written by marketrank {} at {}",
-        a.snapshot.display(),
+        printable(&a.snapshot.display().to_string()),
         m.format_version,
-        m.tool_version,
-        m.created
-    );
-    println!(
+        printable(&m.tool_version),
+        printable(&m.created)
+    )?;
+    writeln!(
+        out,
         "  {} users, {} follows, {} markets, {}",
         m.users,
         m.edges,
         m.markets.len(),
         human_bytes(std::fs::metadata(&a.snapshot)?.len())
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  walk {}{}, teleport {}, damping {}, tolerance {:e}, at most {} iterations, {} scores",
         p.walk,
         p.topic_bias
@@ -64,39 +69,47 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
         p.tolerance,
         p.max_iterations,
         p.precision
-    );
+    )?;
     for i in &m.inputs {
-        println!(
+        writeln!(
+            out,
             "  input {}: {} ({} bytes, {} lines, {} skipped)",
-            i.role, i.path, i.bytes, i.lines, i.skipped_lines
-        );
+            i.role,
+            printable(&i.path),
+            i.bytes,
+            i.lines,
+            i.skipped_lines
+        )?;
     }
     if let Some(parent) = &m.parent {
-        println!("  continued from {parent}");
+        writeln!(out, "  continued from {}", printable(parent))?;
     }
     if let Some(t) = &m.trust {
         let c = &t.counts;
-        println!(
+        writeln!(
+            out,
             "  accounts {} (as of {}, probation {} days, {} trust steps{}): {} users with history, {} without; {} in the file but not in the graph",
             t.accounts,
-            t.as_of,
+            printable(&t.as_of),
             t.probation_days,
             t.steps,
-            t.trusted.as_ref().map(|p| format!(", vetted seeds {p}")).unwrap_or_default(),
+            t.trusted.as_ref().map(|p| format!(", vetted seeds {}", printable(p))).unwrap_or_default(),
             c.known,
             c.unknown,
             t.accounts_not_in_graph
-        );
-        println!(
+        )?;
+        writeln!(
+            out,
             "    {} in probation, {} suspended, {} restricted, {} verified; {} trust seeds, {} earning restart weight; {} follows out of the walk",
             c.probation, c.suspended, c.restricted, c.verified, c.seeds, c.earning, c.follows_out_of_walk
-        );
+        )?;
     } else {
-        println!(
+        writeln!(
+            out,
             "  no account history (--accounts): graph-only defences, see README \"Hard to game\""
-        );
+        )?;
     }
-    println!();
+    writeln!(out)?;
     let rows: Vec<Vec<String>> = m
         .markets
         .iter()
@@ -111,6 +124,6 @@ pub fn run(a: InfoArgs) -> anyhow::Result<()> {
     if m.trust.is_some() {
         header.push("restart on < 90 days");
     }
-    super::table::print(&header, &rows, &[2, 3, 4, 6]);
+    super::table::print(out, &header, &rows, &[2, 3, 4, 6])?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::args::IngestArgs;
 use marketrank::input::BadLines;
-use marketrank::job::{load_with_rejects, thread_pool, GraphInput};
+use marketrank::job::{capped_threads, load_with_rejects, thread_pool, GraphInput};
 use marketrank::rank::human_bytes;
 use std::time::Instant;
 
@@ -12,20 +12,28 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
     } else {
         BadLines::Fail
     };
-    let pool = thread_pool(a.threads)?;
+    let mut obs = super::observe::Stderr::new(a.quiet);
+    let pool = thread_pool(capped_threads(a.threads, &mut obs))?;
     let t0 = Instant::now();
     let input = GraphInput::Text {
         edges: a.edges.clone(),
         topics: a.topics.clone(),
     };
-    let mut obs = super::observe::Stderr::new(a.quiet);
     super::refuse_over_inputs(
         [Some(a.out.as_path()), a.rejects.as_deref()],
         &[&a.edges, &a.topics],
     )?;
     let mut pending = marketrank::job::PendingOutputs::default();
     let (data, _) = pool.install(|| {
-        load_with_rejects(&input, bad, None, a.rejects.as_deref(), &a.out, None, &mut pending)
+        load_with_rejects(
+            &input,
+            bad,
+            None,
+            a.rejects.as_deref(),
+            &a.out,
+            None,
+            &mut pending,
+        )
     })?;
     let load = t0.elapsed();
     marketrank::job::report_dropped(&data, &mut obs);

@@ -7,9 +7,10 @@ use marketrank::input::BadLines;
 use marketrank::job::{run_rank_job, AccountsInput, GraphInput, RankJob, RankSummary};
 use marketrank::rank::human_bytes;
 use marketrank::{RankConfig, TeleportMode, TrustConfig, Walk};
+use std::io::Write;
 use std::path::PathBuf;
 
-pub fn run(a: RankArgs) -> anyhow::Result<()> {
+pub fn run(a: RankArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let out = match (&a.out, &a.out_dir) {
         (Some(out), _) => out.clone(),
         (None, Some(dir)) => {
@@ -36,6 +37,7 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
             a.strict,
             a.params.bench_result,
             a.params.quiet,
+            stdout,
         );
     }
     let summary = run_job(&job, a.params.quiet)?;
@@ -72,12 +74,12 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
         }
     }
     if a.params.bench_result {
-        let threads = if job.threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            job.threads
+        let threads = match job.threads.min(cores() * marketrank::job::THREADS_PER_CORE) {
+            0 => cores(),
+            t => t,
         };
-        println!(
+        writeln!(
+            stdout,
             "BENCH_RESULT {}",
             serde_json::json!({
                 "load_s": summary.load_time.as_secs_f64(),
@@ -88,9 +90,14 @@ pub fn run(a: RankArgs) -> anyhow::Result<()> {
                 "version": format!("marketrank {}", env!("CARGO_PKG_VERSION")),
                 "peak_rss_mb": summary.peak_rss.map(|b| b as f64 / 1e6),
             })
-        );
+        )?;
     }
     Ok(())
+}
+
+/// Cores of this machine, 1 when unknown.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Builds the library job from flags.
@@ -188,6 +195,7 @@ fn run_cluster(
     strict: bool,
     bench: bool,
     quiet: bool,
+    stdout: &mut dyn Write,
 ) -> anyhow::Result<()> {
     // Which options the distributed engine refuses is the library's to
     // say; here they get the names of the flags that asked for them.
@@ -221,16 +229,14 @@ fn run_cluster(
         peer_timeout: std::time::Duration::from_secs(c.peer_timeout),
         connect_timeout: std::time::Duration::from_secs(c.connect_timeout),
     };
-    if job.threads > 0 {
+    let mut obs = super::observe::Stderr::new(quiet);
+    let threads = marketrank::job::capped_threads(job.threads, &mut obs);
+    if threads > 0 {
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(job.threads)
+            .num_threads(threads)
             .build_global();
     }
-    let s = marketrank::cluster::run_cluster_job(
-        job,
-        &cluster,
-        &mut super::observe::Stderr::new(quiet),
-    )?;
+    let s = marketrank::cluster::run_cluster_job(job, &cluster, &mut obs)?;
     if !quiet {
         eprintln!(
             "process {}: wrote {}{}: {} users, {} follows, {} markets ({} not converged); load {:.2?}, rank {:.2?}, write {:.2?}; {:.1} MB sent per iteration by this process's first worker; peak memory {}",
@@ -249,7 +255,8 @@ fn run_cluster(
         );
     }
     if bench {
-        println!(
+        writeln!(
+            stdout,
             "BENCH_RESULT {}",
             serde_json::json!({
                 "load_s": s.load_time.as_secs_f64(),
@@ -264,7 +271,7 @@ fn run_cluster(
                 "version": format!("marketrank {}", env!("CARGO_PKG_VERSION")),
                 "peak_rss_mb": s.peak_rss.map(|b| b as f64 / 1e6),
             })
-        );
+        )?;
     }
     if strict && !s.not_converged.is_empty() {
         return Err(NotConverged(format!(

@@ -3,18 +3,20 @@
 use super::args::ShowArgs;
 use super::table;
 use marketrank::query::standing::user_view;
+use std::io::Write;
 
-pub fn run(a: ShowArgs) -> anyhow::Result<()> {
+pub fn run(a: ShowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
     let u = super::user(&snap, &a.user)?;
     let first = user_view(&snap, u, 0);
-    println!(
+    writeln!(
+        out,
         "{}: {} followers, global rank {} of {}",
-        a.user,
+        table::printable(&a.user),
         first.followers,
         first.global_rank,
         snap.users()
-    );
+    )?;
     let rows: Vec<Vec<String>> = (0..snap.markets().len())
         .map(|m| {
             let v = user_view(&snap, u, m);
@@ -29,9 +31,10 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
         })
         .collect();
     table::print(
+        out,
         &["market", "score", "rank", "percentile", "influence", "lift"],
         &rows,
         &[1, 2, 3, 4, 5],
-    );
+    )?;
     Ok(())
 }

@@ -3,14 +3,16 @@
 use super::args::TopArgs;
 use super::table;
 use marketrank::query::standing::user_view;
+use std::io::Write;
 
-pub fn run(a: TopArgs) -> anyhow::Result<()> {
+pub fn run(a: TopArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let snap = super::open_snapshot(&a.snapshot)?;
     let m = super::market(&snap, &a.market)?;
     let meta = &snap.metadata().markets[m];
-    println!(
+    writeln!(
+        out,
         "{} — top {} of {} users (walk restarts at {} users; {} iterations{})",
-        a.market,
+        table::printable(&a.market),
         a.k.min(snap.users()),
         snap.users(),
         meta.seed_users,
@@ -20,12 +22,12 @@ pub fn run(a: TopArgs) -> anyhow::Result<()> {
         } else {
             ", NOT converged"
         }
-    );
+    )?;
     let rows: Vec<Vec<String>> = snap
         .top(m, a.k)
         .map(|(u, _)| view_row(&snap, u, m))
         .collect();
-    table::print(&VIEW_HEADER, &rows, &[0, 2, 3, 4, 5, 6, 7]);
+    table::print(out, &VIEW_HEADER, &rows, &[0, 2, 3, 4, 5, 6, 7])?;
     Ok(())
 }
 

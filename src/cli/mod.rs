@@ -33,18 +33,60 @@ pub struct NotFound(pub String);
 pub struct NotConverged(pub String);
 
 /// Runs a parsed command line.
+///
+/// Commands write their report to `out`, standard output, and every
+/// write returns its `io::Result` instead of going through
+/// `println!`, which panics (exit 101) when the reader has gone away, as
+/// `marketrank top … | head -1` does (issue 18, item 8). The error travels
+/// up as an `io::Error` of kind `BrokenPipe` and `main` turns it into a
+/// quiet exit 0, as ripgrep does; any other write error (a full disk under
+/// `> file`) is an error like any other. SIGPIPE keeps Rust's default
+/// (ignored): restoring `SIG_DFL` would end the process with 141 instead.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Rank(a) => cmd_rank::run(a),
+    // Not locked for the whole run: `serve` and the cluster engine run
+    // threads, and one that printed would wait forever for the lock.
+    let mut out = Report(std::io::stdout());
+    let done = dispatch(cli.command, &mut out);
+    // Flushed on failure too: what a command printed before its error is
+    // part of its answer. A flush error only matters when the command
+    // itself succeeded.
+    let flushed = std::io::Write::flush(&mut out);
+    done?;
+    Ok(flushed?)
+}
+
+/// Standard output whose errors say that they are standard output's
+/// (`marketrank top … > /dev/full`: "could not write to standard output:
+/// No space left on device"), of the same kind, so that `main` still sees
+/// a `BrokenPipe`.
+struct Report(std::io::Stdout);
+
+impl std::io::Write for Report {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(on_stdout)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(on_stdout)
+    }
+}
+
+fn on_stdout(e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("could not write to standard output: {e}"))
+}
+
+fn dispatch(command: Command, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match command {
+        Command::Rank(a) => cmd_rank::run(a, out),
         Command::Ingest(a) => cmd_ingest::run(a),
-        Command::Top(a) => cmd_top::run(a),
-        Command::Show(a) => cmd_show::run(a),
+        Command::Top(a) => cmd_top::run(a, out),
+        Command::Show(a) => cmd_show::run(a, out),
         Command::Export(a) => cmd_export::run(a),
-        Command::Explain(a) => cmd_explain::run(a),
-        Command::Compare(a) => cmd_compare::run(a),
-        Command::Demo(a) => cmd_demo::run(a),
-        Command::Info(a) => cmd_info::run(a),
-        Command::Diff(a) => cmd_diff::run(a),
+        Command::Explain(a) => cmd_explain::run(a, out),
+        Command::Compare(a) => cmd_compare::run(a, out),
+        Command::Demo(a) => cmd_demo::run(a, out),
+        Command::Info(a) => cmd_info::run(a, out),
+        Command::Diff(a) => cmd_diff::run(a, out),
         Command::Merge(a) => cmd_merge::run(a),
         Command::Serve(a) => cmd_serve::run(a),
         Command::Enrich(a) => cmd_enrich::run(a),
@@ -61,8 +103,9 @@ fn open_snapshot(path: &std::path::Path) -> anyhow::Result<marketrank::Snapshot>
 fn market(snap: &marketrank::Snapshot, market: &str) -> anyhow::Result<usize> {
     snap.market_index(market).ok_or_else(|| {
         NotFound(format!(
-            "no market `{market}` in this snapshot; markets: {}",
-            snap.markets().join(", ")
+            "no market `{}` in this snapshot; markets: {}",
+            table::printable(market),
+            table::printable(&snap.markets().join(", "))
         ))
         .into()
     })
@@ -72,7 +115,8 @@ fn market(snap: &marketrank::Snapshot, market: &str) -> anyhow::Result<usize> {
 fn user(snap: &marketrank::Snapshot, id: &str) -> anyhow::Result<u32> {
     snap.user_index(id).ok_or_else(|| {
         NotFound(format!(
-            "no user `{id}` in this snapshot ({} users)",
+            "no user `{}` in this snapshot ({} users)",
+            table::printable(id),
             snap.users()
         ))
         .into()

@@ -38,14 +38,54 @@ pub enum ExportFormat {
     Parquet,
 }
 
+/// File name extensions that name an export format (compared ignoring
+/// case), for [`ExportFormat::for_path`].
+pub const CSV_EXT: &str = "csv";
+/// JSON Lines; [`NDJSON_EXT`] is its other common name.
+pub const JSONL_EXT: &str = "jsonl";
+/// Newline-delimited JSON: the same format as [`JSONL_EXT`].
+pub const NDJSON_EXT: &str = "ndjson";
+/// Apache Parquet.
+pub const PARQUET_EXT: &str = "parquet";
+
+impl ExportFormat {
+    /// The format a file name's extension names (`.csv`, `.jsonl` or
+    /// `.ndjson`, `.parquet`, in any case), or `None` for any other name
+    /// (and for `.parquet` when the crate is built without `parquet`).
+    ///
+    /// Callers that are given both a format and a file name check them
+    /// against each other with this: writing CSV bytes into `x.parquet`
+    /// makes a file every Parquet reader refuses (issue 18, item 18).
+    pub fn for_path(path: &Path) -> Option<ExportFormat> {
+        let ext = path.extension()?.to_str()?;
+        let is = |e: &str| ext.eq_ignore_ascii_case(e);
+        #[cfg(feature = "parquet")]
+        if is(PARQUET_EXT) {
+            return Some(ExportFormat::Parquet);
+        }
+        if is(CSV_EXT) {
+            Some(ExportFormat::Csv)
+        } else if is(JSONL_EXT) || is(NDJSON_EXT) {
+            Some(ExportFormat::JsonLines)
+        } else {
+            None
+        }
+    }
+}
+
 /// Which rows to export, and how.
 #[derive(Debug, Clone, Default)]
 pub struct ExportFilter {
-    /// Only these markets (all when empty).
+    /// Only these markets (all when empty), in this order; a market named
+    /// twice is exported once, where it first appears (twice, it would
+    /// repeat every row, and give the wide Parquet layout two columns of
+    /// one name, which pyarrow and polars refuse to read).
     pub markets: Vec<String>,
     /// Only each market's top `n` users.
     pub top: Option<usize>,
-    /// Only rows whose percentile is at least this.
+    /// Only rows whose percentile is at least this: a finite number from 0
+    /// to 100 ([`export`] refuses anything else; NaN would compare false
+    /// with every percentile and select all rows).
     pub min_percentile: Option<f64>,
     /// One row per user with a column group per market, instead of one row
     /// per (user, market).
@@ -78,12 +118,26 @@ trait RowWriter {
 
 /// Writes the export atomically to `out`. Long format: rows grouped by
 /// market, in rank order. Returns the number of rows written.
+///
+/// # Errors
+///
+/// `InvalidInput` for a market the snapshot lacks or a `min_percentile`
+/// that is not a finite number from 0 to 100, before `out` is touched;
+/// any error of writing the file (which then leaves `out` as it was).
 pub fn export(
     snap: &Snapshot,
     format: ExportFormat,
     filter: &ExportFilter,
     out: &Path,
 ) -> io::Result<u64> {
+    if let Some(p) = filter.min_percentile {
+        if !(p.is_finite() && (0.0..=100.0).contains(&p)) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("minimum percentile {p} is not a number from 0 to 100"),
+            ));
+        }
+    }
     let markets = rows::selected_markets(snap, filter)?;
     let src = RowSource::new(snap);
     let layout = Layout {

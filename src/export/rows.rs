@@ -143,28 +143,29 @@ impl<'a> RowSource<'a> {
     }
 }
 
-/// The snapshot columns of the filter's markets (all when none are named).
+/// The snapshot columns of the filter's markets (all when none are named),
+/// each once, in the order the filter first names them.
 pub(super) fn selected_markets(
     snap: &Snapshot,
     filter: &ExportFilter,
 ) -> std::io::Result<Vec<usize>> {
-    Ok(if filter.markets.is_empty() {
-        (0..snap.markets().len()).collect()
-    } else {
-        filter
-            .markets
-            .iter()
-            .map(|m| {
-                snap.market_index(m).ok_or_else(|| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidInput,
-                        format!(
-                            "no market `{m}` in the snapshot (markets: {})",
-                            snap.markets().join(", ")
-                        ),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?
-    })
+    if filter.markets.is_empty() {
+        return Ok((0..snap.markets().len()).collect());
+    }
+    let mut columns: Vec<usize> = Vec::with_capacity(filter.markets.len());
+    for m in &filter.markets {
+        let c = snap.market_index(m).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "no market `{m}` in the snapshot (markets: {})",
+                    snap.markets().join(", ")
+                ),
+            )
+        })?;
+        if !columns.contains(&c) {
+            columns.push(c);
+        }
+    }
+    Ok(columns)
 }

@@ -22,7 +22,7 @@ pub mod warm;
 
 pub use accounts::{young_restart_share, AccountsInput, TrustedRun, YOUNG_DAYS};
 pub use error::JobError;
-pub use local::{run_rank_job, thread_pool};
+pub use local::{capped_threads, run_rank_job, thread_pool, THREADS_PER_CORE};
 pub use memory::peak_rss;
 pub use observe::{Collect, Level, Observer, Progress, Silent};
 pub use publish::PendingOutputs;
@@ -47,7 +47,8 @@ pub struct RankJob {
     pub out: PathBuf,
     /// Iteration parameters.
     pub config: RankConfig,
-    /// Worker threads (0 = all cores).
+    /// Worker threads (0 = all cores; at most [`THREADS_PER_CORE`] per
+    /// core: a larger number is capped, with a warning).
     pub threads: usize,
     /// Stop or skip at malformed lines.
     pub bad_lines: BadLines,

@@ -1,9 +1,34 @@
 //! Prometheus text metrics: requests by endpoint and status, latency
 //! histograms, snapshot swaps. Plain atomics: no lock on the request path.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
+
+/// A label value as the text exposition format spells it: backslash,
+/// double quote and line feed escaped (`\\`, `\"`, `\n`), the three it
+/// names; everything else is literal UTF-8.
+///
+/// The snapshot id holds the run's `created` text from the snapshot's
+/// metadata, which whoever wrote the file chose: a raw line feed in it
+/// would end the sample line and start one of the writer's own (issue 18,
+/// item 17), a raw quote would end the label.
+fn label_value(s: &str) -> Cow<'_, str> {
+    if !s.contains(['\\', '"', '\n']) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
 
 /// Endpoints, as metric labels.
 pub const ENDPOINTS: [&str; 7] = [
@@ -118,8 +143,11 @@ impl Metrics {
             "# HELP marketrank_snapshot_info The snapshot being served."
         );
         let _ = writeln!(o, "# TYPE marketrank_snapshot_info gauge");
-        let id = snapshot_id.replace('\\', "\\\\").replace('"', "\\\"");
-        let _ = writeln!(o, "marketrank_snapshot_info{{id=\"{id}\"}} 1");
+        let _ = writeln!(
+            o,
+            "marketrank_snapshot_info{{id=\"{}\"}} 1",
+            label_value(snapshot_id)
+        );
         let _ = writeln!(o, "# HELP marketrank_snapshot_age_seconds Seconds since the served snapshot's run finished.");
         let _ = writeln!(o, "# TYPE marketrank_snapshot_age_seconds gauge");
         let _ = writeln!(o, "marketrank_snapshot_age_seconds {age_s}");
@@ -147,5 +175,34 @@ impl Metrics {
             self.swap_failures.load(Relaxed)
         );
         o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{label_value, Metrics};
+
+    #[test]
+    fn label_values_escape_backslash_quote_and_line_feed() {
+        assert_eq!(
+            label_value("2026-01-01T00:00:00Z/5users"),
+            "2026-01-01T00:00:00Z/5users"
+        );
+        assert_eq!(label_value("a\\b\"c\nd"), r#"a\\b\"c\nd"#);
+    }
+
+    /// A snapshot id with a line feed stays one sample line: no line of
+    /// the exposition starts with what came after the line feed.
+    #[test]
+    fn a_line_feed_in_the_snapshot_id_injects_no_metric_line() {
+        let text = Metrics::default().render("x\"} 1\nmarketrank_injected 1\n\\", 0.0, 1);
+        assert!(
+            text.contains(r#"marketrank_snapshot_info{id="x\"} 1\nmarketrank_injected 1\n\\"} 1"#),
+            "{text}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("marketrank_injected")),
+            "{text}"
+        );
     }
 }

@@ -12,6 +12,7 @@ mod enrich;
 mod golden;
 mod graph_cache;
 mod hand_checked;
+mod hostile_cli;
 mod hostile_input;
 mod periodic;
 mod planted;
