@@ -8,6 +8,13 @@ use std::io::Write;
 
 pub fn run(a: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     super::refuse_over_inputs([a.csv.as_deref()], &[&a.snapshot])?;
+    // `--csv -`: standard output carries the CSV alone, not the table too.
+    let mut sink = std::io::sink();
+    let out: &mut dyn Write = if a.csv.as_deref() == Some(std::path::Path::new("-")) {
+        &mut sink
+    } else {
+        out
+    };
     let snap = super::open_snapshot(&a.snapshot)?;
     if a.markets.len() != 2 {
         anyhow::bail!("--markets takes exactly two markets, e.g. --markets fashion,tech");

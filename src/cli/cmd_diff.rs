@@ -22,6 +22,13 @@ fn cells(c: &RankChange) -> Vec<String> {
 
 pub fn run(a: DiffArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     super::refuse_over_inputs([a.csv.as_deref()], &[&a.old, &a.new])?;
+    // `--csv -`: standard output carries the CSV alone, not the table too.
+    let mut sink = std::io::sink();
+    let out: &mut dyn Write = if a.csv.as_deref() == Some(std::path::Path::new("-")) {
+        &mut sink
+    } else {
+        out
+    };
     let old = super::open_snapshot(&a.old)?;
     let new = super::open_snapshot(&a.new)?;
     let d = diff_market(&old, &new, &a.market, a.k, a.limit)
