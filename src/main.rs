@@ -28,13 +28,18 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             } else if e.downcast_ref::<cli::NotConverged>().is_some() {
                 ExitCode::from(3)
-            } else if e.downcast_ref::<marketrank::job::JobError>().is_some_and(|j| {
-                matches!(
-                    j,
-                    marketrank::job::JobError::Memory(_)
-                        | marketrank::job::JobError::Input(marketrank::InputError::OverMemory { .. })
-                )
-            }) {
+            } else if e
+                .downcast_ref::<marketrank::job::JobError>()
+                .is_some_and(|j| {
+                    matches!(
+                        j,
+                        marketrank::job::JobError::Memory(_)
+                            | marketrank::job::JobError::Input(
+                                marketrank::InputError::OverMemory { .. }
+                            )
+                    )
+                })
+            {
                 // What the guard held the run to, for whoever sizes the limit.
                 if let Some(peak) = marketrank::job::memory::peak_rss() {
                     eprintln!("marketrank: peak memory of this run: {peak} bytes");

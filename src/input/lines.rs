@@ -1,9 +1,9 @@
 //! Line iteration over plain or gzip-compressed text files.
 
+use super::open::{InputStream, GZIP_MAGIC};
 use super::BadLine;
 use crate::input::error::InputError;
 use std::collections::BTreeMap;
-use super::open::{InputStream, GZIP_MAGIC};
 use std::fs::File;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -188,9 +188,13 @@ impl Lines {
         loop {
             self.buf.clear();
             self.overlong = None;
-            let (n, ended) =
-                read_capped(&mut self.stream.reader, &mut self.buf, keep, self.skip_overlong)
-                    .map_err(|e| self.read_error(&e))?;
+            let (n, ended) = read_capped(
+                &mut self.stream.reader,
+                &mut self.buf,
+                keep,
+                self.skip_overlong,
+            )
+            .map_err(|e| self.read_error(&e))?;
             if n == 0 {
                 return Ok(None);
             }
@@ -220,7 +224,11 @@ impl Lines {
             }
             let start = line.as_ptr() as usize - self.buf.as_ptr() as usize;
             let end = start + line.len();
-            return Ok(Some((self.stats.lines, &self.buf[start..end], self.overlong)));
+            return Ok(Some((
+                self.stats.lines,
+                &self.buf[start..end],
+                self.overlong,
+            )));
         }
     }
 

@@ -3,7 +3,9 @@
 
 use crate::graph::{BuildStats, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
 use crate::input::error::InputError;
-use crate::input::{read_edges_within, read_pairs_within, BadLines, LineStats, ReadBudget, Rejects};
+use crate::input::{
+    read_edges_within, read_pairs_within, BadLines, LineStats, ReadBudget, Rejects,
+};
 use std::path::{Path, PathBuf};
 
 /// A loaded, tagged follower graph.
@@ -119,15 +121,21 @@ pub fn load_tagged_graph_with(
     let mut overflow = false;
     let users_in_edges = ids.len();
     let mut tb = TopicsBuilder::new();
-    let topic_lines = read_pairs_within(topics, ("user", "topic"), bad, rejects, budget, |p| {
-        match ids.intern(p.first) {
-            Some(u) if only.is_none_or(|o| o.iter().any(|t| t == p.second)) => {
-                tb.add_tag(u, p.second, p.weight)
-            }
-            Some(_) => {}
-            None => overflow = true,
-        }
-    })?;
+    let topic_lines =
+        read_pairs_within(
+            topics,
+            ("user", "topic"),
+            bad,
+            rejects,
+            budget,
+            |p| match ids.intern(p.first) {
+                Some(u) if only.is_none_or(|o| o.iter().any(|t| t == p.second)) => {
+                    tb.add_tag(u, p.second, p.weight)
+                }
+                Some(_) => {}
+                None => overflow = true,
+            },
+        )?;
     if overflow {
         return Err(too_many_users(topics));
     }

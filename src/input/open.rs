@@ -99,10 +99,7 @@ impl InputStream {
                 });
             }
             let file = File::open(path).map_err(|e| InputError::io(path, &e))?;
-            (
-                Box::new(file),
-                meta.is_file().then(|| Stamp::of(&meta)),
-            )
+            (Box::new(file), meta.is_file().then(|| Stamp::of(&meta)))
         };
         let mut raw = Counted {
             inner: raw,

@@ -235,7 +235,11 @@ impl Reader<'_> {
     /// [`MAX_LINE_BYTES`](super::MAX_LINE_BYTES). Refuses it at its line, or under
     /// [`BadLines::Skip`] reads on to its end (keeping only its start for
     /// the rejects file) and leaves what follows it in `buf`.
-    fn overlong_line(&mut self, source: &mut dyn Read, buf: &mut Vec<u8>) -> Result<(), InputError> {
+    fn overlong_line(
+        &mut self,
+        source: &mut dyn Read,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), InputError> {
         let line = self.lines_before + 1;
         let refuse = |len: u64| InputError::Malformed {
             path: self.path.to_path_buf(),

@@ -55,9 +55,10 @@ pub fn trusted_run(
         p.push(".accounts.tsv");
         PathBuf::from(p)
     });
-    let ((history, report), _) = with_rejects(rejects, "skipped accounts lines", pending, |sink| {
-        Ok(read_accounts(&a.path, &data.ids, bad, sink)?)
-    })?;
+    let ((history, report), _) =
+        with_rejects(rejects, "skipped accounts lines", pending, |sink| {
+            Ok(read_accounts(&a.path, &data.ids, bad, sink)?)
+        })?;
     let (trusted, trusted_missing) = match &a.trusted {
         Some(p) => {
             let (t, missing) = read_trusted(p, &data.ids)?;

@@ -132,8 +132,8 @@ pub(crate) fn with_rejects<T>(
         Some(r) => {
             let path = r.path().to_path_buf();
             let (file, path, lines) = r.prepare().map_err(|e| JobError::io(&path, e))?;
-            let note =
-                (lines > 0).then(|| format!("{what} written to {} ({lines} lines)", path.display()));
+            let note = (lines > 0)
+                .then(|| format!("{what} written to {} ({lines} lines)", path.display()));
             pending.add(file, note);
             Some((path, lines))
         }

@@ -213,7 +213,10 @@ pub(crate) const CHUNK_GATHER_BYTES: usize = 4 << 20;
 /// of `row_bytes` (for the memory estimate, before the graph exists).
 pub(crate) fn chunk_count_estimate(users: u64, edges: u64, row_bytes: u64) -> u64 {
     let max_rows = (CHUNK_GATHER_BYTES as u64 / row_bytes.max(1)).max(1);
-    users.div_ceil(max_rows).max((edges + users).div_ceil(CHUNK_WORK)) + 1
+    users
+        .div_ceil(max_rows)
+        .max((edges + users).div_ceil(CHUNK_WORK))
+        + 1
 }
 
 /// Splits users `0..n` into chunks of about [`CHUNK_WORK`] edges + users,

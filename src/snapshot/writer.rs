@@ -100,7 +100,11 @@ fn first_non_finite(r: &RankResult) -> Option<(usize, usize)> {
     (0..r.users())
         .into_par_iter()
         .find_first(|&u| (0..k).any(|c| !r.scores.get(u, c, k).is_finite()))
-        .and_then(|u| (0..k).find(|&c| !r.scores.get(u, c, k).is_finite()).map(|c| (u, c)))
+        .and_then(|u| {
+            (0..k)
+                .find(|&c| !r.scores.get(u, c, k).is_finite())
+                .map(|c| (u, c))
+        })
 }
 
 /// Writes `content` beside `path` without replacing it: every score must be
@@ -127,7 +131,10 @@ pub fn prepare_snapshot(
         return Err(SnapshotError::NotFinite {
             path: path.display().to_string(),
             market: r.markets[c].clone(),
-            what: format!("the score of user `{}`", String::from_utf8_lossy(&id).escape_debug()),
+            what: format!(
+                "the score of user `{}`",
+                String::from_utf8_lossy(&id).escape_debug()
+            ),
             value: r.scores.get(u, c, r.k()).to_string(),
         });
     }

@@ -56,7 +56,9 @@ mod tests {
         let link = dir.path().join("b.tsv");
         std::fs::hard_link(&a, &link).unwrap();
         assert!(same_file(&a, &link));
-        assert!(same_file(&a, &dir.path().join("./sub/../a.tsv")) || !dir.path().join("sub").exists());
+        assert!(
+            same_file(&a, &dir.path().join("./sub/../a.tsv")) || !dir.path().join("sub").exists()
+        );
         assert!(same_file(&a, &dir.path().join(".").join("a.tsv")));
         let new = dir.path().join("new.snap");
         assert!(same_file(&new, &dir.path().join(".").join("new.snap")));

@@ -163,6 +163,18 @@ pub fn dense_pagerank(
     x
 }
 
+/// `marketrank rank --quiet --edges E --topics T --out O`, to add flags to.
+pub fn rank_files(edges: &Path, topics: &Path, out: &Path) -> assert_cmd::Command {
+    let mut c = cmd();
+    c.args(["rank", "--quiet", "--edges"])
+        .arg(edges)
+        .arg("--topics")
+        .arg(topics)
+        .arg("--out")
+        .arg(out);
+    c
+}
+
 /// Runs `marketrank rank --quiet` on the bundled sample, writing `out`.
 pub fn rank_sample(out: &Path) {
     rank_sample_with(out, &[]);

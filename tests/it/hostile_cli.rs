@@ -48,13 +48,7 @@ fn top_into_a_closed_pipe_exits_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let (edges, topics) = ring(dir.path(), 5000);
     let snap = dir.path().join("ring.snap");
-    cmd()
-        .args(["rank", "--quiet", "--edges"])
-        .arg(&edges)
-        .arg("--topics")
-        .arg(&topics)
-        .arg("--out")
-        .arg(&snap)
+    crate::common::rank_files(&edges, &topics, &snap)
         .assert()
         .success();
     let mut child = bin()

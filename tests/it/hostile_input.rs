@@ -11,15 +11,17 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn rank(e: &Path, t: &Path, out: &Path) -> assert_cmd::Command {
-    let mut c = cmd();
-    c.args(["rank", "--quiet", "--edges"])
-        .arg(e)
-        .arg("--topics")
-        .arg(t)
-        .arg("--out")
-        .arg(out)
-        .timeout(Duration::from_secs(60));
+    let mut c = crate::common::rank_files(e, t, out);
+    c.timeout(Duration::from_secs(60));
     c
+}
+
+/// Asserts that `c` exits 2 with `text` in its error.
+fn refused(mut c: impl std::borrow::BorrowMut<assert_cmd::Command>, text: &str) {
+    c.borrow_mut()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(text));
 }
 
 fn sample() -> (PathBuf, PathBuf) {
@@ -37,7 +39,11 @@ fn export_csv(snap: &Path) -> Vec<u8> {
         .args(["--out", "-", "--format", "csv"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -51,32 +57,36 @@ fn weights_that_vanish_in_f32_are_refused_at_their_line_and_keep_the_previous_sn
     rank_sample(&out);
     let before = bytes(&out);
     for w in ["1e-50", "1e-320", "1e300", "1e-21"] {
-        let bad = write(dir.path(), "t.tsv", &format!("mila_atelier\tfashion\t{w}\n"));
-        rank(&e, &bad, &out)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("t.tsv:1: weight").and(
-                predicate::str::contains("outside the range marketrank represents"),
-            ));
+        let bad = write(
+            dir.path(),
+            "t.tsv",
+            &format!("mila_atelier\tfashion\t{w}\n"),
+        );
+        rank(&e, &bad, &out).assert().code(2).stderr(
+            predicate::str::contains("t.tsv:1: weight").and(predicate::str::contains(
+                "outside the range marketrank represents",
+            )),
+        );
         assert_eq!(bytes(&out), before, "weight {w} replaced the snapshot");
     }
     // The edge file's weights and a --markets weight likewise.
     let bad = write(dir.path(), "e.tsv", "a\tb\t1e-50\nb\ta\n");
-    rank(&bad, &t, &out)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("e.tsv:1: weight"));
+    refused(rank(&bad, &t, &out), "e.tsv:1: weight");
     let markets = write(dir.path(), "m.tsv", "style\tfashion\t1e-50\n");
-    rank(&e, &t, &out)
-        .arg("--markets")
-        .arg(&markets)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("m.tsv:1: weight"));
+    refused(
+        rank(&e, &t, &out).arg("--markets").arg(&markets),
+        "m.tsv:1: weight",
+    );
     assert_eq!(bytes(&out), before);
     // The edges of the accepted range still rank.
-    let ok = write(dir.path(), "ok.tsv", "mila_atelier\tfashion\t1e-20\nvogue_vera\tfashion\t1e20\n");
-    rank(&e, &ok, &dir.path().join("ok.snap")).assert().success();
+    let ok = write(
+        dir.path(),
+        "ok.tsv",
+        "mila_atelier\tfashion\t1e-20\nvogue_vera\tfashion\t1e20\n",
+    );
+    rank(&e, &ok, &dir.path().join("ok.snap"))
+        .assert()
+        .success();
 }
 
 #[test]
@@ -136,7 +146,10 @@ fn a_snapshot_with_a_score_that_is_not_finite_is_never_published() {
         matches!(err, marketrank::SnapshotError::NotFinite { .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("the previous file is kept"), "{err}");
+    assert!(
+        err.to_string().contains("the previous file is kept"),
+        "{err}"
+    );
     assert_eq!(bytes(&out), before);
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
     assert_eq!(left.len(), 1, "a temporary was left: {left:?}");
@@ -174,7 +187,11 @@ fn outputs_naming_an_input_are_refused_before_any_work() {
         c.assert()
             .code(2)
             .stderr(predicate::str::contains("is also an input"));
-        assert_eq!((bytes(&e), bytes(&t)), (eb.clone(), tb.clone()), "{flag} {target:?}");
+        assert_eq!(
+            (bytes(&e), bytes(&t)),
+            (eb.clone(), tb.clone()),
+            "{flag} {target:?}"
+        );
     }
     cmd()
         .arg("ingest")
@@ -197,10 +214,32 @@ fn outputs_naming_an_input_are_refused_before_any_work() {
             .stderr(predicate::str::contains("is also an input"));
     };
     let s = snap.as_os_str();
-    refused(&["export".as_ref(), s, "--out".as_ref(), s, "--format".as_ref(), "csv".as_ref()]);
+    refused(&[
+        "export".as_ref(),
+        s,
+        "--out".as_ref(),
+        s,
+        "--format".as_ref(),
+        "csv".as_ref(),
+    ]);
     refused(&["report".as_ref(), s, "--out".as_ref(), s]);
-    refused(&["compare".as_ref(), s, "--markets".as_ref(), "fashion,tech".as_ref(), "--csv".as_ref(), s]);
-    refused(&["diff".as_ref(), s, s, "--market".as_ref(), "fashion".as_ref(), "--csv".as_ref(), s]);
+    refused(&[
+        "compare".as_ref(),
+        s,
+        "--markets".as_ref(),
+        "fashion,tech".as_ref(),
+        "--csv".as_ref(),
+        s,
+    ]);
+    refused(&[
+        "diff".as_ref(),
+        s,
+        s,
+        "--market".as_ref(),
+        "fashion".as_ref(),
+        "--csv".as_ref(),
+        s,
+    ]);
     assert_eq!(bytes(&snap), sb);
 }
 
@@ -210,7 +249,11 @@ fn previous_may_be_the_output_it_is_read_before_being_replaced() {
     let (e, t) = sample();
     let out = dir.path().join("s.snap");
     rank_sample(&out);
-    rank(&e, &t, &out).arg("--previous").arg(&out).assert().success();
+    rank(&e, &t, &out)
+        .arg("--previous")
+        .arg(&out)
+        .assert()
+        .success();
     Snapshot::open(&out).unwrap();
 }
 
@@ -222,24 +265,56 @@ fn dash_writes_text_outputs_to_standard_output_and_creates_no_file() {
     let snap = dir.path().join("s.snap");
     rank_sample(&snap);
     let csv = export_csv(&snap);
-    assert!(csv.starts_with(b"user,market,score"), "{}", String::from_utf8_lossy(&csv[..80]));
+    assert!(
+        csv.starts_with(b"user,market,score"),
+        "{}",
+        String::from_utf8_lossy(&csv[..80])
+    );
     let run = |args: &[&str]| {
         let out = cmd().current_dir(dir.path()).args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let jsonl = run(&["export", "s.snap", "--out", "-", "--format", "jsonl"]);
     assert!(jsonl.starts_with("{\""), "{jsonl:.80}");
     let html = run(&["report", "s.snap", "--out", "-"]);
-    assert!(html.contains("<html") || html.contains("<!DOCTYPE"), "{html:.80}");
-    let cmp = run(&["compare", "s.snap", "--markets", "fashion,tech", "--csv", "-"]);
-    assert!(cmp.starts_with("market_a,market_b,k,jaccard_top_k"), "{cmp}");
-    let diff = run(&["diff", "s.snap", "s.snap", "--market", "fashion", "--csv", "-"]);
+    assert!(
+        html.contains("<html") || html.contains("<!DOCTYPE"),
+        "{html:.80}"
+    );
+    let cmp = run(&[
+        "compare",
+        "s.snap",
+        "--markets",
+        "fashion,tech",
+        "--csv",
+        "-",
+    ]);
+    assert!(
+        cmp.starts_with("market_a,market_b,k,jaccard_top_k"),
+        "{cmp}"
+    );
+    let diff = run(&[
+        "diff", "s.snap", "s.snap", "--market", "fashion", "--csv", "-",
+    ]);
     assert!(diff.starts_with("kind,user,old_rank,new_rank"), "{diff}");
     let customers = write(dir.path(), "c.csv", "id,handle\n1,mila_atelier\n2,nobody\n");
     let enriched = run(&[
-        "enrich", "--customers", customers.to_str().unwrap(), "--id-column", "handle",
-        "--snapshot", "s.snap", "--market", "fashion", "--out", "-",
+        "enrich",
+        "--customers",
+        customers.to_str().unwrap(),
+        "--id-column",
+        "handle",
+        "--snapshot",
+        "s.snap",
+        "--market",
+        "fashion",
+        "--out",
+        "-",
     ]);
     assert!(enriched.starts_with("id,handle,"), "{enriched}");
     assert!(!dir.path().join("-").exists());
@@ -247,7 +322,10 @@ fn dash_writes_text_outputs_to_standard_output_and_creates_no_file() {
 
 #[cfg(unix)]
 fn mkfifo(p: &Path) {
-    let st = Command::new("mkfifo").arg(p).status().expect("mkfifo (coreutils)");
+    let st = Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .expect("mkfifo (coreutils)");
     assert!(st.success());
 }
 
@@ -282,15 +360,21 @@ fn fifo_and_device_targets_are_written_through_never_replaced() {
         .args(["--format", "csv", "--out", "/dev/null"])
         .assert()
         .success();
-    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
     // A snapshot is written whole and renamed: not onto a FIFO or device.
     for target in [fifo.as_path(), Path::new("/dev/null")] {
-        rank(&repo("data/edges.tsv"), &repo("data/topics.tsv"), target)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("is not a regular file"));
+        refused(
+            rank(&repo("data/edges.tsv"), &repo("data/topics.tsv"), target),
+            "is not a regular file",
+        );
     }
-    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
 }
 
 #[cfg(unix)]
@@ -310,15 +394,25 @@ fn a_symlinked_output_replaces_its_target_and_keeps_the_link() {
         .args(["--format", "csv"])
         .assert()
         .success();
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert_eq!(bytes(&real), export_csv(&snap));
     // A snapshot through a symlink too.
     let snap_link = dir.path().join("latest.snap");
     std::os::unix::fs::symlink("s.snap", &snap_link).unwrap();
-    rank(&repo("data/edges.tsv"), &repo("data/topics.tsv"), &snap_link)
-        .assert()
-        .success();
-    assert!(std::fs::symlink_metadata(&snap_link).unwrap().file_type().is_symlink());
+    rank(
+        &repo("data/edges.tsv"),
+        &repo("data/topics.tsv"),
+        &snap_link,
+    )
+    .assert()
+    .success();
+    assert!(std::fs::symlink_metadata(&snap_link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     Snapshot::open(&snap).unwrap();
 }
 
@@ -338,10 +432,10 @@ fn a_directory_output_is_refused_with_nothing_left_behind() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("is a directory"));
-    rank(&repo("data/edges.tsv"), &repo("data/topics.tsv"), &target)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is a directory"));
+    refused(
+        rank(&repo("data/edges.tsv"), &repo("data/topics.tsv"), &target),
+        "is a directory",
+    );
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .chain(std::fs::read_dir(&target).unwrap())
@@ -360,12 +454,12 @@ fn a_run_whose_second_output_fails_publishes_neither() {
     let out = dir.path().join("x.snap");
     rank_sample(&out);
     let before = bytes(&out);
-    rank(&e, &t, &out)
-        .arg("--scores-tsv")
-        .arg(dir.path().join("missing/s.tsv"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("does not exist"));
+    refused(
+        rank(&e, &t, &out)
+            .arg("--scores-tsv")
+            .arg(dir.path().join("missing/s.tsv")),
+        "does not exist",
+    );
     assert_eq!(bytes(&out), before);
     // Rejects wait for the snapshot too.
     let bad = write(dir.path(), "e.tsv", "a\tb\nbroken\nb\ta\n");
@@ -418,12 +512,12 @@ fn the_policy_beside_an_enriched_file_names_the_file_it_produced() {
     }
     let csv = bytes(&out);
     let sidecar = std::fs::read_to_string(dir.path().join("e.csv.policy.toml")).unwrap();
-    let expect = marketrank::crm::enrich::policy_binding(
-        crc32fast::hash(&csv),
-        csv.len() as u64,
-        2,
+    let expect =
+        marketrank::crm::enrich::policy_binding(crc32fast::hash(&csv), csv.len() as u64, 2);
+    assert!(
+        sidecar.lines().any(|l| l == expect),
+        "{sidecar}\nwanted {expect}"
     );
-    assert!(sidecar.lines().any(|l| l == expect), "{sidecar}\nwanted {expect}");
     // Without a policy the old sidecar no longer describes the file: removed.
     enrich(None).assert().success();
     assert!(!dir.path().join("e.csv.policy.toml").exists());
@@ -437,20 +531,20 @@ fn a_file_without_line_ends_stops_at_the_line_cap() {
     let (e, t) = sample();
     let nul = dir.path().join("nul.tsv");
     std::fs::write(&nul, vec![0u8; 50 << 20]).unwrap();
-    rank(&nul, &t, &dir.path().join("o.snap"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("nul.tsv:1: line of"));
-    rank(&e, &nul, &dir.path().join("o.snap"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("nul.tsv:1: line of"));
+    refused(
+        rank(&nul, &t, &dir.path().join("o.snap")),
+        "nul.tsv:1: line of",
+    );
+    refused(
+        rank(&e, &nul, &dir.path().join("o.snap")),
+        "nul.tsv:1: line of",
+    );
     #[cfg(target_os = "linux")]
-    rank(&e, Path::new("/dev/zero"), &dir.path().join("o.snap"))
-        .timeout(Duration::from_secs(20))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("/dev/zero:1: line of"));
+    refused(
+        rank(&e, Path::new("/dev/zero"), &dir.path().join("o.snap"))
+            .timeout(Duration::from_secs(20)),
+        "/dev/zero:1: line of",
+    );
 }
 
 /// Writes `lines` copies of the follow `1<TAB>2`, gzip-compressed: a few
@@ -482,7 +576,10 @@ fn a_gzip_bomb_stops_at_the_memory_limit_with_its_line() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
-    assert!(err.contains("bomb.tsv.gz:") && err.contains("over the memory limit"), "{err}");
+    assert!(
+        err.contains("bomb.tsv.gz:") && err.contains("over the memory limit"),
+        "{err}"
+    );
     let peak = peak_from(&err);
     assert!(
         peak <= limit + limit / 20,
@@ -531,7 +628,10 @@ fn a_fifo_as_edges_is_read_as_a_stream() {
         };
         let out = dir.path().join("fifo.snap");
         rank(&fifo, &t, &out).assert().success();
-        writer.join().unwrap().expect("the writer was not cut off (SIGPIPE)");
+        writer
+            .join()
+            .unwrap()
+            .expect("the writer was not cut off (SIGPIPE)");
         assert_eq!(export_csv(&out), export_csv(&file_snap), "gzip {gz}");
     }
 }
@@ -578,11 +678,10 @@ fn standard_input_serves_one_of_edges_or_topics() {
         assert!(status.success(), "{name} as {which}");
         assert_eq!(export_csv(&out), expected, "{name} as {which}");
     }
-    rank(Path::new("-"), Path::new("-"), &dir.path().join("x.snap"))
-        .write_stdin("a\tb\n")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("only one of the follow and topic files can be `-`"));
+    refused(
+        rank(Path::new("-"), Path::new("-"), &dir.path().join("x.snap")).write_stdin("a\tb\n"),
+        "only one of the follow and topic files can be `-`",
+    );
 }
 
 // item 9
@@ -611,16 +710,21 @@ fn a_byte_order_mark_inside_a_file_is_refused_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let (_, t) = sample();
     // Two files concatenated, each starting with a BOM.
-    let e = write(dir.path(), "e.tsv", "\u{feff}a\tb\nb\ta\n\u{feff}cooking_greta\ta\n");
-    rank(&e, &t, &dir.path().join("o.snap"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("e.tsv:3: a UTF-8 byte-order mark inside the file"));
-    let tt = write(dir.path(), "t.tsv", "\u{feff}a\tfashion\n\u{feff}b\tfashion\n");
-    rank(&e, &tt, &dir.path().join("o.snap"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("byte-order mark"));
+    let e = write(
+        dir.path(),
+        "e.tsv",
+        "\u{feff}a\tb\nb\ta\n\u{feff}cooking_greta\ta\n",
+    );
+    refused(
+        rank(&e, &t, &dir.path().join("o.snap")),
+        "e.tsv:3: a UTF-8 byte-order mark inside the file",
+    );
+    let tt = write(
+        dir.path(),
+        "t.tsv",
+        "\u{feff}a\tfashion\n\u{feff}b\tfashion\n",
+    );
+    refused(rank(&e, &tt, &dir.path().join("o.snap")), "byte-order mark");
 }
 
 #[test]
@@ -628,19 +732,29 @@ fn carriage_returns_inside_a_line_and_cr_only_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (e, _) = sample();
     // CR-only line ends: once one "comment" line holding the whole file.
-    let t = write(dir.path(), "t.tsv", "# tags\rmila_atelier\tfashion\rvogue_vera\tfashion\r");
-    rank(&e, &t, &dir.path().join("o.snap"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("t.tsv:1: carriage return inside the line"));
+    let t = write(
+        dir.path(),
+        "t.tsv",
+        "# tags\rmila_atelier\tfashion\rvogue_vera\tfashion\r",
+    );
+    refused(
+        rank(&e, &t, &dir.path().join("o.snap")),
+        "t.tsv:1: carriage return inside the line",
+    );
     let lone = write(dir.path(), "e.tsv", "a\tb\nb\tmila\ratelier\n");
-    rank(&lone, &repo("data/topics.tsv"), &dir.path().join("o.snap"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("e.tsv:2: carriage return inside the line"));
+    refused(
+        rank(&lone, &repo("data/topics.tsv"), &dir.path().join("o.snap")),
+        "e.tsv:2: carriage return inside the line",
+    );
     // CRLF stays accepted.
-    let crlf = write(dir.path(), "crlf.tsv", "mila_atelier\tfashion\r\nvogue_vera\tfashion\r\n");
-    rank(&e, &crlf, &dir.path().join("o.snap")).assert().success();
+    let crlf = write(
+        dir.path(),
+        "crlf.tsv",
+        "mila_atelier\tfashion\r\nvogue_vera\tfashion\r\n",
+    );
+    rank(&e, &crlf, &dir.path().join("o.snap"))
+        .assert()
+        .success();
 }
 
 // item 13
@@ -658,16 +772,19 @@ fn ids_with_spaces_around_them_are_refused_at_the_line() {
         rank(&bad, &t, &dir.path().join("o.snap"))
             .assert()
             .code(2)
-            .stderr(predicate::str::contains(format!(
-                "{name}:{line}: follower id"
-            )).or(predicate::str::contains(format!("{name}:{line}: followee id")))
-            .and(predicate::str::contains("leading or trailing white space")));
+            .stderr(
+                predicate::str::contains(format!("{name}:{line}: follower id"))
+                    .or(predicate::str::contains(format!(
+                        "{name}:{line}: followee id"
+                    )))
+                    .and(predicate::str::contains("leading or trailing white space")),
+            );
     }
     let bad = write(dir.path(), "t.tsv", "mila_atelier\tfashion \n");
-    rank(&e, &bad, &dir.path().join("o.snap"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("t.tsv:1: topic id `fashion ` has leading or trailing white space"));
+    refused(
+        rank(&e, &bad, &dir.path().join("o.snap")),
+        "t.tsv:1: topic id `fashion ` has leading or trailing white space",
+    );
 }
 
 // item 14
@@ -676,16 +793,16 @@ fn ids_with_spaces_around_them_are_refused_at_the_line() {
 fn the_same_file_as_edges_and_topics_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (e, _) = sample();
-    rank(&e, &e, &dir.path().join("o.snap"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is the follow file too"));
+    refused(
+        rank(&e, &e, &dir.path().join("o.snap")),
+        "is the follow file too",
+    );
     let link = dir.path().join("t.tsv");
     std::fs::hard_link(&e, &link).unwrap();
-    rank(&e, &link, &dir.path().join("o.snap"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is the follow file too"));
+    refused(
+        rank(&e, &link, &dir.path().join("o.snap")),
+        "is the follow file too",
+    );
 }
 
 // item 15
@@ -694,7 +811,11 @@ fn the_same_file_as_edges_and_topics_is_refused() {
 fn a_file_that_grows_while_it_is_read_is_refused() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "t.tsv", "baker_lola\tmila_atelier\nmila_atelier\tfashion\n");
+    let p = write(
+        dir.path(),
+        "t.tsv",
+        "baker_lola\tmila_atelier\nmila_atelier\tfashion\n",
+    );
     let mut lines = marketrank::input::open_lines(&p).unwrap();
     lines.next_line().unwrap().unwrap();
     // A writer appends a line cut inside an id, as a copy still running would.
@@ -707,7 +828,10 @@ fn a_file_that_grows_while_it_is_read_is_refused() {
         matches!(err, marketrank::InputError::Changed { .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("changed while it was read"), "{err}");
+    assert!(
+        err.to_string().contains("changed while it was read"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -744,10 +868,7 @@ fn a_follow_file_that_grows_during_the_parallel_read_is_refused() {
     // whole original file) or it is refused; never a cut id accepted.
     match r {
         Ok((cols, _)) => assert_eq!(cols.src.len(), 3_000_000),
-        Err(e) => assert!(
-            matches!(e, marketrank::InputError::Changed { .. }),
-            "{e}"
-        ),
+        Err(e) => assert!(matches!(e, marketrank::InputError::Changed { .. }), "{e}"),
     }
     assert!(ids.get("mila_ate").is_none());
 }

@@ -494,13 +494,7 @@ fn crafted_non_positive_follow_weight_is_refused_by_info_check() {
     let edges = crate::common::write(d, "e.tsv", "a\tb\t2\nb\tc\t0.5\nc\ta\t1\nd\ta\t3\n");
     let topics = crate::common::write(d, "t.tsv", "a\tx\t1\nc\tx\t1\n");
     let snap = d.join("w.snap");
-    cmd()
-        .args(["rank", "-q", "--edges"])
-        .arg(&edges)
-        .arg("--topics")
-        .arg(&topics)
-        .arg("--out")
-        .arg(&snap)
+    crate::common::rank_files(&edges, &topics, &snap)
         .assert()
         .success();
     let mut c = Crafted::read(&snap);
