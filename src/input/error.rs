@@ -39,7 +39,7 @@ pub enum InputError {
     },
     /// Reading would exceed the memory limit (`--max-memory`): stopped
     /// before it did, at this line.
-    #[error("{path}:{line}: reading stopped after {bytes_read} bytes of text ({follows} follows, {users} users): the graph being built would need about {needed} bytes, over the memory limit of {limit} bytes")]
+    #[error("{path}:{line}: reading stopped after {} of text ({follows} follows, {users} users): the graph being built would need about {}, over the memory limit of {}; raise --max-memory or run on a larger machine", crate::rank::human_bytes(*.bytes_read), crate::rank::human_bytes(*.needed), crate::rank::human_bytes(*.limit))]
     OverMemory {
         /// The file.
         path: PathBuf,
