@@ -398,7 +398,7 @@ fn build_ahead(follows: u64, users: u64, weighted: bool) -> u64 {
 
 /// [`read_edges_parallel`] under a memory budget: after each window, the
 /// process's resident memory plus what building the graph from the follows
-/// read so far will allocate ([`build_ahead`]) is checked against the
+/// read so far will allocate (`build_ahead`) is checked against the
 /// budget, and the read stops at that line with [`InputError::OverMemory`]
 /// before it is exceeded, whatever the file's size on disk says (a gzip
 /// bomb, a pipe).
