@@ -1,0 +1,708 @@
+//! The connection level of `serve`: the accept loop, each connection's
+//! deadlines, and the cap on open connections (issue 19).
+//!
+//! `axum::serve` gives hyper no timer, so hyper enforced no header timeout:
+//! 20,000 sockets each holding half a request line, with no token, used
+//! every file descriptor the process had, and a client with a valid token
+//! could no longer connect. Here each accepted socket is served by hyper's
+//! HTTP/1 connection directly, beside a watchdog (same task, no timer
+//! thread) that drops the socket when the deadline of its current phase
+//! passes:
+//!
+//! | phase of the connection                         | closed, or answered, at        |
+//! |-------------------------------------------------|--------------------------------|
+//! | waiting for the first request's head            | accept + `header_timeout`      |
+//! | kept alive after an answer, no byte yet         | answer + `idle_timeout`        |
+//! | a later request's head begun, not finished      | its first byte + `header_timeout` |
+//! | the request body not read to its end            | head + `body_timeout`: `408`   |
+//! | the request not answered                        | head + `request_timeout`: `503` |
+//!
+//! The header and idle deadlines drop the socket without an answer (the
+//! client has not asked anything yet); the body and request deadlines answer
+//! JSON with `Connection: close`. The body deadline is total, not per
+//! chunk, so a body trickled one byte a second is cut as surely as a
+//! chunked body whose final chunk never comes.
+//!
+//! **The cap.** At most [`Limits::max_connections`] sockets are open
+//! (default [`Limits::DEFAULT_MAX_CONNECTIONS`], and never more than the
+//! open-files limit allows less [`FD_HEADROOM`]). A connection is *trusted*
+//! once it has presented a valid token (without tokens: once it has sent a
+//! whole request head). When a new socket arrives at the cap, the oldest
+//! untrusted connection is closed to make room, so a flood of anonymous
+//! sockets only ever displaces itself and a client with a token is
+//! accepted and answered. Only when every open connection is trusted is the
+//! new socket answered `503` at once and closed.
+
+use super::AppState;
+use axum::body::{Body, Bytes, HttpBody};
+use axum::http::{header, HeaderValue, Request, Response, StatusCode};
+use axum::Router;
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper_util::rt::TokioIo;
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, Semaphore};
+use tokio::time::sleep_until;
+use tower_service::Service;
+
+/// How long each phase of a connection may take, and how many may be open.
+/// The defaults are generous for any real client of a lookup service on a
+/// network and short enough that idle sockets do not pile up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// From accept (or, on a kept-alive connection, from the request's first
+    /// byte) until the request head is complete; then the socket is closed.
+    pub header_timeout: Duration,
+    /// From the end of the head until the body has been read to its end;
+    /// then `408` and close.
+    pub body_timeout: Duration,
+    /// How long a kept-alive connection may wait for its next request after
+    /// an answer (the answer's writing included); then it is closed.
+    pub idle_timeout: Duration,
+    /// From the end of the head until the answer is ready; then `503` and
+    /// close.
+    pub request_timeout: Duration,
+    /// Most sockets open at once (`None`: [`Limits::DEFAULT_MAX_CONNECTIONS`]);
+    /// lowered to what the open-files limit allows.
+    pub max_connections: Option<usize>,
+}
+
+impl Limits {
+    /// Default [`Limits::header_timeout`].
+    pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default [`Limits::body_timeout`]: a 10,000-id batch is usually under
+    /// 200 KB; the largest body accepted (~41 MB) needs 1.4 MB/s.
+    pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Default [`Limits::idle_timeout`].
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Default [`Limits::request_timeout`]: the body's time and the
+    /// answer's; a lookup takes microseconds, a `top` of 10,000 milliseconds.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Default [`Limits::max_connections`], where the open-files limit allows.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_timeout: Limits::DEFAULT_HEADER_TIMEOUT,
+            body_timeout: Limits::DEFAULT_BODY_TIMEOUT,
+            idle_timeout: Limits::DEFAULT_IDLE_TIMEOUT,
+            request_timeout: Limits::DEFAULT_REQUEST_TIMEOUT,
+            max_connections: None,
+        }
+    }
+}
+
+/// File descriptors kept free beyond the connection cap: the listener, the
+/// runtime's own, stdio, the snapshot and tokens files during a reload,
+/// and the sockets being answered `503` (at most [`MAX_REFUSING`]).
+pub const FD_HEADROOM: u64 = 128;
+/// Most sockets being answered `503` at once; beyond, a socket is closed
+/// without an answer, so a flood at the cap costs no descriptors.
+const MAX_REFUSING: usize = 32;
+/// hyper's read buffer per connection, which also bounds a request head:
+/// an id of [`crate::input::MAX_ID_BYTES`] percent-encoded fits three times
+/// over. hyper's default (~400 KB) would let 10,000 slow heads hold 4 GB.
+const MAX_BUF: usize = 64 * 1024;
+
+/// Raises this process's soft limit on open files to its hard limit, so
+/// that the connection cap is not lowered needlessly (many systems start
+/// processes at 1,024 with a hard limit far higher). Returns the soft limit
+/// now in force; `None` where it cannot be read.
+pub fn raise_open_files_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes one `rlimit` into the struct it is given.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+            return None;
+        }
+        // macOS refuses a soft limit above OPEN_MAX (10,240) even when the
+        // hard limit is unlimited: try the hard limit, then that.
+        for want in [lim.rlim_max, lim.rlim_max.min(10_240)] {
+            if want <= lim.rlim_cur {
+                break;
+            }
+            let new = libc::rlimit {
+                rlim_cur: want,
+                rlim_max: lim.rlim_max,
+            };
+            // SAFETY: setrlimit only reads the struct it is given.
+            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) } == 0 {
+                lim.rlim_cur = want;
+                break;
+            }
+        }
+        Some(lim.rlim_cur as u64)
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// The connection cap for `requested` (`None`: the default) under an
+/// open-files limit of `open_files`, and a note to log when the limit
+/// lowered an explicit request.
+pub fn connection_cap(
+    requested: Option<usize>,
+    open_files: Option<u64>,
+) -> (usize, Option<String>) {
+    let room = open_files.map(|n| {
+        let free = if n > 2 * FD_HEADROOM {
+            n - FD_HEADROOM
+        } else {
+            n / 2
+        };
+        usize::try_from(free).unwrap_or(usize::MAX).max(1)
+    });
+    let want = requested.unwrap_or(Limits::DEFAULT_MAX_CONNECTIONS);
+    match room {
+        Some(room) if want > room => {
+            let note = requested.map(|r| {
+                format!(
+                    "--max-connections {r} lowered to {room}: the process may open {} files \
+                     (RLIMIT_NOFILE); raise it with `ulimit -n` to allow more",
+                    open_files.unwrap_or(0)
+                )
+            });
+            (room, note)
+        }
+        _ => (want, None),
+    }
+}
+
+/// Marks "no time yet" in [`Conn`]'s millisecond fields.
+const NONE: u64 = u64::MAX;
+
+/// One open connection, as its watchdog, its reader, its requests and the
+/// registry see it. All but the registry run on the connection's own task,
+/// so the fields need no ordering stronger than `Relaxed`.
+struct Conn {
+    /// Accept order: the registry sheds the lowest untrusted id first.
+    id: u64,
+    /// When it was accepted; the millisecond fields count from here.
+    accepted: Instant,
+    /// First byte of a later request's head, or [`NONE`].
+    head_started: AtomicU64,
+    /// When the last answer was handed to hyper, or [`NONE`] before any.
+    answered: AtomicU64,
+    /// A request is being answered (from its head to its answer).
+    busy: AtomicBool,
+    /// Closed by the registry to make room.
+    shed: AtomicBool,
+    /// Has presented a valid token (without tokens: a whole request head).
+    trusted: AtomicBool,
+    /// Wakes the watchdog when its deadline may have come closer.
+    wake: Notify,
+}
+
+impl Conn {
+    fn new(id: u64) -> Conn {
+        Conn {
+            id,
+            accepted: Instant::now(),
+            head_started: AtomicU64::new(NONE),
+            answered: AtomicU64::new(NONE),
+            busy: AtomicBool::new(false),
+            shed: AtomicBool::new(false),
+            trusted: AtomicBool::new(false),
+            wake: Notify::new(),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.accepted.elapsed().as_millis() as u64
+    }
+
+    fn at(&self, ms: u64) -> Instant {
+        self.accepted + Duration::from_millis(ms)
+    }
+
+    /// When the watchdog closes the socket, as things stand; `None` while a
+    /// request is being answered (its own body and request timeouts apply).
+    fn deadline(&self, limits: &Limits) -> Option<Instant> {
+        if self.shed.load(Relaxed) {
+            return Some(self.accepted);
+        }
+        if self.busy.load(Relaxed) {
+            return None;
+        }
+        match (self.answered.load(Relaxed), self.head_started.load(Relaxed)) {
+            (NONE, _) => Some(self.accepted + limits.header_timeout),
+            (answered, NONE) => Some(self.at(answered) + limits.idle_timeout),
+            (_, head) => Some(self.at(head) + limits.header_timeout),
+        }
+    }
+
+    /// Bytes arrived: on a kept-alive connection between requests, they
+    /// begin the next head, whose deadline is the header timeout.
+    fn saw_bytes(&self) {
+        if !self.busy.load(Relaxed)
+            && self.answered.load(Relaxed) != NONE
+            && self.head_started.load(Relaxed) == NONE
+        {
+            self.head_started.store(self.now_ms(), Relaxed);
+            self.wake.notify_one();
+        }
+    }
+
+    /// A request head is complete and goes to the router.
+    fn begin_request(&self) {
+        self.busy.store(true, Relaxed);
+        self.head_started.store(NONE, Relaxed);
+    }
+
+    /// Its answer goes to hyper: the idle deadline starts.
+    fn end_request(&self) {
+        self.answered.store(self.now_ms(), Relaxed);
+        self.busy.store(false, Relaxed);
+        self.wake.notify_one();
+    }
+}
+
+/// Returns when `conn`'s deadline has passed (or it was shed).
+async fn watchdog(conn: &Conn, limits: &Limits) {
+    loop {
+        match conn.deadline(limits) {
+            Some(d) if d <= Instant::now() => return,
+            Some(d) => tokio::select! {
+                _ = sleep_until(d.into()) => {}
+                _ = conn.wake.notified() => {}
+            },
+            None => conn.wake.notified().await,
+        }
+    }
+}
+
+/// The open connections, by whether they may be shed.
+#[derive(Default)]
+struct Registry {
+    next_id: u64,
+    /// Untrusted connections by accept order: the first is shed first.
+    untrusted: BTreeMap<u64, Arc<Conn>>,
+    /// How many trusted connections are open (they are never shed).
+    trusted: usize,
+}
+
+/// What every connection task shares.
+struct Shared {
+    state: Arc<AppState>,
+    router: Router,
+    limits: Limits,
+    cap: usize,
+    registry: Mutex<Registry>,
+    refusing: Arc<Semaphore>,
+    log: fn(&str),
+    /// Seconds after `started` of the last "at the cap" line, or [`NONE`].
+    noted: AtomicU64,
+    started: Instant,
+    shed_total: AtomicU64,
+    refused_total: AtomicU64,
+}
+
+impl Shared {
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers a new socket, shedding the oldest untrusted connection at
+    /// the cap (then `.1` is true); `None` when every open connection is
+    /// trusted.
+    fn admit(&self) -> Option<(Arc<Conn>, bool)> {
+        let mut r = self.registry();
+        let full = r.untrusted.len() + r.trusted >= self.cap;
+        if full {
+            let (_, victim) = r.untrusted.pop_first()?;
+            victim.shed.store(true, Relaxed);
+            victim.wake.notify_one();
+            self.shed_total.fetch_add(1, Relaxed);
+        }
+        let id = r.next_id;
+        r.next_id += 1;
+        let conn = Arc::new(Conn::new(id));
+        r.untrusted.insert(id, Arc::clone(&conn));
+        Some((conn, full))
+    }
+
+    /// `conn` presented a valid token: it is never shed from now on.
+    fn trust(&self, conn: &Conn) {
+        let mut r = self.registry();
+        // Absent: shed meanwhile, and closing; it takes no trusted place.
+        if r.untrusted.remove(&conn.id).is_some() {
+            r.trusted += 1;
+            conn.trusted.store(true, Relaxed);
+        }
+    }
+
+    /// `conn`'s socket is closed.
+    fn close(&self, conn: &Conn) {
+        let mut r = self.registry();
+        if r.untrusted.remove(&conn.id).is_none() && conn.trusted.load(Relaxed) {
+            r.trusted -= 1;
+        }
+    }
+
+    /// Logs the cap being reached at most once a minute, with counts, so a
+    /// flood is visible without a line per socket.
+    fn note_at_cap(&self) {
+        let now = self.started.elapsed().as_secs();
+        let last = self.noted.load(Relaxed);
+        if (last == NONE || now >= last + 60)
+            && self
+                .noted
+                .compare_exchange(last, now, Relaxed, Relaxed)
+                .is_ok()
+        {
+            (self.log)(&format!(
+                "at the connection cap ({}): {} unauthenticated connections closed to make room, \
+                 {} new ones answered 503, since start",
+                self.cap,
+                self.shed_total.load(Relaxed),
+                self.refused_total.load(Relaxed)
+            ));
+        }
+    }
+
+    /// True when `req` makes its connection trusted.
+    fn presents_token(&self, req: &Request<Incoming>) -> bool {
+        match &self.state.tokens {
+            None => true,
+            Some(tokens) => tokens.accepts(
+                req.headers()
+                    .get(header::AUTHORIZATION)
+                    .map(HeaderValue::as_bytes),
+            ),
+        }
+    }
+}
+
+/// Serves `router`'s routes over `state` on `listener` under `limits`,
+/// until the process ends. `log` gets the cap in force at start and, at
+/// most once a minute, a line when the cap is reached. Raises the
+/// open-files limit first (see [`raise_open_files_limit`]).
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    router: Router,
+    limits: Limits,
+    log: fn(&str),
+) {
+    let open_files = raise_open_files_limit();
+    let (cap, note) = connection_cap(limits.max_connections, open_files);
+    if let Some(note) = note {
+        log(&note);
+    }
+    log(&format!(
+        "at most {cap} connections; timeouts: header {:?}, body {:?}, idle {:?}, request {:?}",
+        limits.header_timeout, limits.body_timeout, limits.idle_timeout, limits.request_timeout
+    ));
+    let shared = Arc::new(Shared {
+        state,
+        router,
+        limits,
+        cap,
+        registry: Mutex::new(Registry::default()),
+        refusing: Arc::new(Semaphore::new(MAX_REFUSING)),
+        log,
+        noted: AtomicU64::new(NONE),
+        started: Instant::now(),
+        shed_total: AtomicU64::new(0),
+        refused_total: AtomicU64::new(0),
+    });
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // The cap keeps descriptors free, but other processes share
+                // the system's: wait instead of spinning on EMFILE/ENFILE.
+                if !is_connection_error(&e) {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                continue;
+            }
+        };
+        match shared.admit() {
+            Some((conn, shed_one)) => {
+                if shed_one {
+                    shared.note_at_cap();
+                }
+                tokio::spawn(serve_connection(Arc::clone(&shared), stream, conn));
+            }
+            None => {
+                shared.refused_total.fetch_add(1, Relaxed);
+                shared.note_at_cap();
+                refuse(&shared, stream);
+            }
+        }
+    }
+}
+
+/// Errors of one connection, not of the listener.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    )
+}
+
+/// Answers a socket beyond the cap `503` and closes it. The request is read
+/// and discarded for up to a second first: closing with unread bytes makes
+/// the kernel send a reset, which can destroy the answer before the client
+/// reads it.
+fn refuse(shared: &Shared, stream: TcpStream) {
+    let Ok(permit) = Arc::clone(&shared.refusing).try_acquire_owned() else {
+        return; // too many being refused: drop without an answer
+    };
+    let cap = shared.cap;
+    tokio::spawn(async move {
+        let _permit = permit;
+        let mut stream = stream;
+        let _ = stream.set_nodelay(true);
+        let body = serde_json::json!({
+            "error": "overloaded",
+            "message": format!(
+                "the server is at its cap of {cap} connections, all authenticated; retry shortly"
+            ),
+        })
+        .to_string();
+        let head = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(body.as_bytes()).await?;
+            stream.shutdown().await?;
+            let mut sink = [0u8; 4096];
+            while stream.read(&mut sink).await? > 0 {}
+            Ok::<(), std::io::Error>(())
+        })
+        .await;
+    });
+}
+
+/// Serves one socket until the client closes it or a deadline passes.
+async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, conn: Arc<Conn>) {
+    // Answers are small: do not let Nagle hold them for the client's ACK.
+    let _ = stream.set_nodelay(true);
+    let io = TokioIo::new(Watched {
+        io: stream,
+        conn: Arc::clone(&conn),
+    });
+    let service = {
+        let (shared, conn) = (Arc::clone(&shared), Arc::clone(&conn));
+        hyper::service::service_fn(move |req| {
+            conn.begin_request();
+            let fut = answer(req, Arc::clone(&shared), Arc::clone(&conn));
+            async move { Ok::<_, Infallible>(fut.await) }
+        })
+    };
+    let http = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .max_buf_size(MAX_BUF)
+        // The watchdog enforces the header timeout (hyper's would also
+        // count the keep-alive wait against it).
+        .header_read_timeout(None)
+        .serve_connection(io, service);
+    tokio::select! {
+        _ = http => {}
+        _ = watchdog(&conn, &shared.limits) => {}
+    }
+    shared.close(&conn);
+}
+
+/// One request through the router, under the body and request timeouts.
+async fn answer(req: Request<Incoming>, shared: Arc<Shared>, conn: Arc<Conn>) -> Response<Body> {
+    let start = Instant::now();
+    if !conn.trusted.load(Relaxed) && shared.presents_token(&req) {
+        shared.trust(&conn);
+    }
+    let body_done = Arc::new(AtomicBool::new(req.body().is_end_stream()));
+    let req = req.map({
+        let done = Arc::clone(&body_done);
+        move |inner| Body::new(Tracked { inner, done })
+    });
+    let mut router = shared.router.clone();
+    let call = router.call(req);
+    tokio::pin!(call);
+    let body_by = sleep_until((start + shared.limits.body_timeout).into());
+    let answer_by = sleep_until((start + shared.limits.request_timeout).into());
+    tokio::pin!(body_by, answer_by);
+    let mut body_pending = true;
+    let resp = loop {
+        tokio::select! {
+            biased;
+            r = &mut call => break r.unwrap_or_else(|never| match never {}),
+            _ = &mut body_by, if body_pending => {
+                if body_done.load(Relaxed) {
+                    body_pending = false;
+                } else {
+                    break timed_out(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "body_timeout",
+                        format!("request body not received within {:?}", shared.limits.body_timeout),
+                    );
+                }
+            }
+            _ = &mut answer_by => break timed_out(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "request_timeout",
+                format!("request not answered within {:?}", shared.limits.request_timeout),
+            ),
+        }
+    };
+    conn.end_request();
+    resp
+}
+
+/// A JSON answer to a request cut by a timeout; the connection closes after
+/// it (the unread rest of a body cannot be told from a next request).
+fn timed_out(status: StatusCode, code: &str, message: String) -> Response<Body> {
+    let body = serde_json::json!({ "error": code, "message": message }).to_string();
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
+/// The socket, telling its connection when bytes arrive.
+struct Watched {
+    io: TcpStream,
+    conn: Arc<Conn>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let r = Pin::new(&mut this.io).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.conn.saw_bytes();
+        }
+        r
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+/// A request body that records when it has been read to its end, so that
+/// the body timeout stops counting once the handler has it all.
+struct Tracked {
+    inner: Incoming,
+    done: Arc<AtomicBool>,
+}
+
+impl HttpBody for Tracked {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_frame(cx);
+        if matches!(r, Poll::Ready(None)) || this.inner.is_end_stream() {
+            this.done.store(true, Relaxed);
+        }
+        r
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cap_is_the_default_or_asked_within_the_open_files_limit() {
+        assert_eq!(connection_cap(None, None), (10_000, None));
+        assert_eq!(connection_cap(None, Some(1_024)), (896, None));
+        assert_eq!(connection_cap(Some(50), Some(1_024)), (50, None));
+        assert_eq!(connection_cap(None, Some(200)), (100, None));
+        let (cap, note) = connection_cap(Some(5_000), Some(1_024));
+        assert_eq!(cap, 896);
+        assert!(note
+            .unwrap()
+            .contains("--max-connections 5000 lowered to 896"));
+    }
+
+    #[test]
+    fn each_phase_has_its_deadline() {
+        let l = Limits {
+            header_timeout: Duration::from_secs(2),
+            idle_timeout: Duration::from_secs(7),
+            ..Limits::default()
+        };
+        let c = Conn::new(0);
+        assert_eq!(c.deadline(&l), Some(c.accepted + l.header_timeout));
+        c.saw_bytes(); // the first head's deadline counts from accept
+        assert_eq!(c.deadline(&l), Some(c.accepted + l.header_timeout));
+        c.begin_request();
+        assert_eq!(c.deadline(&l), None);
+        c.end_request();
+        let answered = c.at(c.answered.load(Relaxed));
+        assert_eq!(c.deadline(&l), Some(answered + l.idle_timeout));
+        c.saw_bytes();
+        let head = c.at(c.head_started.load(Relaxed));
+        assert_eq!(c.deadline(&l), Some(head + l.header_timeout));
+        c.shed.store(true, Relaxed);
+        assert!(c.deadline(&l).unwrap() <= Instant::now());
+    }
+}
