@@ -113,6 +113,28 @@ const MAX_REFUSING: usize = 32;
 /// over. hyper's default (~400 KB) would let 10,000 slow heads hold 4 GB.
 const MAX_BUF: usize = 64 * 1024;
 
+/// Pending connections the kernel may queue before `accept` (capped by
+/// `net.core.somaxconn`, 4,096 on current Linux). The standard library's
+/// 128 overflowed under a burst of 2,000 connects on loopback: the kernel
+/// then drops SYNs, and a client with a token waits a second for its SYN
+/// to be retransmitted.
+const BACKLOG: u32 = 4_096;
+
+/// Binds `addr` for [`serve`] with a [`BACKLOG`]-deep accept queue.
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As the standard library does: rebinding right after a restart must
+    // not wait for the old connections' TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// Raises this process's soft limit on open files to its hard limit, so
 /// that the connection cap is not lowered needlessly (many systems start
 /// processes at 1,024 with a hard limit far higher). Returns the soft limit

@@ -206,8 +206,7 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
         .build()
         .map_err(io_error("cannot start the runtime"))?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
+        let listener = listen::bind(config.listen)
             .map_err(io_error(format!("cannot listen on {}", config.listen)))?;
         {
             let s = state.current.load();
