@@ -8,7 +8,6 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "test-token-0123456789";
@@ -290,6 +289,56 @@ fn half_requests_are_closed_at_the_header_timeout_while_a_token_is_answered() {
     });
 }
 
+/// A chunked batch POST sent up to its first chunk; the rest never comes.
+fn chunked_post(server: &Server, token: Option<&str>) -> TcpStream {
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let mut s = server.connect();
+    write!(
+        s,
+        "POST /v1/users:batch HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\n\r\n7\r\n{{\"ids\":\r\n"
+    )
+    .unwrap();
+    s
+}
+
+/// Sends one more one-byte chunk on `s` every 100 ms until the server
+/// closes it: joins to the number of chunks sent.
+fn trickle(s: &TcpStream) -> std::thread::JoinHandle<usize> {
+    let mut writer = s.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut sent = 0;
+        while writer.write_all(b"1\r\n \r\n").is_ok() && sent < 100 {
+            sent += 1;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        sent
+    })
+}
+
+/// Everything the server sends on `s` until it closes it, and how long
+/// that took.
+fn answer_of(mut s: TcpStream) -> (String, Duration) {
+    let t = Instant::now();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out); // a reset after the answer is fine
+    (out, t.elapsed())
+}
+
+/// `out` is a JSON answer with `status`, error code `code` and a close,
+/// sent between `after` and `after` + 2 s.
+fn assert_cut(out: &str, took: Duration, status: &str, code: &str, after: Duration) {
+    assert!(out.starts_with(&format!("HTTP/1.1 {status}")), "{out}");
+    assert!(out.contains("connection: close"), "{out}");
+    let body: serde_json::Value =
+        serde_json::from_str(out.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"], code, "{out}");
+    assert!(
+        took >= after - Duration::from_millis(100) && took < after + Duration::from_secs(2),
+        "cut after {took:?}"
+    );
+}
+
 /// A chunked body whose final chunk never comes, and one trickled a chunk
 /// every 100 ms, are both cut at the body timeout with a JSON 408 and a
 /// close; without a token the 401 closes the connection at once.
@@ -297,61 +346,19 @@ fn half_requests_are_closed_at_the_header_timeout_while_a_token_is_answered() {
 fn a_never_ending_chunked_body_is_cut_at_the_body_timeout() {
     const BODY: Duration = Duration::from_secs(1);
     let server = Server::start(&["--body-timeout", "1"]);
-    let post = |token: Option<&str>| {
-        let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-        let mut s = server.connect();
-        write!(
-            s,
-            "POST /v1/users:batch HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\n\
-             Transfer-Encoding: chunked\r\n\r\n7\r\n{{\"ids\":\r\n"
-        )
-        .unwrap();
-        s
-    };
-    let answer_of = |mut s: TcpStream| {
-        let t = Instant::now();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap(); // to the close
-        (out, t.elapsed())
-    };
-
-    let (stalled, stalled_took) = answer_of(post(Some(TOKEN)));
-
-    let trickled = post(Some(TOKEN));
-    let mut writer = trickled.try_clone().unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let feeder = std::thread::spawn({
-        let stop = Arc::clone(&stop);
-        move || {
-            let mut sent = 0;
-            while !stop.load(Ordering::Relaxed) && writer.write_all(b"1\r\n \r\n").is_ok() {
-                sent += 1;
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            sent
-        }
-    });
+    let (stalled, stalled_took) = answer_of(chunked_post(&server, Some(TOKEN)));
+    let trickled = chunked_post(&server, Some(TOKEN));
+    let feeder = trickle(&trickled);
     let (trickle, trickle_took) = answer_of(trickled);
-    stop.store(true, Ordering::Relaxed);
     let chunks = feeder.join().unwrap();
-
-    let (anonymous, anonymous_took) = answer_of(post(None));
+    let (anonymous, anonymous_took) = answer_of(chunked_post(&server, None));
     eprintln!(
         "stalled body cut after {stalled_took:?}, trickled body ({chunks} chunks) after \
          {trickle_took:?}, anonymous closed after {anonymous_took:?}"
     );
-    for (out, took) in [(&stalled, stalled_took), (&trickle, trickle_took)] {
-        assert!(out.starts_with("HTTP/1.1 408"), "{out}");
-        assert!(out.contains("connection: close"), "{out}");
-        let body: serde_json::Value =
-            serde_json::from_str(out.split("\r\n\r\n").nth(1).unwrap()).unwrap();
-        assert_eq!(body["error"], "body_timeout", "{out}");
-        assert!(
-            took >= BODY - Duration::from_millis(100) && took < BODY + Duration::from_secs(2),
-            "cut after {took:?}"
-        );
-    }
-    assert!(chunks >= 5, "only {chunks} chunks trickled");
+    assert_cut(&stalled, stalled_took, "408", "body_timeout", BODY);
+    assert_cut(&trickle, trickle_took, "408", "body_timeout", BODY);
+    assert!((5..=20).contains(&chunks), "{chunks} chunks trickled");
     assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
     assert!(
         anonymous_took < BODY + Duration::from_secs(2),
@@ -361,6 +368,20 @@ fn a_never_ending_chunked_body_is_cut_at_the_body_timeout() {
         .try_get(Some(TOKEN))
         .unwrap()
         .starts_with("HTTP/1.1 200"));
+}
+
+/// The request timeout is a total from the head to the answer: with a
+/// longer body timeout, a trickled body is cut at it with a JSON 503.
+#[test]
+fn a_request_not_answered_in_time_gets_503_at_the_request_timeout() {
+    const REQUEST: Duration = Duration::from_secs(1);
+    let server = Server::start(&["--body-timeout", "30", "--request-timeout", "1"]);
+    let trickled = chunked_post(&server, Some(TOKEN));
+    let feeder = trickle(&trickled);
+    let (out, took) = answer_of(trickled);
+    let chunks = feeder.join().unwrap();
+    eprintln!("trickled body ({chunks} chunks) cut at the request timeout after {took:?}");
+    assert_cut(&out, took, "503", "request_timeout", REQUEST);
 }
 
 /// A kept-alive connection is closed at the idle timeout after its answer,
