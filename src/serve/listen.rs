@@ -383,7 +383,8 @@ fn refuse(shared: &Shared, stream: TcpStream) {
         let body = serde_json::json!({
             "error": "overloaded",
             "message": format!(
-                "the server is at its cap of {cap} connections, all authenticated; retry shortly"
+                "the server is at its cap of {cap} connections, each of which has shown a \
+                 token; retry shortly"
             ),
         })
         .to_string();
