@@ -2,6 +2,7 @@
 //! `cmd_*` modules turn them into library configs.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use marketrank::serve::listen::Limits;
 use std::path::PathBuf;
 
 /// marketrank: relative influence inside each market (topic-personalized PageRank).
@@ -111,6 +112,26 @@ pub struct ServeArgs {
     /// Seconds between checks for a new snapshot at the path.
     #[arg(long, default_value_t = 2.0)]
     pub poll: f64,
+    /// Seconds a client has to send a request's head (from connecting, or
+    /// from the first byte on a kept-alive connection); then it is closed.
+    #[arg(long, default_value_t = Limits::DEFAULT_HEADER_TIMEOUT.as_secs_f64())]
+    pub header_timeout: f64,
+    /// Seconds a client has to send a request's body after its head; then
+    /// `408` and close (a body trickled or never finished is cut).
+    #[arg(long, default_value_t = Limits::DEFAULT_BODY_TIMEOUT.as_secs_f64())]
+    pub body_timeout: f64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, default_value_t = Limits::DEFAULT_IDLE_TIMEOUT.as_secs_f64())]
+    pub idle_timeout: f64,
+    /// Seconds from a request's head to its answer (body included); then
+    /// `503` and close.
+    #[arg(long, default_value_t = Limits::DEFAULT_REQUEST_TIMEOUT.as_secs_f64())]
+    pub request_timeout: f64,
+    /// Most connections open at once [default: 10000, or what the open-files
+    /// limit allows]. At the cap the oldest connection that has not shown a
+    /// valid token is closed for a new one; when all have, new ones get 503.
+    #[arg(long)]
+    pub max_connections: Option<usize>,
 }
 
 /// `marketrank merge`

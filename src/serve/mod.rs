@@ -10,6 +10,7 @@
 
 mod api;
 pub mod auth;
+pub mod listen;
 mod metrics;
 
 pub use api::{router, MAX_BATCH};
@@ -36,6 +37,8 @@ pub struct ServeConfig {
     pub insecure_no_auth: bool,
     /// How often to look for a new snapshot at the path.
     pub poll: Duration,
+    /// Connection timeouts and the connection cap.
+    pub limits: listen::Limits,
 }
 
 /// A snapshot being served, with what identifies it.
@@ -203,8 +206,7 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
         .build()
         .map_err(io_error("cannot start the runtime"))?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
+        let listener = listen::bind(config.listen)
             .map_err(io_error(format!("cannot listen on {}", config.listen)))?;
         {
             let s = state.current.load();
@@ -220,9 +222,9 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
             ));
         }
         tokio::spawn(watch(Arc::clone(&state), config.poll, log));
-        axum::serve(listener, router(state))
-            .await
-            .map_err(io_error("serving failed"))
+        let routes = router(Arc::clone(&state));
+        listen::serve(listener, state, routes, config.limits.clone(), log).await;
+        Ok(())
     })
 }
 
