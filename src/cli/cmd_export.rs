@@ -36,11 +36,14 @@ pub fn run(a: ExportArgs) -> anyhow::Result<()> {
     };
     let rows = export(&snap, format, &filter, &a.out)
         .with_context(|| format!("could not write {}", a.out.display()))?;
+    // CSV and JSON Lines files carry no snapshot id (see
+    // `export::SNAPSHOT_ID_KEY`): this line names it for every format.
     eprintln!(
-        "wrote {} rows ({}) to {}",
+        "wrote {} rows ({}) to {} from snapshot {}",
         rows,
         name(format),
-        a.out.display()
+        a.out.display(),
+        snap.content_id()
     );
     Ok(())
 }

@@ -22,6 +22,7 @@ pub fn run(a: InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             .map(|mk| (mk.name.clone(), mk.iterations.into()))
             .collect();
         let doc = serde_json::json!({
+            "snapshot_id": snap.content_id(),
             "format_version": m.format_version,
             "tool_version": m.tool_version,
             "users": m.users,
@@ -49,6 +50,9 @@ pub fn run(a: InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         printable(&m.tool_version),
         printable(&m.created)
     )?;
+    // The id `serve` answers with and exports carry: the same on every
+    // copy of the file (issue 19).
+    writeln!(out, "  snapshot id {}", snap.content_id())?;
     writeln!(
         out,
         "  {} users, {} follows, {} markets, {}",

@@ -97,7 +97,19 @@ pub struct ExportFilter {
 struct Layout<'a> {
     wide: bool,
     markets: Vec<&'a str>,
+    /// [`Snapshot::content_id`] of the snapshot exported: Parquet carries
+    /// it in its file metadata (key [`SNAPSHOT_ID_KEY`]).
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    snapshot_id: String,
 }
+
+/// The Parquet key-value metadata key holding the id of the snapshot an
+/// export came from ([`Snapshot::content_id`], what `info` prints and
+/// `serve` answers with). CSV and JSON Lines carry no id in the file: a
+/// comment line breaks CSV readers and a column repeats ~30 bytes on each
+/// of up to users × markets rows; `marketrank export` names it on its
+/// `wrote ... rows` line instead (issue 19, README "Export").
+pub const SNAPSHOT_ID_KEY: &str = "marketrank.snapshot_id";
 
 /// One export format, writing the rows [`rows`] selected to its file.
 ///
@@ -146,6 +158,7 @@ pub fn export(
             .iter()
             .map(|&m| snap.markets()[m].as_str())
             .collect(),
+        snapshot_id: snap.content_id(),
     };
     let mut writer: Box<dyn RowWriter> = match format {
         ExportFormat::Csv => Box::new(csv::CsvWriter::create(out, &layout)?),

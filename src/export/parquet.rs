@@ -15,6 +15,9 @@
 //! | `global_rank` | INT64 (0 when there is no `_global` market) | |
 //! | `lift` | DOUBLE (score / `_global` score) | |
 //!
+//! The file's key-value metadata holds the snapshot's id under
+//! [`SNAPSHOT_ID_KEY`](super::SNAPSHOT_ID_KEY) (`pyarrow.parquet.read_metadata(p).metadata`).
+//!
 //! Wide layout (`--wide`): `user`, `followers`, `global_rank`, then per
 //! market `<m>_score`, `<m>_rank`, `<m>_percentile`, `<m>_influence`,
 //! `<m>_lift`, nullable (null where that market's filter left the user out).
@@ -35,6 +38,7 @@ use crate::store::atomic::AtomicFile;
 use parquet::basic::{Compression, LogicalType, Repetition, Type as Physical};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::errors::ParquetError;
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::types::Type;
@@ -172,6 +176,10 @@ impl ParquetWriter {
             WriterProperties::builder()
                 .set_compression(Compression::SNAPPY)
                 .set_created_by(format!("marketrank {}", env!("CARGO_PKG_VERSION")))
+                .set_key_value_metadata(Some(vec![KeyValue::new(
+                    super::SNAPSHOT_ID_KEY.to_string(),
+                    layout.snapshot_id.clone(),
+                )]))
                 .build(),
         );
         let mut file = AtomicFile::create(out)?;

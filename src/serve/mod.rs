@@ -1,28 +1,32 @@
 //! `marketrank serve`: a read-only HTTP lookup service over a snapshot.
 //!
-//! Answers come from the memory-mapped snapshot: no copy of the scores is
-//! made, so the server's memory is the mapped file plus a few megabytes.
-//! The snapshot in use sits behind an [`ArcSwap`]: a request takes the
-//! current one once and answers entirely from it, and a new snapshot at the
-//! path (polled, or on SIGHUP) is opened and verified on a blocking thread,
-//! then swapped in with one pointer store. A bad new snapshot is refused
-//! and the old one keeps serving.
+//! Answers come from a private copy of the snapshot, read into the
+//! process's memory and verified before any request sees it, so that
+//! nothing written to the file afterwards can change an answer or crash
+//! the server (`swap.rs` says why and what it costs). The snapshot in use
+//! sits behind an [`ArcSwap`]: a request takes the current one once and
+//! answers entirely from it, and a new snapshot at the path (polled, or on
+//! SIGHUP) is read and verified on a blocking thread, then swapped in with
+//! one pointer store. A bad new snapshot is refused and the old one keeps
+//! serving.
 
 mod api;
 pub mod auth;
 pub mod listen;
 mod metrics;
+mod swap;
 
 pub use api::{router, MAX_BATCH};
 pub use auth::Tokens;
 pub use metrics::Metrics;
+pub use swap::{load, Served, SwapEvent, SETTLE};
 
 use crate::snapshot::{Snapshot, SnapshotError};
 use arc_swap::ArcSwap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// What `serve` needs.
 #[derive(Debug, Clone)]
@@ -41,60 +45,6 @@ pub struct ServeConfig {
     pub limits: listen::Limits,
 }
 
-/// A snapshot being served, with what identifies it.
-pub struct Served {
-    /// The open snapshot.
-    pub snap: Snapshot,
-    /// Id → user lookups in one or two reads (4 bytes a slot, ~6 a user).
-    pub index: IdIndex,
-    /// Identity shown to clients: the run's creation time and user count.
-    pub id: String,
-    /// When the run that wrote it finished (seconds since the epoch).
-    pub created_unix: u64,
-    /// File identity at load time (device/inode, length, mtime).
-    file: FileStamp,
-}
-
-/// Enough of a file's metadata to notice that the path now names another file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct FileStamp(u64, u64, u64, Option<SystemTime>);
-
-fn stamp(path: &Path) -> Option<FileStamp> {
-    let m = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    let (dev, ino) = {
-        use std::os::unix::fs::MetadataExt;
-        (m.dev(), m.ino())
-    };
-    #[cfg(not(unix))]
-    let (dev, ino) = (0, 0);
-    Some(FileStamp(dev, ino, m.len(), m.modified().ok()))
-}
-
-/// Opens and verifies the snapshot at `path`.
-pub fn load(path: &Path) -> Result<Served, SnapshotError> {
-    let before = stamp(path);
-    let snap = Snapshot::open(path)?;
-    let meta = snap.metadata();
-    // The run's time alone may repeat (two runs in one second, or
-    // SOURCE_DATE_EPOCH): add a hash of the file's identity.
-    let file_hash = {
-        use std::hash::{Hash, Hasher};
-        let mut h = rustc_hash::FxHasher::default();
-        before.hash(&mut h);
-        h.finish() as u32
-    };
-    let id = format!("{}/{}users/{file_hash:08x}", meta.created, meta.users);
-    let index = IdIndex::build(&snap);
-    Ok(Served {
-        index,
-        created_unix: meta.created_unix,
-        id,
-        snap,
-        file: before.unwrap_or(FileStamp(0, 0, 0, None)),
-    })
-}
-
 /// Shared state of the service.
 pub struct AppState {
     /// The snapshot answering requests now.
@@ -104,8 +54,8 @@ pub struct AppState {
     /// Request counts and latencies.
     pub metrics: Metrics,
     path: PathBuf,
-    /// The last file refused, so a broken file is reported once.
-    refused: Mutex<Option<FileStamp>>,
+    /// What the watcher last reported, so that each state is reported once.
+    swap: swap::SwapState,
 }
 
 impl AppState {
@@ -116,33 +66,7 @@ impl AppState {
             tokens,
             metrics: Metrics::default(),
             path,
-            refused: Mutex::new(None),
-        }
-    }
-
-    /// Swaps in the snapshot now at the path if it is another file than
-    /// the one served. `Ok(true)`: swapped; `Ok(false)`: nothing new; `Err`:
-    /// the new file was refused and the old one keeps serving. Blocking
-    /// (opens and verifies the file): call from a blocking thread.
-    pub fn reload(&self, force: bool) -> Result<bool, SnapshotError> {
-        let now = stamp(&self.path);
-        let same = now.as_ref() == Some(&self.current.load().file);
-        let refused_before = now.is_some() && *self.refused.lock().unwrap() == now;
-        if (same || refused_before) && !force {
-            return Ok(false);
-        }
-        match load(&self.path) {
-            Ok(s) => {
-                self.current.store(Arc::new(s));
-                self.metrics.swapped();
-                *self.refused.lock().unwrap() = None;
-                Ok(true)
-            }
-            Err(e) => {
-                self.metrics.swap_failed();
-                *self.refused.lock().unwrap() = now;
-                Err(e)
-            }
+            swap: swap::SwapState::default(),
         }
     }
 }
@@ -221,45 +145,11 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
                     .map_err(io_error("cannot read the listening address"))?
             ));
         }
-        tokio::spawn(watch(Arc::clone(&state), config.poll, log));
+        tokio::spawn(swap::watch(Arc::clone(&state), config.poll, log));
         let routes = router(Arc::clone(&state));
         listen::serve(listener, state, routes, config.limits.clone(), log).await;
         Ok(())
     })
-}
-
-/// Polls the path every `poll`, and reloads at once on SIGHUP.
-async fn watch(state: Arc<AppState>, poll: Duration, log: fn(&str)) {
-    #[cfg(unix)]
-    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
-    loop {
-        #[cfg(unix)]
-        let forced = match hup.as_mut() {
-            Some(h) => tokio::select! {
-                _ = h.recv() => true,
-                _ = tokio::time::sleep(poll) => false,
-            },
-            None => {
-                tokio::time::sleep(poll).await;
-                false
-            }
-        };
-        #[cfg(not(unix))]
-        let forced = {
-            tokio::time::sleep(poll).await;
-            false
-        };
-        let st = Arc::clone(&state);
-        match tokio::task::spawn_blocking(move || st.reload(forced)).await {
-            Ok(Ok(true)) => log(&format!("swapped in {}", state.current.load().id)),
-            Ok(Ok(false)) => {}
-            Ok(Err(e)) => log(&format!(
-                "refused the new snapshot ({e}); still serving {}",
-                state.current.load().id
-            )),
-            Err(e) => log(&format!("reload task failed: {e}")),
-        }
-    }
 }
 
 /// An open-addressing hash table from external id to user index, built

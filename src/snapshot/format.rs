@@ -101,6 +101,16 @@ pub enum SnapshotError {
         /// Bytes present.
         have: u64,
     },
+    /// The file changed while it was read into memory: something is
+    /// writing it in place (`cp` over the path). Publish snapshots with a
+    /// rename instead, which no reader ever sees half done (issue 19).
+    #[error("{path}: the file changed while it was read ({change}): it is being written in place; write the new snapshot under another name and `mv` it into place")]
+    ChangedWhileRead {
+        /// The path.
+        path: String,
+        /// What changed (`it had 10 bytes when opened and ended after 4`).
+        change: String,
+    },
     /// A format version this reader does not know.
     #[error("{path}: snapshot format version {found} is not supported (this marketrank reads versions {oldest} to {newest}); use a matching marketrank")]
     Version {

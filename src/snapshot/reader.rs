@@ -9,9 +9,27 @@ use std::ops::Range;
 use std::path::Path;
 
 mod checks;
+mod private;
+
+pub(crate) use private::Keep;
+
+/// How much of a file [`Part::from_map`] checks.
+#[derive(Clone, Copy)]
+enum Check {
+    /// Everything, the body CRC computed over the bytes given.
+    Full,
+    /// The header-level checks of [`Part::open_unverified`].
+    Header,
+    /// Everything but the model sections, which were not kept (zero
+    /// bytes): the body CRC was computed over the whole file while it was
+    /// read (see `reader/private.rs`), and the part has no model.
+    WithoutModel { body_crc: u32 },
+}
 
 /// One snapshot file, memory-mapped ([`Snapshot`] is one or several).
 pub(crate) struct Part {
+    /// The file mapped, or a private anonymous copy of it
+    /// (`reader/private.rs`).
     map: Mmap,
     path: String,
     meta: Metadata,
@@ -82,7 +100,7 @@ impl Part {
     /// file and renames it), so this holds for files it wrote.
     pub fn open(path: impl AsRef<Path>) -> Result<Part, SnapshotError> {
         let (map, p) = map_file(path.as_ref())?;
-        Self::from_map(map, &p, true)
+        Self::from_map(map, &p, Check::Full)
     }
 
     /// Opens without the whole-file checks: the header checksum, the
@@ -95,10 +113,11 @@ impl Part {
     /// on a damaged file, lookups may panic instead of returning an error.
     pub fn open_unverified(path: impl AsRef<Path>) -> Result<Part, SnapshotError> {
         let (map, p) = map_file(path.as_ref())?;
-        Self::from_map(map, &p, false)
+        Self::from_map(map, &p, Check::Header)
     }
 
-    fn from_map(map: Mmap, p: &str, verify: bool) -> Result<Part, SnapshotError> {
+    fn from_map(map: Mmap, p: &str, check: Check) -> Result<Part, SnapshotError> {
+        let verify = !matches!(check, Check::Header);
         let bad = |reason: String| SnapshotError::Malformed {
             path: p.to_string(),
             reason,
@@ -142,10 +161,10 @@ impl Part {
                 have - file_len
             )));
         }
-        let bcrc = if verify {
-            crc32fast::hash(&map[HEADER_LEN..])
-        } else {
-            h.body_crc
+        let bcrc = match check {
+            Check::Full => crc32fast::hash(&map[HEADER_LEN..]),
+            Check::Header => h.body_crc,
+            Check::WithoutModel { body_crc } => body_crc,
         };
         if bcrc != h.body_crc {
             return Err(SnapshotError::Checksum {
@@ -197,6 +216,7 @@ impl Part {
         }
         let model = match find_opt(KIND_GRAPH_OFFSETS, Some((users + 1) * 8))? {
             None => None,
+            Some(_) if matches!(check, Check::WithoutModel { .. }) => None,
             Some(offsets) => {
                 let sources = find(KIND_GRAPH_SOURCES, None)?;
                 Some(ModelSections {

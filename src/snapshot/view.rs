@@ -3,7 +3,7 @@
 
 use super::format::{AffinityEntry, TeleportEntry};
 use super::meta::Metadata;
-use super::reader::{Part, UserStanding};
+use super::reader::{Keep, Part, UserStanding};
 use super::shards::{check_part, is_manifest, read_manifest, ShardProblem};
 use super::SnapshotError;
 use std::io::Read;
@@ -45,9 +45,11 @@ impl Snapshot {
     ///
     /// The files are memory-mapped: they must not be modified while open.
     /// marketrank itself never modifies a snapshot in place (it writes a new
-    /// file and renames it), so this holds for files it wrote.
+    /// file and renames it), so this holds for files it wrote; a process
+    /// that must outlive someone else's `cp` over the file reads a private
+    /// copy instead ([`read_private`](Self::read_private)).
     pub fn open(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
-        Self::open_with(path.as_ref(), true)
+        Self::open_with(path.as_ref(), Access::Mapped)
     }
 
     /// Opens without the whole-file checks: the header checksum, the
@@ -59,16 +61,46 @@ impl Snapshot {
     /// (by [`open`](Self::open) or `marketrank info`) and is never modified:
     /// on a damaged file, lookups may panic instead of returning an error.
     pub fn open_unverified(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
-        Self::open_with(path.as_ref(), false)
+        Self::open_with(path.as_ref(), Access::Unverified)
     }
 
-    fn open_with(path: &Path, verify: bool) -> Result<Snapshot, SnapshotError> {
-        let open = |p: &Path| {
-            if verify {
-                Part::open(p)
-            } else {
-                Part::open_unverified(p)
-            }
+    /// Reads the snapshot at `path` (every part of a sharded one) into
+    /// private memory and fully verifies that copy, as [`open`](Self::open)
+    /// does the mapped file.
+    ///
+    /// For a long-running service: nothing written to the files afterwards
+    /// can change its answers or crash it. A mapped file changed in place
+    /// (`cp new.snap served.snap`) answers from bytes that were never
+    /// verified, and one made shorter raises SIGBUS on the next lookup
+    /// (issue 19). The cost is the files' size in memory of the process's
+    /// own, which the kernel cannot drop and reread as it can the page
+    /// cache behind a mapping; twice that while a new snapshot is loaded
+    /// beside the one still answering.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`open`](Self::open), and
+    /// [`SnapshotError::ChangedWhileRead`] when a file's length (or, for
+    /// [`read_private_lookups`](Self::read_private_lookups), its header or
+    /// section table) changes while it is read.
+    pub fn read_private(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
+        Self::open_with(path.as_ref(), Access::Private(Keep::All))
+    }
+
+    /// [`read_private`](Self::read_private) without the model sections
+    /// (follower graph, affinity, teleport): they are read and
+    /// checksummed, but not kept, so [`has_model`](Self::has_model) is
+    /// false. What `serve` holds: lookups never read the model, which is
+    /// about a third of a snapshot (README, "What `serve` holds").
+    pub fn read_private_lookups(path: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
+        Self::open_with(path.as_ref(), Access::Private(Keep::Lookups))
+    }
+
+    fn open_with(path: &Path, access: Access) -> Result<Snapshot, SnapshotError> {
+        let open = |p: &Path| match access {
+            Access::Mapped => Part::open(p),
+            Access::Unverified => Part::open_unverified(p),
+            Access::Private(keep) => Part::read_private(p, keep),
         };
         if !starts_like_manifest(path) {
             let part = open(path)?;
@@ -128,6 +160,36 @@ impl Snapshot {
             path: path.display().to_string(),
             merged: (0..k).map(|_| OnceLock::new()).collect(),
         })
+    }
+
+    /// An id of the snapshot's content, the same on every copy of its
+    /// files: `<created>/<crc>`, the run's creation time (RFC 3339, from
+    /// [`Metadata::created_unix`]) and the body CRC-32 its header stores
+    /// (for a sharded snapshot, the CRC-32 of every part's length and CRC
+    /// in order).
+    ///
+    /// Content, not the file's identity: replicas serving copies of one
+    /// file agree, and an export names the snapshot it came from (issue
+    /// 19). The time makes the 32-bit CRC unambiguous in practice (two runs
+    /// in the same second that differ collide with chance 2⁻³²), and tells
+    /// a reader at a glance which run it is.
+    pub fn content_id(&self) -> String {
+        let crc = match self.parts.as_slice() {
+            [one] => one.fingerprint().1,
+            parts => {
+                let mut h = crc32fast::Hasher::new();
+                for p in parts {
+                    let (len, crc) = p.fingerprint();
+                    h.update(&len.to_le_bytes());
+                    h.update(&crc.to_le_bytes());
+                }
+                h.finalize()
+            }
+        };
+        format!(
+            "{}/{crc:08x}",
+            super::meta::rfc3339(self.metadata().created_unix)
+        )
     }
 
     /// Number of files behind this snapshot (1 unless sharded).
@@ -345,6 +407,18 @@ impl Snapshot {
         }
         Ok(())
     }
+}
+
+/// How [`Snapshot::open_with`] gets at each file's bytes.
+#[derive(Clone, Copy)]
+enum Access {
+    /// Memory-mapped and fully verified ([`Snapshot::open`]).
+    Mapped,
+    /// Memory-mapped, header-level checks only ([`Snapshot::open_unverified`]).
+    Unverified,
+    /// Read into private memory and fully verified
+    /// ([`Snapshot::read_private`], [`Snapshot::read_private_lookups`]).
+    Private(Keep),
 }
 
 fn starts_like_manifest(path: &Path) -> bool {

@@ -23,5 +23,6 @@ mod report;
 mod roundtrip;
 mod serve;
 mod serve_limits;
+mod serve_swap;
 mod snapshot;
 mod trust;
