@@ -11,6 +11,11 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         tokens: a.tokens,
         insecure_no_auth: a.insecure_no_auth,
         poll: std::time::Duration::from_secs_f64(a.poll),
+        api: marketrank::serve::ApiConfig {
+            access_log: a.access_log,
+            metrics_listen: a.metrics_listen,
+            cors: a.cors,
+        },
     };
     marketrank::serve::run(&config, |line| eprintln!("{line}"))?;
     Ok(())

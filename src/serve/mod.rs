@@ -8,12 +8,18 @@
 //! then swapped in with one pointer store. A bad new snapshot is refused
 //! and the old one keeps serving.
 
+pub mod access_log;
 mod api;
 pub mod auth;
+mod cors;
+pub mod errors;
+mod layers;
 mod metrics;
+mod parse_errors;
 
-pub use api::{router, MAX_BATCH};
+pub use api::{metrics_router, router, router_with, MAX_BATCH};
 pub use auth::Tokens;
+pub use layers::{ApiConfig, ApiConfigError, ApiOptions};
 pub use metrics::Metrics;
 
 use crate::snapshot::{Snapshot, SnapshotError};
@@ -36,6 +42,8 @@ pub struct ServeConfig {
     pub insecure_no_auth: bool,
     /// How often to look for a new snapshot at the path.
     pub poll: Duration,
+    /// Access log, `/metrics` listener, CORS (issue 19).
+    pub api: ApiConfig,
 }
 
 /// A snapshot being served, with what identifies it.
@@ -162,6 +170,9 @@ pub enum ServeError {
     /// The snapshot could not be opened.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    /// `--cors` or `--access-log` unusable.
+    #[error(transparent)]
+    Api(#[from] ApiConfigError),
     /// The runtime or the listener failed.
     #[error("{what}: {source}")]
     Io {
@@ -198,6 +209,10 @@ pub fn state_for(config: &ServeConfig) -> Result<Arc<AppState>, ServeError> {
 /// swap or refused snapshot.
 pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
     let state = state_for(config)?;
+    let opts = ApiOptions::open(&config.api)?;
+    for w in state.tokens.iter().flat_map(|t| t.warnings()) {
+        log(w);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -219,10 +234,22 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
                     .map_err(io_error("cannot read the listening address"))?
             ));
         }
+        if let Some(addr) = config.api.metrics_listen {
+            let at = api::spawn_metrics_listener(addr, Arc::clone(&state), opts.clone())
+                .await
+                .map_err(io_error(format!(
+                    "cannot listen on {addr} (--metrics-listen)"
+                )))?;
+            log(&format!("metrics without a token on http://{at}/metrics"));
+        }
         tokio::spawn(watch(Arc::clone(&state), config.poll, log));
-        axum::serve(listener, router(state))
-            .await
-            .map_err(io_error("serving failed"))
+        // hyper's own parse-error answers get JSON bodies (errors.rs).
+        axum::serve(
+            errors::JsonParseErrorsListener(listener),
+            router_with(state, opts),
+        )
+        .await
+        .map_err(io_error("serving failed"))
     })
 }
 
