@@ -22,5 +22,6 @@ mod relative;
 mod report;
 mod roundtrip;
 mod serve;
+mod serve_api;
 mod snapshot;
 mod trust;
