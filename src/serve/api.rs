@@ -1,11 +1,11 @@
 //! The HTTP API (documented in `openapi.json`, served at `/openapi.json`).
 //!
-//! Layers, outermost first: [`json_errors`] (every error JSON), `observe`
-//! (metrics and the access log), CORS (only with `--cors`), `auth` (the
-//! bearer token), then the routes; the layers are in `layers.rs`.
+//! Layers, outermost first: `observe` (metrics, the access log, every
+//! error made JSON), CORS (only with `--cors`), `auth` (the bearer token),
+//! then the routes; the layers are in `layers.rs`.
 
 use super::cors::cors;
-use super::errors::{error, json_errors, ErrorCode, JsonParseErrorsListener};
+use super::errors::{error, ErrorCode, JsonParseErrorsListener};
 use super::layers::{auth, observe, params, path_param, ApiOptions, Ctx};
 use super::{AppState, Served};
 use crate::query::standing::{user_view, UserView};
@@ -54,7 +54,6 @@ pub fn router_with(state: Arc<AppState>, opts: ApiOptions) -> Router {
         None => r,
     };
     r.layer(middleware::from_fn_with_state(Arc::clone(&ctx), observe))
-        .layer(middleware::from_fn(json_errors))
         .with_state(ctx)
 }
 
@@ -68,7 +67,6 @@ pub fn metrics_router(state: Arc<AppState>, opts: ApiOptions) -> Router {
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&ctx), observe))
-        .layer(middleware::from_fn(json_errors))
         .with_state(ctx)
 }
 

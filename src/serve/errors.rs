@@ -16,7 +16,7 @@
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -180,7 +180,12 @@ const MAX_ECHOED: usize = 512;
 /// decode); the handlers' errors are JSON already and pass unchanged.
 pub async fn json_errors(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let resp = next.run(req).await;
+    to_json(next.run(req).await, &method).await
+}
+
+/// What [`json_errors`] does to one response to a `method` request (the
+/// API's `observe` layer calls it directly: one layer less per request).
+pub async fn to_json(resp: Response, method: &Method) -> Response {
     let status = resp.status();
     let is_json = resp
         .headers()

@@ -5,7 +5,7 @@
 
 use super::access_log::{timestamp, AccessLog, Entry};
 use super::cors::{BadOrigin, Cors};
-use super::errors::{error, ErrorCode};
+use super::errors::{error, to_json, ErrorCode};
 use super::metrics::ENDPOINTS;
 use super::AppState;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -135,12 +135,15 @@ pub(super) async fn auth(State(ctx): State<Arc<Ctx>>, req: Request, next: Next) 
     }
     let header = req.headers().get(header::AUTHORIZATION);
     match tokens.check(header.map(HeaderValue::as_bytes)) {
-        Some(id) => {
+        // The id is only kept for the access log: an extension costs an
+        // allocation per request.
+        Some(id) if ctx.opts.access_log.is_some() => {
             let id = TokenId(id.to_string());
             let mut r = next.run(req).await;
             r.extensions_mut().insert(id);
             r
         }
+        Some(_) => next.run(req).await,
         None => {
             let mut r = error(
                 ErrorCode::Unauthorized,
@@ -153,29 +156,28 @@ pub(super) async fn auth(State(ctx): State<Arc<Ctx>>, req: Request, next: Next) 
     }
 }
 
-/// Metrics for every request, and its access-log line.
+/// The outermost layer: metrics for every request, its access-log line,
+/// and every error made JSON ([`to_json`]; one layer rather than two,
+/// since each costs on every request).
 pub(super) async fn observe(State(ctx): State<Arc<Ctx>>, req: Request, next: Next) -> Response {
     let t = Instant::now();
     let e = endpoint_of(req.uri().path());
-    let logged = ctx
-        .opts
-        .access_log
-        .as_ref()
-        .map(|_| (SystemTime::now(), req.method().to_string()));
+    let method = req.method().clone();
+    let arrived = ctx.opts.access_log.as_ref().map(|_| SystemTime::now());
     let resp = next.run(req).await;
     let took = t.elapsed();
     ctx.app.metrics.record(e, resp.status().as_u16(), took);
-    if let (Some(log), Some((at, method))) = (&ctx.opts.access_log, logged) {
+    if let (Some(log), Some(at)) = (&ctx.opts.access_log, arrived) {
         log.log(&Entry {
             time: timestamp(at),
-            method,
+            method: method.to_string(),
             route: ROUTES[e].map(str::to_string),
             status: resp.status().as_u16(),
             latency_ms: took.as_micros() as f64 / 1e3,
             token: resp.extensions().get::<TokenId>().map(|t| t.0.clone()),
         });
     }
-    resp
+    to_json(resp, &method).await
 }
 
 /// The query's parameters, each at most once and each one `allowed`
