@@ -132,6 +132,18 @@ pub struct ServeArgs {
     /// valid token is closed for a new one; when all have, new ones get 503.
     #[arg(long)]
     pub max_connections: Option<usize>,
+    /// Append one JSON line per request to FILE (`-`: standard output):
+    /// time, method, route, status, latency, token id (never the token).
+    #[arg(long, value_name = "FILE")]
+    pub access_log: Option<PathBuf>,
+    /// Also serve `/metrics`, without a token, on this address (for a
+    /// Prometheus scrape; bind it to an internal interface). Off by default.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Let web pages from ORIGIN (`https://host[:port]`, or `*` for any)
+    /// call the API from a browser; repeatable. Off by default.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors: Vec<String>,
 }
 
 /// `marketrank merge`

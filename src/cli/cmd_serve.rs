@@ -25,6 +25,11 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         insecure_no_auth: a.insecure_no_auth,
         poll: std::time::Duration::from_secs_f64(a.poll),
         limits,
+        api: marketrank::serve::ApiConfig {
+            access_log: a.access_log,
+            metrics_listen: a.metrics_listen,
+            cors: a.cors,
+        },
     };
     marketrank::serve::run(&config, |line| eprintln!("{line}"))?;
     Ok(())

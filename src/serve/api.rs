@@ -1,20 +1,26 @@
 //! The HTTP API (documented in `openapi.json`, served at `/openapi.json`).
+//!
+//! Layers, outermost first: `observe` (metrics, the access log, every
+//! error made JSON), CORS (only with `--cors`), `auth` (the bearer token),
+//! then the routes; the layers are in `layers.rs`.
 
-use super::metrics::ENDPOINTS;
+use super::cors::cors;
+use super::errors::{error, ErrorCode, JsonParseErrorsListener};
+use super::layers::{auth, observe, params, path_param, ApiOptions, Ctx};
 use super::{AppState, Served};
 use crate::query::standing::{user_view, UserView};
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Most ids in one batch request.
 pub const MAX_BATCH: usize = 10_000;
@@ -25,72 +31,63 @@ const MAX_TOP: usize = 10_000;
 
 const OPENAPI: &str = include_str!("openapi.json");
 
-/// The service's routes over `state`.
+/// The service's routes over `state`, without access log or CORS.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    router_with(state, ApiOptions::default())
+}
+
+/// The service's routes over `state` with `opts`.
+pub fn router_with(state: Arc<AppState>, opts: ApiOptions) -> Router {
+    let cors_origins = opts.cors.clone();
+    let ctx = Arc::new(Ctx { app: state, opts });
+    let r = Router::new()
         .route("/v1/users/{id}", get(user))
         .route("/v1/users:batch", post(batch))
         .route("/v1/markets/{market}/top", get(top))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
-        .fallback(|| async {
-            error(
-                StatusCode::NOT_FOUND,
-                "no such endpoint; see /openapi.json".into(),
-            )
-        })
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
-        .with_state(state)
-}
-
-/// A JSON error body: `{"error": "..."}`.
-fn error(status: StatusCode, message: String) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
-}
-
-fn endpoint_of(path: &str) -> usize {
-    let name = if path == "/v1/users:batch" {
-        "batch"
-    } else if path.starts_with("/v1/users/") {
-        "user"
-    } else if path.starts_with("/v1/markets/") {
-        "top"
-    } else {
-        match path {
-            "/healthz" => "healthz",
-            "/metrics" => "metrics",
-            "/openapi.json" => "openapi",
-            _ => "other",
-        }
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(Arc::clone(&ctx), auth));
+    let r = match cors_origins {
+        Some(c) => r.layer(middleware::from_fn_with_state(c, cors)),
+        None => r,
     };
-    ENDPOINTS.iter().position(|&e| e == name).unwrap()
+    r.layer(middleware::from_fn_with_state(Arc::clone(&ctx), observe))
+        .with_state(ctx)
 }
 
-/// Authentication (everything but `/healthz` and `/openapi.json`) and
-/// metrics for every request.
-async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let t = Instant::now();
-    let e = endpoint_of(req.uri().path());
-    let open = matches!(ENDPOINTS[e], "healthz" | "openapi");
-    let resp = match &state.tokens {
-        Some(tokens)
-            if !open
-                && !tokens.accepts(
-                    req.headers()
-                        .get(header::AUTHORIZATION)
-                        .map(HeaderValue::as_bytes),
-                ) =>
-        {
-            let mut r = error(StatusCode::UNAUTHORIZED, "unauthorized".into());
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            r
-        }
-        _ => next.run(req).await,
-    };
-    state.metrics.record(e, resp.status().as_u16(), t.elapsed());
-    resp
+/// `/metrics` alone and without a token, for `--metrics-listen`.
+pub fn metrics_router(state: Arc<AppState>, opts: ApiOptions) -> Router {
+    let ctx = Arc::new(Ctx {
+        app: state,
+        opts: ApiOptions { cors: None, ..opts },
+    });
+    Router::new()
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(Arc::clone(&ctx), observe))
+        .with_state(ctx)
+}
+
+/// Binds `addr` and serves [`metrics_router`] there in the background;
+/// returns the address bound (port 0 picks one).
+pub async fn spawn_metrics_listener(
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    opts: ApiOptions,
+) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let at = listener.local_addr()?;
+    let app = metrics_router(state, opts);
+    tokio::spawn(async move {
+        let _ = axum::serve(JsonParseErrorsListener(listener), app).await;
+    });
+    Ok(at)
+}
+
+async fn not_found() -> Response {
+    error(ErrorCode::NotFound, "no such endpoint; see /openapi.json")
 }
 
 /// One market's numbers for a user.
@@ -159,7 +156,7 @@ fn market_of(s: &Served, name: Option<&String>) -> Result<Option<usize>, Respons
         None => Ok(None),
         Some(n) => s.snap.market_index(n).map(Some).ok_or_else(|| {
             error(
-                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownMarket,
                 format!("no market `{n}`; markets: {}", s.snap.markets().join(", ")),
             )
         }),
@@ -167,11 +164,15 @@ fn market_of(s: &Served, name: Option<&String>) -> Result<Option<usize>, Respons
 }
 
 async fn user(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    State(ctx): State<Arc<Ctx>>,
+    id: Result<Path<String>, PathRejection>,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let s = state.current.load_full();
+    let (id, q) = match (path_param(id), params(q, &["market"])) {
+        (Ok(id), Ok(q)) => (id, q),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let s = ctx.app.current.load_full();
     let m = match market_of(&s, q.get("market")) {
         Ok(m) => m,
         Err(r) => return r,
@@ -181,27 +182,60 @@ async fn user(
             v["snapshot"] = json!(s.id);
             Json(v).into_response()
         }
-        None => error(StatusCode::NOT_FOUND, format!("unknown user `{id}`")),
+        None => error(ErrorCode::UnknownUser, format!("unknown user `{id}`")),
     }
+}
+
+/// `market` may be absent, but not `null`: the schema says a string, and
+/// schemathesis found `"market": null` accepted as "every market".
+fn some_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BatchRequest {
     ids: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "some_string")]
     market: Option<String>,
 }
 
-async fn batch(State(state): State<Arc<AppState>>, body: Body) -> Response {
+/// Whether a body read failed on the size bound (`http_body_util`'s
+/// `LengthLimitError`, which axum boxes; matched by its text because that
+/// crate is not a direct dependency) rather than on the connection.
+fn over_limit(e: &axum::Error) -> bool {
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(x) = cur {
+        if x.to_string() == "length limit exceeded" {
+            return true;
+        }
+        cur = x.source();
+    }
+    false
+}
+
+async fn batch(
+    State(ctx): State<Arc<Ctx>>,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    body: Body,
+) -> Response {
+    if let Err(r) = params(q, &[]) {
+        return r;
+    }
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => {
+        Err(e) if over_limit(&e) => {
             return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::BodyTooLarge,
                 format!(
                     "request body over {MAX_BODY} bytes; send at most {MAX_BATCH} ids per request"
                 ),
+            )
+        }
+        Err(e) => {
+            return error(
+                ErrorCode::BadBody,
+                format!("request body could not be read: {e}"),
             )
         }
     };
@@ -209,7 +243,7 @@ async fn batch(State(state): State<Arc<AppState>>, body: Body) -> Response {
         Ok(r) => r,
         Err(e) => {
             return error(
-                StatusCode::BAD_REQUEST,
+                ErrorCode::BadBody,
                 format!(
                     "request body: {e}; expected {{\"ids\": [\"...\"], \"market\": \"optional\"}}"
                 ),
@@ -218,11 +252,11 @@ async fn batch(State(state): State<Arc<AppState>>, body: Body) -> Response {
     };
     if req.ids.len() > MAX_BATCH {
         return error(
-            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooManyIds,
             format!("{} ids in one request; at most {MAX_BATCH}", req.ids.len()),
         );
     }
-    let s = state.current.load_full();
+    let s = ctx.app.current.load_full();
     let m = match market_of(&s, req.market.as_ref()) {
         Ok(m) => m,
         Err(r) => return r,
@@ -246,21 +280,25 @@ async fn batch(State(state): State<Arc<AppState>>, body: Body) -> Response {
 }
 
 async fn top(
-    State(state): State<Arc<AppState>>,
-    Path(market): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    State(ctx): State<Arc<Ctx>>,
+    market: Result<Path<String>, PathRejection>,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
+    let (market, q) = match (path_param(market), params(q, &["k"])) {
+        (Ok(m), Ok(q)) => (m, q),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
     let k = match q.get("k").map(|k| k.parse::<usize>()) {
         None => 10,
         Some(Ok(k)) if (1..=MAX_TOP).contains(&k) => k,
         Some(_) => {
             return error(
-                StatusCode::BAD_REQUEST,
+                ErrorCode::BadParameter,
                 format!("k must be a whole number from 1 to {MAX_TOP}"),
             )
         }
     };
-    let s = state.current.load_full();
+    let s = ctx.app.current.load_full();
     let m = match market_of(&s, Some(&market)) {
         Ok(m) => m.unwrap(),
         Err(r) => return r,
@@ -280,8 +318,8 @@ async fn top(
     Json(json!({ "snapshot": s.id, "market": market, "users": users })).into_response()
 }
 
-async fn healthz(State(state): State<Arc<AppState>>) -> Response {
-    let s = state.current.load();
+async fn healthz(State(ctx): State<Arc<Ctx>>) -> Response {
+    let s = ctx.app.current.load();
     Json(json!({
         "status": "ok",
         "snapshot": s.id,
@@ -291,16 +329,26 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     .into_response()
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let s = state.current.load();
+async fn metrics(State(ctx): State<Arc<Ctx>>) -> Response {
+    let s = ctx.app.current.load();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
-    let body = state.metrics.render(
+    let mut body = ctx.app.metrics.render(
         &s.id,
         (now - s.created_unix as f64).max(0.0),
         s.snap.users(),
     );
+    if let Some(log) = &ctx.opts.access_log {
+        body.push_str(&format!(
+            "# HELP marketrank_access_log_dropped_total Access-log lines dropped because the writer was behind.\n\
+             # TYPE marketrank_access_log_dropped_total counter\n\
+             marketrank_access_log_dropped_total {}\n",
+            log.dropped()
+        ));
+    }
+    body.push_str(&super::metrics::build_info());
+    body.push_str(&super::metrics::process());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

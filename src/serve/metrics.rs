@@ -1,5 +1,7 @@
 //! Prometheus text metrics: requests by endpoint and status, latency
-//! histograms, snapshot swaps. Plain atomics: no lock on the request path.
+//! histograms, snapshot swaps; `marketrank_build_info` and the standard
+//! `process_*` gauges read from `/proc` (issue 19). Plain atomics: no lock
+//! on the request path.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -34,7 +36,7 @@ fn label_value(s: &str) -> Cow<'_, str> {
 pub const ENDPOINTS: [&str; 7] = [
     "user", "batch", "top", "healthz", "metrics", "openapi", "other",
 ];
-const STATUSES: [u16; 7] = [200, 400, 401, 404, 413, 500, 0];
+const STATUSES: [u16; 12] = [200, 204, 400, 401, 404, 405, 408, 413, 414, 500, 503, 0];
 const BUCKETS: [f64; 10] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0,
 ];
@@ -178,9 +180,145 @@ impl Metrics {
     }
 }
 
+/// `marketrank_build_info`: which build answers, as labels on a constant 1
+/// (the Prometheus convention), so a dashboard can tell replicas apart
+/// during a rollout.
+pub fn build_info() -> String {
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    format!(
+        "# HELP marketrank_build_info The marketrank build serving.\n\
+         # TYPE marketrank_build_info gauge\n\
+         marketrank_build_info{{version=\"{}\",target=\"{}-{}\",profile=\"{profile}\"}} 1\n",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH,
+        std::env::consts::OS,
+    )
+}
+
+/// Clock ticks per second in `/proc/self/stat` times: `USER_HZ`, which the
+/// kernel fixes at 100 for userspace on every architecture Rust targets
+/// for Linux (what `sysconf(_SC_CLK_TCK)` returns), so no libc call.
+const USER_HZ: f64 = 100.0;
+
+/// The standard `process_*` metrics (the names Prometheus client libraries
+/// use, so existing dashboards work): resident memory, open and maximum
+/// file descriptors, start time, CPU seconds. Linux only (`/proc`); empty
+/// elsewhere or when `/proc` is not mounted.
+pub fn process() -> String {
+    let mut o = String::new();
+    let mut gauge = |name: &str, help: &str, kind: &str, v: Option<f64>| {
+        if let Some(v) = v {
+            let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+        }
+    };
+    let rd = |p: &str| std::fs::read_to_string(p).ok();
+    let rss = rd("/proc/self/status").and_then(|s| {
+        let l = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+        Some(l.split_whitespace().nth(1)?.parse::<f64>().ok()? * 1024.0)
+    });
+    gauge(
+        "process_resident_memory_bytes",
+        "Resident memory size in bytes.",
+        "gauge",
+        rss,
+    );
+    let fds = std::fs::read_dir("/proc/self/fd")
+        .ok()
+        .map(|d| d.count() as f64);
+    gauge(
+        "process_open_fds",
+        "Number of open file descriptors.",
+        "gauge",
+        fds,
+    );
+    let max_fds = rd("/proc/self/limits").and_then(|s| {
+        let l = s.lines().find(|l| l.starts_with("Max open files"))?;
+        l.split_whitespace().nth(3)?.parse::<f64>().ok()
+    });
+    gauge(
+        "process_max_fds",
+        "Maximum number of open file descriptors.",
+        "gauge",
+        max_fds,
+    );
+    // Fields after the command name (which may hold spaces, so split
+    // after its closing parenthesis): utime is field 14, stime 15 and
+    // starttime 22 of proc(5), i.e. indices 11, 12 and 19 here.
+    let stat = rd("/proc/self/stat").and_then(|s| {
+        let rest = s.get(s.rfind(')')? + 2..)?.to_string();
+        let f: Vec<f64> = rest
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(f64::NAN))
+            .collect();
+        Some((*f.get(11)?, *f.get(12)?, *f.get(19)?))
+    });
+    let cpu = stat.map(|(u, s, _)| (u + s) / USER_HZ);
+    gauge(
+        "process_cpu_seconds_total",
+        "Total user and system CPU time spent in seconds.",
+        "counter",
+        cpu,
+    );
+    let boot = rd("/proc/stat").and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("btime "))?
+            .trim()
+            .parse::<f64>()
+            .ok()
+    });
+    let start = stat.zip(boot).map(|((_, _, st), b)| b + st / USER_HZ);
+    gauge(
+        "process_start_time_seconds",
+        "Start time of the process since unix epoch in seconds.",
+        "gauge",
+        start,
+    );
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::{label_value, Metrics};
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn process_metrics_are_read_from_proc() {
+        let text = super::process();
+        for name in [
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_max_fds",
+            "process_cpu_seconds_total",
+            "process_start_time_seconds",
+        ] {
+            let v: f64 = text
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("{name} in {text}"))
+                .parse()
+                .unwrap();
+            assert!(v.is_finite() && v >= 0.0, "{name} {v}");
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        let start: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("process_start_time_seconds "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            start <= now + 1.0 && start > now - 86_400.0 * 30.0,
+            "{start}"
+        );
+        assert!(super::build_info().contains("marketrank_build_info{version=\""));
+    }
 
     #[test]
     fn label_values_escape_backslash_quote_and_line_feed() {

@@ -10,14 +10,20 @@
 //! one pointer store. A bad new snapshot is refused and the old one keeps
 //! serving.
 
+pub mod access_log;
 mod api;
 pub mod auth;
+mod cors;
+pub mod errors;
+mod layers;
 pub mod listen;
 mod metrics;
+mod parse_errors;
 mod swap;
 
-pub use api::{router, MAX_BATCH};
+pub use api::{metrics_router, router, router_with, MAX_BATCH};
 pub use auth::Tokens;
+pub use layers::{ApiConfig, ApiConfigError, ApiOptions};
 pub use metrics::Metrics;
 pub use swap::{load, Served, SwapEvent, SETTLE};
 
@@ -43,6 +49,8 @@ pub struct ServeConfig {
     pub poll: Duration,
     /// Connection timeouts and the connection cap.
     pub limits: listen::Limits,
+    /// Access log, `/metrics` listener, CORS (issue 19).
+    pub api: ApiConfig,
 }
 
 /// Shared state of the service.
@@ -89,6 +97,9 @@ pub enum ServeError {
     /// The snapshot could not be opened.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    /// `--cors` or `--access-log` unusable.
+    #[error(transparent)]
+    Api(#[from] ApiConfigError),
     /// The runtime or the listener failed.
     #[error("{what}: {source}")]
     Io {
@@ -125,6 +136,10 @@ pub fn state_for(config: &ServeConfig) -> Result<Arc<AppState>, ServeError> {
 /// swap or refused snapshot.
 pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
     let state = state_for(config)?;
+    let opts = ApiOptions::open(&config.api)?;
+    for w in state.tokens.iter().flat_map(|t| t.warnings()) {
+        log(w);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -145,8 +160,16 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
                     .map_err(io_error("cannot read the listening address"))?
             ));
         }
+        if let Some(addr) = config.api.metrics_listen {
+            let at = api::spawn_metrics_listener(addr, Arc::clone(&state), opts.clone())
+                .await
+                .map_err(io_error(format!(
+                    "cannot listen on {addr} (--metrics-listen)"
+                )))?;
+            log(&format!("metrics without a token on http://{at}/metrics"));
+        }
         tokio::spawn(swap::watch(Arc::clone(&state), config.poll, log));
-        let routes = router(Arc::clone(&state));
+        let routes = router_with(Arc::clone(&state), opts);
         listen::serve(listener, state, routes, config.limits.clone(), log).await;
         Ok(())
     })

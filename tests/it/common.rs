@@ -15,7 +15,7 @@ pub fn real_data(name: &str) -> PathBuf {
 
 /// A tool beyond Rust that some tests need. Absent, such a test prints
 /// `SKIPPED: ...` and passes, unless `MARKETRANK_REQUIRE` (a comma-separated
-/// list such as `python,browser,netns`, set by `.ci/run`) names it: then
+/// list such as `python,browser,netns,schemathesis`, set by `.ci/run`) names it: then
 /// its absence fails the test, so CI cannot pass by skipping.
 #[derive(Clone, Copy, Debug)]
 pub enum Tool {
@@ -25,6 +25,8 @@ pub enum Tool {
     Browser,
     /// `ip netns` with the right to create namespaces (root, iproute2).
     Netns,
+    /// Python 3 with openapi-spec-validator and schemathesis (issue 19).
+    Schemathesis,
 }
 
 impl Tool {
@@ -33,6 +35,7 @@ impl Tool {
             Tool::Python => "python",
             Tool::Browser => "browser",
             Tool::Netns => "netns",
+            Tool::Schemathesis => "schemathesis",
         }
     }
 
@@ -41,6 +44,7 @@ impl Tool {
             Tool::Python => "pip install numpy polars duckdb",
             Tool::Browser => "apt-get install chromium",
             Tool::Netns => "run as root with iproute2: apt-get install iproute2",
+            Tool::Schemathesis => "pip install openapi-spec-validator==0.9.0 schemathesis==4.32.5",
         }
     }
 

@@ -24,5 +24,6 @@ mod roundtrip;
 mod serve;
 mod serve_limits;
 mod serve_swap;
+mod serve_api;
 mod snapshot;
 mod trust;

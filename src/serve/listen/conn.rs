@@ -131,10 +131,11 @@ async fn watchdog(conn: &Conn, limits: &Limits) {
 pub(super) async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, conn: Arc<Conn>) {
     // Answers are small: do not let Nagle hold them for the client's ACK.
     let _ = stream.set_nodelay(true);
-    let io = TokioIo::new(Watched {
+    // hyper's own parse-error answers (400/414/431) get JSON bodies.
+    let io = TokioIo::new(crate::serve::errors::JsonParseErrors::new(Watched {
         io: stream,
         conn: Arc::clone(&conn),
-    });
+    }));
     let service = {
         let (shared, conn) = (Arc::clone(&shared), Arc::clone(&conn));
         hyper::service::service_fn(move |req| {
