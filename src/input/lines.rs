@@ -62,6 +62,15 @@ pub struct LineStats {
 }
 
 impl LineStats {
+    /// Counts a skipped malformed line by reason, keeping the first ten
+    /// (line number and message) for the report.
+    pub fn count_skipped(&mut self, line: u64, bad: BadLine) {
+        *self.skipped.entry(bad.kind.to_string()).or_insert(0) += 1;
+        if self.first_skipped.len() < 10 {
+            self.first_skipped.push((line, bad.message));
+        }
+    }
+
     /// Total malformed lines skipped.
     pub fn skipped_total(&self) -> u64 {
         self.skipped.values().sum()
@@ -81,7 +90,7 @@ pub(crate) const MAX_SKIPPED_LINE_BYTES: u64 = 64 << 20;
 
 /// A line reader that strips line ends and a leading BOM, and skips
 /// comments and blank lines. A line longer than [`MAX_LINE_BYTES`] is
-/// returned cut, with [`overlong`](Self::overlong) giving its length.
+/// returned cut, with its length ([`next_line_measured`](Self::next_line_measured)).
 pub struct Lines {
     path: PathBuf,
     stream: InputStream,
@@ -90,7 +99,6 @@ pub struct Lines {
     delimiter: Delimiter,
     /// Read past an overlong line to its end (to skip it) or stop there.
     skip_overlong: bool,
-    overlong: Option<u64>,
 }
 
 /// True when the file at `path` starts with the gzip magic bytes (how the
@@ -118,7 +126,6 @@ pub fn open_lines(path: &Path) -> Result<Lines, InputError> {
         stats: LineStats::default(),
         delimiter: Delimiter::for_path(path),
         skip_overlong: false,
-        overlong: None,
     })
 }
 
@@ -168,13 +175,6 @@ impl Lines {
         self.skip_overlong = skip;
     }
 
-    /// The length of the line last returned when it is longer than
-    /// [`MAX_LINE_BYTES`] (the line returned is its start only); with
-    /// skipping off, the length read before stopping.
-    pub fn overlong(&self) -> Option<u64> {
-        self.overlong
-    }
-
     /// The next data line (1-based line number, content without line end),
     /// or `None` at the end of the file.
     pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>, InputError> {
@@ -182,12 +182,12 @@ impl Lines {
     }
 
     /// [`next_line`](Self::next_line) with the line's length when it is
-    /// over [`MAX_LINE_BYTES`] (then only its start is returned).
+    /// over [`MAX_LINE_BYTES`] (then only its start is returned; with
+    /// skipping off, the length is what was read before stopping).
     pub fn next_line_measured(&mut self) -> Result<Option<(u64, &[u8], Option<u64>)>, InputError> {
         let keep = MAX_LINE_BYTES + 2;
         loop {
             self.buf.clear();
-            self.overlong = None;
             let (n, ended) = read_capped(
                 &mut self.stream.reader,
                 &mut self.buf,
@@ -199,9 +199,7 @@ impl Lines {
                 return Ok(None);
             }
             self.stats.lines += 1;
-            if n > keep as u64 {
-                self.overlong = Some(n - u64::from(ended));
-            }
+            let overlong = (n > keep as u64).then(|| n - u64::from(ended));
             let mut line: &[u8] = &self.buf;
             if self.stats.lines == 1 && line.starts_with(b"\xEF\xBB\xBF") {
                 line = &line[3..];
@@ -215,7 +213,7 @@ impl Lines {
             // A comment or blank line holding a carriage return is handed
             // on as data, for the parser to refuse: CR-only line ends would
             // otherwise make a whole file one comment.
-            let quiet = self.overlong.is_none()
+            let quiet = overlong.is_none()
                 && memchr::memchr(b'\r', line).is_none()
                 && (line.iter().all(|b| b.is_ascii_whitespace()) || line.first() == Some(&b'#'));
             if quiet {
@@ -224,11 +222,7 @@ impl Lines {
             }
             let start = line.as_ptr() as usize - self.buf.as_ptr() as usize;
             let end = start + line.len();
-            return Ok(Some((
-                self.stats.lines,
-                &self.buf[start..end],
-                self.overlong,
-            )));
+            return Ok(Some((self.stats.lines, &self.buf[start..end], overlong)));
         }
     }
 
@@ -244,10 +238,7 @@ impl Lines {
 
     /// Records a skipped malformed line.
     pub fn skip(&mut self, line: u64, bad: BadLine) {
-        *self.stats.skipped.entry(bad.kind.to_string()).or_insert(0) += 1;
-        if self.stats.first_skipped.len() < 10 {
-            self.stats.first_skipped.push((line, bad.message));
-        }
+        self.stats.count_skipped(line, bad);
     }
 
     /// Ends the read: refuses a regular file that changed while it was

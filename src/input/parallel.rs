@@ -275,10 +275,7 @@ impl Reader<'_> {
             r.record_cut(self.path, line, &e.message, &head, Some(len))
                 .map_err(|err| InputError::io(r.path(), &err))?;
         }
-        *self.stats.skipped.entry(e.kind.to_string()).or_insert(0) += 1;
-        if self.stats.first_skipped.len() < 10 {
-            self.stats.first_skipped.push((line, e.message));
-        }
+        self.stats.count_skipped(line, e);
         self.lines_before += 1;
         self.stats.lines += 1;
         Ok(())
@@ -311,10 +308,7 @@ impl Reader<'_> {
                         reason: e.message.clone(),
                     });
                 }
-                *self.stats.skipped.entry(e.kind.to_string()).or_insert(0) += 1;
-                if self.stats.first_skipped.len() < 10 {
-                    self.stats.first_skipped.push((line, e.message.clone()));
-                }
+                self.stats.count_skipped(line, e.clone());
                 if let Some(r) = self.rejects.as_deref_mut() {
                     let rest = &bytes[*offset..];
                     let mut text = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
