@@ -144,6 +144,11 @@ pub struct ServeArgs {
     /// call the API from a browser; repeatable. Off by default.
     #[arg(long, value_name = "ORIGIN")]
     pub cors: Vec<String>,
+    /// Do not precompute ranks at load: saves 4 bytes per user and market
+    /// (680 MB at 10M users x 17 markets), and each lookup searches the
+    /// market's order instead (a few times slower; BENCHMARKS.md).
+    #[arg(long)]
+    pub no_rank_index: bool,
 }
 
 /// `marketrank merge`

@@ -30,6 +30,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             metrics_listen: a.metrics_listen,
             cors: a.cors,
         },
+        rank_index: !a.no_rank_index,
     };
     marketrank::serve::run(&config, |line| eprintln!("{line}"))?;
     Ok(())

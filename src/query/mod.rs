@@ -5,5 +5,6 @@
 pub mod compare;
 pub mod diff;
 pub mod explain;
+pub mod rank_index;
 pub mod ranks;
 pub mod standing;

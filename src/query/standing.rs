@@ -1,6 +1,7 @@
 //! What a person sees for a (user, market): relative and absolute
 //! influence side by side.
 
+use super::rank_index::RankIndex;
 use crate::snapshot::Snapshot;
 use crate::GLOBAL_MARKET;
 
@@ -41,11 +42,27 @@ pub fn influence_scale(score: f64, users: usize) -> f64 {
 
 /// The full view of user `u` in market column `m`.
 pub fn user_view(snap: &Snapshot, u: u32, m: usize) -> UserView {
-    let st = snap.standing(u, m);
+    view(snap, None, u, m)
+}
+
+/// [`user_view`] with ranks and percentiles read from `ranks` (built from
+/// `snap`) instead of searched for: what the lookup service answers.
+pub fn user_view_indexed(snap: &Snapshot, ranks: &RankIndex, u: u32, m: usize) -> UserView {
+    view(snap, Some(ranks), u, m)
+}
+
+fn view(snap: &Snapshot, ranks: Option<&RankIndex>, u: u32, m: usize) -> UserView {
+    let st = match ranks {
+        Some(r) => r.standing(snap, u, m),
+        None => snap.standing(u, m),
+    };
     let g = snap.market_index(GLOBAL_MARKET);
     let (global_rank, global_score) = match g {
         Some(g) if g == m => (st.rank, st.score),
-        Some(g) => (snap.rank(u, g), snap.score(u, g)),
+        Some(g) => (
+            ranks.map_or_else(|| snap.rank(u, g), |r| r.rank(u, g)),
+            snap.score(u, g),
+        ),
         None => (0, 0.0),
     };
     UserView {

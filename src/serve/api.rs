@@ -8,7 +8,7 @@ use super::cors::cors;
 use super::errors::{error, ErrorCode, JsonParseErrorsListener};
 use super::layers::{auth, observe, params, path_param, ApiOptions, Ctx};
 use super::{AppState, Served};
-use crate::query::standing::{user_view, UserView};
+use crate::query::standing::UserView;
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -118,7 +118,7 @@ fn user_json(s: &Served, id: &str, market: Option<usize>) -> Option<Value> {
     let u = s.index.get(snap, id)?;
     Some(match market {
         Some(m) => {
-            let v = user_view(snap, u, m);
+            let v = s.view(u, m);
             json!({
                 "user": id, "market": snap.markets()[m], "score": v.score, "rank": v.rank,
                 "percentile": v.percentile, "influence": v.influence, "lift": v.lift,
@@ -126,9 +126,7 @@ fn user_json(s: &Served, id: &str, market: Option<usize>) -> Option<Value> {
             })
         }
         None => {
-            let views: Vec<UserView> = (0..snap.markets().len())
-                .map(|m| user_view(snap, u, m))
-                .collect();
+            let views: Vec<UserView> = (0..snap.markets().len()).map(|m| s.view(u, m)).collect();
             let markets: serde_json::Map<String, Value> = snap
                 .markets()
                 .iter()
@@ -307,7 +305,7 @@ async fn top(
         .snap
         .top(m, k)
         .map(|(u, _)| {
-            let v = user_view(&s.snap, u, m);
+            let v = s.view(u, m);
             json!({
                 "user": s.snap.user_id(u), "rank": v.rank, "score": v.score,
                 "influence": v.influence, "percentile": v.percentile,

@@ -25,7 +25,7 @@ pub use api::{metrics_router, router, router_with, MAX_BATCH};
 pub use auth::Tokens;
 pub use layers::{ApiConfig, ApiConfigError, ApiOptions};
 pub use metrics::Metrics;
-pub use swap::{load, Served, SwapEvent, SETTLE};
+pub use swap::{load, load_with, Served, SwapEvent, SETTLE};
 
 use crate::snapshot::{Snapshot, SnapshotError};
 use arc_swap::ArcSwap;
@@ -51,6 +51,9 @@ pub struct ServeConfig {
     pub limits: listen::Limits,
     /// Access log, `/metrics` listener, CORS (issue 19).
     pub api: ApiConfig,
+    /// Precompute every rank at load ([`RankIndex`](crate::query::rank_index::RankIndex): 4 bytes per user and
+    /// market, for lookups without searches); off: `--no-rank-index`.
+    pub rank_index: bool,
 }
 
 /// Shared state of the service.
@@ -64,17 +67,22 @@ pub struct AppState {
     path: PathBuf,
     /// What the watcher last reported, so that each state is reported once.
     swap: swap::SwapState,
+    /// Whether snapshots swapped in get a [`RankIndex`](crate::query::rank_index::RankIndex).
+    rank_index: bool,
 }
 
 impl AppState {
-    /// State serving `served` from `path`.
+    /// State serving `served` from `path`; snapshots swapped in later get
+    /// a [`RankIndex`](crate::query::rank_index::RankIndex) when `served` has one.
     pub fn new(path: PathBuf, served: Served, tokens: Option<Tokens>) -> AppState {
+        let rank_index = served.ranks.is_some();
         AppState {
             current: ArcSwap::from_pointee(served),
             tokens,
             metrics: Metrics::default(),
             path,
             swap: swap::SwapState::default(),
+            rank_index,
         }
     }
 }
@@ -124,7 +132,7 @@ pub fn state_for(config: &ServeConfig) -> Result<Arc<AppState>, ServeError> {
         (None, true) => return Err(ServeError::AuthNotLoopback(config.listen)),
         (None, false) => return Err(ServeError::AuthMissing),
     };
-    let served = load(&config.snapshot)?;
+    let served = swap::load_with(&config.snapshot, config.rank_index)?;
     Ok(Arc::new(AppState::new(
         config.snapshot.clone(),
         served,
@@ -150,11 +158,15 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
         {
             let s = state.current.load();
             log(&format!(
-                "serving {} ({}; {} users, {} markets) on http://{}",
+                "serving {} ({}; {} users, {} markets; {}) on http://{}",
                 config.snapshot.display(),
                 s.id,
                 s.snap.users(),
                 s.snap.markets().len(),
+                match &s.ranks {
+                    Some(r) => format!("rank index {} MB", r.bytes() >> 20),
+                    None => "no rank index: lookups search".to_string(),
+                },
                 listener
                     .local_addr()
                     .map_err(io_error("cannot read the listening address"))?

@@ -29,6 +29,8 @@
 //! place" line and then one "swapped in", not a refusal per poll.
 
 use super::{AppState, IdIndex};
+use crate::query::rank_index::RankIndex;
+use crate::query::standing::{user_view, user_view_indexed, UserView};
 use crate::snapshot::{Snapshot, SnapshotError};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -46,6 +48,9 @@ pub struct Served {
     pub snap: Snapshot,
     /// Id → user lookups in one or two reads (4 bytes a slot, ~6 a user).
     pub index: IdIndex,
+    /// Ranks and percentiles in one or two reads (4 bytes per user and
+    /// market); `None` with `--no-rank-index` (each lookup searches).
+    pub ranks: Option<RankIndex>,
     /// Identity shown to clients: [`Snapshot::content_id`], the same for
     /// every copy of the file.
     pub id: String,
@@ -53,6 +58,16 @@ pub struct Served {
     pub created_unix: u64,
     /// The file at the path when it was loaded.
     file: Option<FileStamp>,
+}
+
+impl Served {
+    /// User `u`'s view in market `m`, from the rank index when there is one.
+    pub fn view(&self, u: u32, m: usize) -> UserView {
+        match &self.ranks {
+            Some(r) => user_view_indexed(&self.snap, r, u, m),
+            None => user_view(&self.snap, u, m),
+        }
+    }
 }
 
 /// Enough of a file's metadata to notice that the path now names another
@@ -102,15 +117,26 @@ fn stamp(path: &Path) -> std::io::Result<FileStamp> {
 
 /// Reads the snapshot at `path` into private memory and verifies it fully
 /// ([`Snapshot::read_private_lookups`]: without the model sections, which
-/// no answer reads), then indexes its ids.
+/// no answer reads), then indexes its ids and its ranks.
 pub fn load(path: &Path) -> Result<Served, SnapshotError> {
+    load_with(path, true)
+}
+
+/// [`load`], building the [`RankIndex`] only when `rank_index` is set.
+pub fn load_with(path: &Path, rank_index: bool) -> Result<Served, SnapshotError> {
     let file = stamp(path).ok();
     let snap = Snapshot::read_private_lookups(path)?;
     let index = IdIndex::build(&snap);
+    let ranks = if rank_index {
+        RankIndex::build(&snap)
+    } else {
+        None
+    };
     Ok(Served {
         id: snap.content_id(),
         created_unix: snap.metadata().created_unix,
         index,
+        ranks,
         snap,
         file,
     })
@@ -268,7 +294,7 @@ impl AppState {
                 });
             }
         };
-        match load(&self.path) {
+        match load_with(&self.path, self.rank_index) {
             Ok(new) if new.id == served.id => {
                 // A copy of the served snapshot (or the same bytes written
                 // again): nothing changes for clients; the new file stands

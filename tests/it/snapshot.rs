@@ -45,6 +45,34 @@ fn round_trip_through_the_library() {
     assert!(snap.user_index("nobody_here").is_none());
 }
 
+/// The lookup service's precomputed ranks ([`RankIndex`]) answer exactly
+/// what the searches over the stored order answer, ties included (the
+/// sample has large tie groups: users nobody in a market follows).
+#[test]
+fn rank_index_answers_what_the_searches_answer() {
+    use marketrank::query::rank_index::RankIndex;
+    use marketrank::standing::{user_view, user_view_indexed};
+    let dir = tempfile::tempdir().unwrap();
+    let snap = Snapshot::open(demo_snapshot(dir.path())).unwrap();
+    let ranks = RankIndex::build(&snap).unwrap();
+    let mut tied = 0;
+    for m in 0..snap.markets().len() {
+        for u in 0..snap.users() as u32 {
+            let st = snap.standing(u, m);
+            assert_eq!(ranks.standing(&snap, u, m), st, "user {u} market {m}");
+            assert_eq!(ranks.rank(u, m), snap.rank(u, m));
+            assert_eq!(
+                user_view_indexed(&snap, &ranks, u, m),
+                user_view(&snap, u, m)
+            );
+            let next = snap.order(m).get(st.rank as usize);
+            tied += usize::from(next.is_some_and(|&v| snap.score(v, m) == st.score));
+        }
+    }
+    assert!(tied > 100, "the sample should exercise tie groups ({tied})");
+    assert!(ranks.bytes() >= snap.users() * snap.markets().len() * 4);
+}
+
 #[test]
 fn truncated_snapshot_is_refused() {
     let dir = tempfile::tempdir().unwrap();
