@@ -5,8 +5,9 @@
 //! then the routes; the layers are in `layers.rs`.
 
 use super::cors::cors;
-use super::errors::{error, ErrorCode, JsonParseErrorsListener};
+use super::errors::{error, ErrorCode};
 use super::layers::{auth, observe, params, path_param, ApiOptions, Ctx};
+use super::listen::{self, Limits};
 use super::{AppState, Served};
 use crate::query::standing::UserView;
 use axum::body::Body;
@@ -72,19 +73,32 @@ pub fn metrics_router(state: Arc<AppState>, opts: ApiOptions) -> Router {
 
 /// Binds `addr` and serves [`metrics_router`] there in the background;
 /// returns the address bound (port 0 picks one).
+///
+/// Through the same accept loop as the API ([`listen::serve`]): no token
+/// is asked there, so its timeouts are what keeps idle or half-sent
+/// requests from holding sockets, and its cap ([`METRICS_CONNECTIONS`],
+/// the oldest connection shed for a new one) keeps a flood on this address
+/// from taking the descriptors the API needs.
 pub async fn spawn_metrics_listener(
     addr: SocketAddr,
     state: Arc<AppState>,
     opts: ApiOptions,
+    limits: Limits,
+    log: fn(&str),
 ) -> std::io::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = listen::bind(addr)?;
     let at = listener.local_addr()?;
-    let app = metrics_router(state, opts);
-    tokio::spawn(async move {
-        let _ = axum::serve(JsonParseErrorsListener(listener), app).await;
-    });
+    let app = metrics_router(Arc::clone(&state), opts);
+    let limits = Limits {
+        max_connections: Some(METRICS_CONNECTIONS),
+        ..limits
+    };
+    tokio::spawn(listen::serve(listener, state, app, limits, log));
     Ok(at)
 }
+
+/// Connections open at once on `--metrics-listen`: a scraper or two.
+pub const METRICS_CONNECTIONS: usize = 64;
 
 async fn not_found() -> Response {
     error(ErrorCode::NotFound, "no such endpoint; see /openapi.json")

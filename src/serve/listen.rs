@@ -35,6 +35,7 @@
 
 mod conn;
 
+use super::metrics::ConnectionClosed;
 use super::AppState;
 use axum::http::{header, HeaderValue, Request};
 use axum::Router;
@@ -237,6 +238,7 @@ impl Shared {
             victim.shed.store(true, Relaxed);
             victim.wake.notify_one();
             self.shed_total.fetch_add(1, Relaxed);
+            self.state.metrics.connection_closed(ConnectionClosed::Shed);
         }
         let id = r.next_id;
         r.next_id += 1;
@@ -313,8 +315,11 @@ pub async fn serve(
     if let Some(note) = note {
         log(&note);
     }
+    let at = listener
+        .local_addr()
+        .map_or_else(|_| "the listener".to_string(), |a| a.to_string());
     log(&format!(
-        "at most {cap} connections; timeouts: header {:?}, body {:?}, idle {:?}, request {:?}",
+        "{at}: at most {cap} connections; timeouts: header {:?}, body {:?}, idle {:?}, request {:?}",
         limits.header_timeout, limits.body_timeout, limits.idle_timeout, limits.request_timeout
     ));
     let shared = Arc::new(Shared {
@@ -351,6 +356,10 @@ pub async fn serve(
             }
             None => {
                 shared.refused_total.fetch_add(1, Relaxed);
+                shared
+                    .state
+                    .metrics
+                    .connection_closed(ConnectionClosed::Refused);
                 shared.note_at_cap();
                 refuse(&shared, stream);
             }

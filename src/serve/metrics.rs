@@ -49,6 +49,26 @@ pub struct Metrics {
     count: Vec<AtomicU64>,
     swaps: AtomicU64,
     swap_failures: AtomicU64,
+    /// Connections the server closed, by [`ConnectionClosed`].
+    closed: [AtomicU64; 3],
+}
+
+/// Why the server closed a connection (not counted: the client closing
+/// it, and a request cut by its body or request timeout, which is counted
+/// by its 408 or 503 status).
+#[derive(Debug, Clone, Copy)]
+pub enum ConnectionClosed {
+    /// Closed at the cap to make room for a new one (it had shown no token).
+    Shed = 0,
+    /// Answered 503 at the cap (every open connection had shown a token).
+    Refused = 1,
+    /// No request head in time: `--header-timeout`, or `--idle-timeout`
+    /// on a kept-alive connection.
+    TimedOut = 2,
+}
+
+impl ConnectionClosed {
+    const LABELS: [&'static str; 3] = ["shed", "refused", "timed_out"];
 }
 
 impl Default for Metrics {
@@ -61,6 +81,7 @@ impl Default for Metrics {
             count: n(ENDPOINTS.len()),
             swaps: AtomicU64::new(0),
             swap_failures: AtomicU64::new(0),
+            closed: Default::default(),
         }
     }
 }
@@ -89,6 +110,10 @@ impl Metrics {
 
     pub(crate) fn swap_failed(&self) {
         self.swap_failures.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn connection_closed(&self, why: ConnectionClosed) {
+        self.closed[why as usize].fetch_add(1, Relaxed);
     }
 
     /// The Prometheus text exposition, with the served snapshot's details.
@@ -176,6 +201,15 @@ impl Metrics {
             "marketrank_snapshot_swap_failures_total {}",
             self.swap_failures.load(Relaxed)
         );
+        let _ = writeln!(o, "# HELP marketrank_connections_closed_total Connections the server closed (on every address it listens on): shed at the cap, refused at the cap, or timed out waiting for a request head.");
+        let _ = writeln!(o, "# TYPE marketrank_connections_closed_total counter");
+        for (label, n) in ConnectionClosed::LABELS.iter().zip(&self.closed) {
+            let _ = writeln!(
+                o,
+                "marketrank_connections_closed_total{{reason=\"{label}\"}} {}",
+                n.load(Relaxed)
+            );
+        }
         o
     }
 }

@@ -24,7 +24,7 @@ mod swap;
 pub use api::{metrics_router, router, router_with, MAX_BATCH};
 pub use auth::Tokens;
 pub use layers::{ApiConfig, ApiConfigError, ApiOptions};
-pub use metrics::Metrics;
+pub use metrics::{ConnectionClosed, Metrics};
 pub use swap::{load, load_with, Served, SwapEvent, SETTLE};
 
 use crate::snapshot::{Snapshot, SnapshotError};
@@ -173,11 +173,17 @@ pub fn run(config: &ServeConfig, log: fn(&str)) -> Result<(), ServeError> {
             ));
         }
         if let Some(addr) = config.api.metrics_listen {
-            let at = api::spawn_metrics_listener(addr, Arc::clone(&state), opts.clone())
-                .await
-                .map_err(io_error(format!(
-                    "cannot listen on {addr} (--metrics-listen)"
-                )))?;
+            let at = api::spawn_metrics_listener(
+                addr,
+                Arc::clone(&state),
+                opts.clone(),
+                config.limits.clone(),
+                log,
+            )
+            .await
+            .map_err(io_error(format!(
+                "cannot listen on {addr} (--metrics-listen)"
+            )))?;
             log(&format!("metrics without a token on http://{at}/metrics"));
         }
         tokio::spawn(swap::watch(Arc::clone(&state), config.poll, log));

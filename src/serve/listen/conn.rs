@@ -3,6 +3,7 @@
 //! table in [`super`]).
 
 use super::{Limits, Shared};
+use crate::serve::metrics::ConnectionClosed;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::http::{header, HeaderValue, Request, Response, StatusCode};
 use hyper::body::{Frame, Incoming, SizeHint};
@@ -153,7 +154,11 @@ pub(super) async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, con
         .serve_connection(io, service);
     tokio::select! {
         _ = http => {}
-        _ = watchdog(&conn, &shared.limits) => {}
+        _ = watchdog(&conn, &shared.limits) => {
+            if !conn.shed.load(Relaxed) {
+                shared.state.metrics.connection_closed(ConnectionClosed::TimedOut);
+            }
+        }
     }
     shared.close(&conn);
 }

@@ -205,6 +205,8 @@ fn serve_binary_hyper_errors_metrics_listen_and_access_log() {
             log.as_os_str(),
             "--metrics-listen".as_ref(),
             maddr.as_ref(),
+            "--header-timeout".as_ref(),
+            "1".as_ref(),
         ],
         errlog.into(),
     );
@@ -260,6 +262,43 @@ fn serve_binary_hyper_errors_metrics_listen_and_access_log() {
         404,
         "not_found",
     );
+
+    // The metrics address has no token to shed by, so it has the API's
+    // timeouts and a cap of its own: 100 half-requests there (the cap is
+    // 64) are shed for newer ones or closed at the header timeout (1 s
+    // here), and a scrape is still answered meanwhile.
+    let mut held: Vec<std::net::TcpStream> = (0..100)
+        .map(|_| {
+            let mut c = std::net::TcpStream::connect(("127.0.0.1", mport)).unwrap();
+            c.write_all(b"GET /metr").unwrap();
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(raw(mport, get("/metrics").as_bytes()).unwrap().0, 200);
+    let waited = Instant::now();
+    for c in &mut held {
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let r = c.read(&mut [0u8; 512]);
+        let timed_out = matches!(&r, Err(e) if matches!(e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
+        assert!(!timed_out, "a half-request on --metrics-listen still open");
+    }
+    assert!(
+        waited.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        waited.elapsed()
+    );
+    let (_, _, text) = raw(mport, get("/metrics").as_bytes()).unwrap();
+    let closed = |why: &str| {
+        sample(
+            &text,
+            &format!("marketrank_connections_closed_total{{reason=\"{why}\"}}"),
+        )
+    };
+    assert!(closed("shed") >= 36.0, "{text}");
+    assert!(closed("timed_out") >= 40.0, "{text}");
+    assert_eq!(closed("refused"), 0.0, "{text}");
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let text = loop {
