@@ -218,8 +218,6 @@ struct Shared {
     /// Seconds after `started` of the last "at the cap" line, or [`NONE`].
     noted: AtomicU64,
     started: Instant,
-    shed_total: AtomicU64,
-    refused_total: AtomicU64,
 }
 
 impl Shared {
@@ -237,7 +235,6 @@ impl Shared {
             let (_, victim) = r.untrusted.pop_first()?;
             victim.shed.store(true, Relaxed);
             victim.wake.notify_one();
-            self.shed_total.fetch_add(1, Relaxed);
             self.state.metrics.connection_closed(ConnectionClosed::Shed);
         }
         let id = r.next_id;
@@ -278,10 +275,10 @@ impl Shared {
         {
             (self.log)(&format!(
                 "at the connection cap ({}): {} unauthenticated connections closed to make room, \
-                 {} new ones answered 503, since start",
+                 {} new ones answered 503, since start (on every address served)",
                 self.cap,
-                self.shed_total.load(Relaxed),
-                self.refused_total.load(Relaxed)
+                self.state.metrics.closed(ConnectionClosed::Shed),
+                self.state.metrics.closed(ConnectionClosed::Refused)
             ));
         }
     }
@@ -332,8 +329,6 @@ pub async fn serve(
         log,
         noted: AtomicU64::new(NONE),
         started: Instant::now(),
-        shed_total: AtomicU64::new(0),
-        refused_total: AtomicU64::new(0),
     });
     loop {
         let stream = match listener.accept().await {
@@ -355,7 +350,6 @@ pub async fn serve(
                 tokio::spawn(serve_connection(Arc::clone(&shared), stream, conn));
             }
             None => {
-                shared.refused_total.fetch_add(1, Relaxed);
                 shared
                     .state
                     .metrics

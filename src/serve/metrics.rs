@@ -116,6 +116,11 @@ impl Metrics {
         self.closed[why as usize].fetch_add(1, Relaxed);
     }
 
+    /// Connections closed for `why` since start (every listener).
+    pub fn closed(&self, why: ConnectionClosed) -> u64 {
+        self.closed[why as usize].load(Relaxed)
+    }
+
     /// The Prometheus text exposition, with the served snapshot's details.
     pub fn render(&self, snapshot_id: &str, age_s: f64, users: usize) -> String {
         let mut o = String::new();
