@@ -25,10 +25,7 @@ pub fn run(a: DemoArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let out = a.out.clone().unwrap_or_else(|| dir.join("demo.snap"));
     // The defaults of `marketrank rank` (topic-biased walk, earned teleport).
     let job = marketrank::job::RankJob::new(
-        marketrank::job::GraphInput::Text {
-            edges: edges.clone(),
-            topics: topics.clone(),
-        },
+        marketrank::job::GraphInput::text(edges.clone(), topics.clone()),
         out.clone(),
     );
     super::cmd_rank::run_job(&job, true)?;

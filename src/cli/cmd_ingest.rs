@@ -15,14 +15,13 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
     let mut obs = super::observe::Stderr::new(a.quiet);
     let pool = thread_pool(capped_threads(a.threads, &mut obs))?;
     let t0 = Instant::now();
-    let input = GraphInput::Text {
-        edges: a.edges.clone(),
-        topics: a.topics.clone(),
-    };
-    super::refuse_over_inputs(
-        [Some(a.out.as_path()), a.rejects.as_deref()],
-        &[&a.edges, &a.topics],
-    )?;
+    let files = a
+        .input
+        .graph_files(vec![a.edges.clone()], vec![a.topics.clone()])?;
+    let (edges, topics) = files.expand()?;
+    let inputs: Vec<&std::path::Path> = edges.iter().chain(&topics).map(|p| p.as_path()).collect();
+    super::refuse_over_inputs([Some(a.out.as_path()), a.rejects.as_deref()], &inputs)?;
+    let input = GraphInput::Text(files);
     let mut pending = marketrank::job::PendingOutputs::default();
     let (data, _) = pool.install(|| {
         load_with_rejects(

@@ -22,7 +22,9 @@ pub fn run(a: RankArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     };
     let input = match (a.graph, a.edges, a.topics) {
         (Some(g), _, _) => GraphInput::Cache(g),
-        (None, Some(edges), Some(topics)) => GraphInput::Text { edges, topics },
+        (None, edges, topics) if !edges.is_empty() && !topics.is_empty() => {
+            GraphInput::Text(a.input.graph_files(edges, topics)?)
+        }
         _ => anyhow::bail!("give --edges and --topics, or --graph"),
     };
     let job = job_from(&a.params, input, out.clone())?;
@@ -151,7 +153,8 @@ pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> anyhow::Resu
         global: !p.no_global,
         only_topics: p.only_topics.clone(),
         scores_tsv: p.scores_tsv.clone(),
-        previous: p.previous.clone(),
+        previous: p.previous.clone().or_else(|| p.previous_if_exists.clone()),
+        previous_may_be_missing: p.previous_if_exists.is_some(),
         threads: p.threads,
         rejects: p.rejects.clone(),
         max_memory: p.max_memory,

@@ -15,7 +15,10 @@ use crate::snapshot::{write_snapshot, SnapshotContent};
 /// The load report the metadata records, from the cluster's totals.
 fn report_of(job: &RankJob, t: &Totals) -> LoadReport {
     let (edges_path, topics_path) = match &job.input {
-        GraphInput::Text { edges, topics } => (edges.clone(), topics.clone()),
+        GraphInput::Text(files) => {
+            let first = |p: &[std::path::PathBuf]| p.first().cloned().unwrap_or_default();
+            (first(&files.edges), first(&files.topics))
+        }
         GraphInput::Cache(p) => (p.clone(), p.clone()),
     };
     LoadReport {
@@ -23,6 +26,8 @@ fn report_of(job: &RankJob, t: &Totals) -> LoadReport {
         topics_path,
         edge_lines: t.edge_lines.clone(),
         topic_lines: t.topic_lines.clone(),
+        edge_files: Vec::new(),
+        topic_files: Vec::new(),
         build: BuildStats {
             self_follows_dropped: t.self_follows_dropped,
             duplicate_follows_merged: t.duplicate_follows_merged,

@@ -141,17 +141,6 @@ pub enum SetupError {
         /// What the line says.
         text: String,
     },
-    /// The directory of a file pattern cannot be listed.
-    #[error("{}: cannot list the directory: {source}", dir.display())]
-    ListDir {
-        /// The directory.
-        dir: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A file pattern that matches nothing.
-    #[error("{}: no file matches", .0.display())]
-    NoMatch(PathBuf),
     /// A graph cache: every worker reads its share of text files.
     #[error("the distributed engine reads text files (each worker its share); a graph cache is single-process")]
     GraphCache,
@@ -227,59 +216,4 @@ pub fn read_hostfile(path: &Path) -> Result<Vec<String>, SetupError> {
         hosts.push(line.to_string());
     }
     Ok(hosts)
-}
-
-/// Expands a path whose file name has `*` or `?` into the matching files,
-/// sorted by name (so every process assigns the same file to the same
-/// worker); any other path is itself.
-pub fn expand_files(pattern: &Path) -> Result<Vec<PathBuf>, SetupError> {
-    let name = pattern
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if !name.contains(['*', '?']) {
-        return Ok(vec![pattern.to_path_buf()]);
-    }
-    let dir = match pattern.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let entries = std::fs::read_dir(&dir).map_err(|source| SetupError::ListDir {
-        dir: dir.clone(),
-        source,
-    })?;
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| wildcard(name.as_bytes(), e.file_name().to_string_lossy().as_bytes()))
-        .map(|e| dir.join(e.file_name()))
-        .collect();
-    out.sort();
-    if out.is_empty() {
-        return Err(SetupError::NoMatch(pattern.to_path_buf()));
-    }
-    Ok(out)
-}
-
-/// `*` (any run) and `?` (any one byte) matching.
-fn wildcard(p: &[u8], s: &[u8]) -> bool {
-    match p.split_first() {
-        None => s.is_empty(),
-        Some((b'*', rest)) => (0..=s.len()).any(|i| wildcard(rest, &s[i..])),
-        Some((&c, rest)) => s
-            .split_first()
-            .is_some_and(|(&d, tail)| (c == b'?' || c == d) && wildcard(rest, tail)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wildcard;
-
-    #[test]
-    fn wildcards_match_like_a_shell() {
-        assert!(wildcard(b"edges-*.tsv.gz", b"edges-001.tsv.gz"));
-        assert!(wildcard(b"part-?.tsv", b"part-3.tsv"));
-        assert!(!wildcard(b"edges-*.tsv", b"edges-1.tsv.gz"));
-        assert!(wildcard(b"*", b""));
-    }
 }

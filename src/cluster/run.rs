@@ -8,7 +8,7 @@ use super::exchange::{or_stop, RowExchange};
 use super::failure::{self, Connecting};
 use super::mailroom::Mailroom;
 use super::partition::{self, Partition, Totals};
-use super::{expand_files, ClusterConfig, SetupError, SingleProcessOnly};
+use super::{ClusterConfig, SetupError, SingleProcessOnly};
 use crate::job::memory::{peak_rss, peak_rss_text};
 use crate::job::steps::{compose_markets, progress_observer, warn_fallbacks, warn_not_converged};
 use crate::job::{read_market_mixes, GraphInput, JobError, Level, Observer, Progress, RankJob};
@@ -61,19 +61,13 @@ pub fn run_cluster_job(
     cluster.validate()?;
     job.config.validate()?;
     crate::job::refuse_output_over_input(job)?;
-    let GraphInput::Text { edges, topics } = &job.input else {
+    let GraphInput::Text(files) = &job.input else {
         return Err(SetupError::GraphCache.into());
     };
     if let Some(option) = SingleProcessOnly::first_in(job) {
         return Err(SetupError::NotOffered(option).into());
     }
-    let edge_files = expand_files(edges)?;
-    let topic_files = expand_files(topics)?;
-    for e in &edge_files {
-        for t in &topic_files {
-            crate::input::load::refuse_same_input(e, t)?;
-        }
-    }
+    let (edge_files, topic_files) = files.expand()?;
     let mixes = read_market_mixes(job.markets.as_deref())?;
     obs.note(Level::Info, &format!(
         "process {} of {}: {} worker(s); {} edge file(s), {} topic file(s) shared round-robin over {} workers",
@@ -104,6 +98,7 @@ pub fn run_cluster_job(
         job: job.clone(),
         edges: edge_files,
         topics: topic_files,
+        read: files.read.clone(),
         mixes,
         peer_timeout: cluster.peer_timeout,
         first_worker: cluster.process * cluster.workers,
@@ -147,6 +142,8 @@ struct Shared {
     job: RankJob,
     edges: Vec<PathBuf>,
     topics: Vec<PathBuf>,
+    /// How the files are read (dialect, Parquet columns).
+    read: crate::input::ReadOptions,
     mixes: Vec<MarketMix>,
     peer_timeout: Duration,
     /// Global index of this process's first worker (the one that logs).
@@ -198,6 +195,7 @@ fn work(
         &mut mail,
         &s.edges,
         &s.topics,
+        &s.read,
         job.bad_lines,
         job.only_topics.as_deref(),
     )?;

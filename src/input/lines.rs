@@ -1,6 +1,7 @@
 //! Line iteration over plain or gzip-compressed text files.
 
-use super::open::{InputStream, GZIP_MAGIC};
+use super::dialect::Dialect;
+use super::open::{Compression, InputStream};
 use super::BadLine;
 use crate::input::error::InputError;
 use std::collections::BTreeMap;
@@ -33,7 +34,10 @@ impl Delimiter {
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase());
         let name = name.as_deref().unwrap_or("");
-        let name = name.strip_suffix(".gz").unwrap_or(name);
+        let name = [".gz", ".zst", ".zstd"]
+            .iter()
+            .find_map(|z| name.strip_suffix(z))
+            .unwrap_or(name);
         if name.ends_with(".csv") {
             Delimiter::Comma
         } else {
@@ -59,6 +63,9 @@ pub struct LineStats {
     /// Header lines skipped (0 or 1: only a first data line of column names).
     #[serde(default)]
     pub headers: u64,
+    /// How the bytes were compressed.
+    #[serde(default)]
+    pub compression: Compression,
 }
 
 impl LineStats {
@@ -74,6 +81,24 @@ impl LineStats {
     /// Total malformed lines skipped.
     pub fn skipped_total(&self) -> u64 {
         self.skipped.values().sum()
+    }
+
+    /// Adds another file's counts to these (the totals of a role read from
+    /// several files; the first skipped lines keep their own file's line
+    /// numbers, so per-file reports are where they are printed from).
+    pub fn add(&mut self, other: &LineStats) {
+        self.lines += other.lines;
+        self.comments_and_blank += other.comments_and_blank;
+        for (k, v) in &other.skipped {
+            *self.skipped.entry(k.clone()).or_insert(0) += v;
+        }
+        for s in &other.first_skipped {
+            if self.first_skipped.len() < 10 {
+                self.first_skipped.push(s.clone());
+            }
+        }
+        self.bytes += other.bytes;
+        self.headers += other.headers;
     }
 }
 
@@ -96,35 +121,47 @@ pub struct Lines {
     stream: InputStream,
     buf: Vec<u8>,
     stats: LineStats,
-    delimiter: Delimiter,
+    sep: u8,
+    /// RFC 4180 quoting: a record may go on over line ends inside quotes.
+    quoted: bool,
     /// Read past an overlong line to its end (to skip it) or stop there.
     skip_overlong: bool,
 }
 
-/// True when the file at `path` starts with the gzip magic bytes (how the
-/// readers decide to decompress, whatever the file is called). Always
-/// false for a stream (`-`, a FIFO): peeking would consume its bytes.
-pub(crate) fn is_gzip(path: &Path) -> bool {
+/// True when the file at `path` starts with the gzip or zstd magic bytes
+/// (how the readers decide to decompress, whatever the file is called),
+/// or is Parquet (whose columns are compressed). Always false for a stream
+/// (`-`, a FIFO): peeking would consume its bytes.
+pub(crate) fn is_compressed(path: &Path) -> bool {
     if super::open::is_stream(path) {
         return false;
     }
-    let mut head = [0u8; 2];
+    let mut head = [0u8; 4];
     File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .is_ok()
-        && head == GZIP_MAGIC
+        && (Compression::of_magic(&head).is_compressed() || head == super::open::PARQUET_MAGIC)
 }
 
-/// Opens `path` (`-`: standard input) for line reading; gzip input is
-/// recognised by its magic bytes, whatever the file is called.
+/// Opens `path` (`-`: standard input) for line reading; gzip and zstd
+/// input is recognised by its magic bytes, whatever the file is called.
+/// The separator comes from the file name ([`Dialect::default`]).
 pub fn open_lines(path: &Path) -> Result<Lines, InputError> {
+    open_lines_with(path, &Dialect::default())
+}
+
+/// [`open_lines`] in a given dialect (separator, quoting).
+pub fn open_lines_with(path: &Path, dialect: &Dialect) -> Result<Lines, InputError> {
     let stream = InputStream::open(path)?;
+    let mut stats = LineStats::default();
+    stats.compression = stream.compression;
     Ok(Lines {
         path: path.to_path_buf(),
         stream,
         buf: Vec::with_capacity(256),
-        stats: LineStats::default(),
-        delimiter: Delimiter::for_path(path),
+        stats,
+        sep: dialect.separator(path),
+        quoted: dialect.quoted(path),
         skip_overlong: false,
     })
 }
@@ -165,8 +202,13 @@ fn read_capped(
 
 impl Lines {
     /// The column separator for this file.
-    pub fn delimiter(&self) -> Delimiter {
-        self.delimiter
+    pub fn separator(&self) -> u8 {
+        self.sep
+    }
+
+    /// True when fields may be quoted (RFC 4180).
+    pub fn quoted(&self) -> bool {
+        self.quoted
     }
 
     /// Skip lines longer than [`MAX_LINE_BYTES`] by reading to their end

@@ -3,10 +3,46 @@
 
 use crate::graph::{BuildStats, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
 use crate::input::error::InputError;
-use crate::input::{
-    read_edges_within, read_pairs_within, BadLines, LineStats, ReadBudget, Rejects,
-};
+use crate::input::files::expand_inputs;
+use crate::input::read::{read_follow_file, read_pair_file, FileRead};
+use crate::input::{BadLines, EdgeColumns, LineStats, ReadBudget, ReadOptions, Rejects};
 use std::path::{Path, PathBuf};
+
+/// The text or Parquet files a graph is read from: each role as given
+/// (files, directories, `*` patterns; expanded and sorted when read,
+/// [`expand_inputs`]) and how to read them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GraphFiles {
+    /// Follows (`follower<TAB>followee[<TAB>weight]`, or Parquet columns).
+    pub edges: Vec<PathBuf>,
+    /// Topic tags (`user<TAB>topic[<TAB>weight]`, or Parquet columns).
+    pub topics: Vec<PathBuf>,
+    /// Delimiter, header, null tokens, Parquet columns.
+    pub read: ReadOptions,
+}
+
+impl GraphFiles {
+    /// One follow file and one topic file, read the default way.
+    pub fn new(edges: impl Into<PathBuf>, topics: impl Into<PathBuf>) -> GraphFiles {
+        GraphFiles {
+            edges: vec![edges.into()],
+            topics: vec![topics.into()],
+            read: ReadOptions::default(),
+        }
+    }
+
+    /// The files of both roles, expanded: (follow files, topic files).
+    pub fn expand(&self) -> Result<(Vec<PathBuf>, Vec<PathBuf>), InputError> {
+        let edges = expand_inputs(&self.edges)?;
+        let topics = expand_inputs(&self.topics)?;
+        for e in &edges {
+            for t in &topics {
+                refuse_same_input(e, t)?;
+            }
+        }
+        Ok((edges, topics))
+    }
+}
 
 /// A loaded, tagged follower graph.
 #[derive(Debug)]
@@ -24,14 +60,20 @@ pub struct TaggedGraph {
 /// Counts from loading, for the run summary and the snapshot metadata.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoadReport {
-    /// Edge file path.
+    /// Edge file path (the first, when there were several).
     pub edges_path: PathBuf,
-    /// Topic file path.
+    /// Topic file path (the first, when there were several).
     pub topics_path: PathBuf,
-    /// Edge file lines.
+    /// Edge file lines, all files together.
     pub edge_lines: LineStats,
-    /// Topic file lines.
+    /// Topic file lines, all files together.
     pub topic_lines: LineStats,
+    /// Each follow file as read, in reading order.
+    #[serde(default)]
+    pub edge_files: Vec<FileRead>,
+    /// Each topic file as read, in reading order.
+    #[serde(default)]
+    pub topic_files: Vec<FileRead>,
     /// Self-follows dropped and repeated follows merged.
     pub build: BuildStats,
     /// Repeated (user, topic) tags merged.
@@ -110,35 +152,75 @@ pub fn load_tagged_graph_with(
     topics: &Path,
     bad: BadLines,
     only: Option<&[String]>,
+    rejects: Option<&mut Rejects>,
+    budget: Option<&ReadBudget>,
+) -> Result<TaggedGraph, InputError> {
+    load_graph_files(&GraphFiles::new(edges, topics), bad, only, rejects, budget)
+}
+
+/// Reads every follow file, then every topic file, of `files` (in the
+/// order [`GraphFiles::expand`] gives), into one graph: ids are numbered
+/// in reading order, so the same files give the same graph however they
+/// are split into shards.
+pub fn load_graph_files(
+    files: &GraphFiles,
+    bad: BadLines,
+    only: Option<&[String]>,
     mut rejects: Option<&mut Rejects>,
     budget: Option<&ReadBudget>,
 ) -> Result<TaggedGraph, InputError> {
-    refuse_same_input(edges, topics)?;
+    let (edge_paths, topic_paths) = files.expand()?;
     let mut ids = UserIds::new();
-    let (cols, edge_lines) =
-        read_edges_within(edges, &mut ids, bad, rejects.as_deref_mut(), budget)?;
+    let mut cols = EdgeColumns::default();
+    let mut edge_files = Vec::with_capacity(edge_paths.len());
+    for path in &edge_paths {
+        let read = read_follow_file(
+            path,
+            &files.read,
+            &mut ids,
+            &mut cols,
+            bad,
+            rejects.as_deref_mut(),
+            budget,
+        )?;
+        edge_files.push(read);
+    }
     let builder = GraphBuilder::from_columns(cols.src, cols.dst, cols.weights);
-    let mut overflow = false;
+    let mut overflow = None;
     let users_in_edges = ids.len();
     let mut tb = TopicsBuilder::new();
-    let topic_lines =
-        read_pairs_within(
-            topics,
+    let mut topic_files = Vec::with_capacity(topic_paths.len());
+    for path in &topic_paths {
+        let read = read_pair_file(
+            path,
+            &files.read,
             ("user", "topic"),
             bad,
-            rejects,
+            rejects.as_deref_mut(),
             budget,
-            |p| match ids.intern(p.first) {
-                Some(u) if only.is_none_or(|o| o.iter().any(|t| t == p.second)) => {
-                    tb.add_tag(u, p.second, p.weight)
+            |p| match ids.intern(&p.first) {
+                Some(u) if only.is_none_or(|o| o.iter().any(|t| *t == *p.second)) => {
+                    tb.add_tag(u, &p.second, p.weight)
                 }
                 Some(_) => {}
-                None => overflow = true,
+                None => overflow = Some(path.clone()),
             },
         )?;
-    if overflow {
-        return Err(too_many_users(topics));
+        topic_files.push(read);
     }
+    if let Some(path) = overflow {
+        return Err(too_many_users(&path));
+    }
+    let edges = edge_paths.first().map_or(Path::new("-"), |p| p.as_path());
+    let topics = topic_paths.first().map_or(Path::new("-"), |p| p.as_path());
+    let sum = |files: &[FileRead]| {
+        let mut all = LineStats::default();
+        for f in files {
+            all.add(&f.lines);
+        }
+        all
+    };
+    let (edge_lines, topic_lines) = (sum(&edge_files), sum(&topic_files));
     let users = ids.len();
     let (graph, build) = builder.build(users);
     if graph.edges() == 0 {
@@ -169,6 +251,8 @@ pub fn load_tagged_graph_with(
         topics_path: topics.to_path_buf(),
         edge_lines,
         topic_lines,
+        edge_files,
+        topic_files,
         build,
         duplicate_tags_merged: tags.duplicates_merged(),
         users_only_in_topics: (users - users_in_edges) as u64,

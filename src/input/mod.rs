@@ -8,21 +8,28 @@
 //! in which case every skipped line is counted by reason ([`LineStats`]).
 
 mod accounts;
+pub mod dialect;
 pub mod error;
+pub mod files;
 pub mod graph_cache;
 mod lines;
 pub mod load;
 pub mod open;
 mod parallel;
+pub mod parquet;
+pub mod read;
 mod rejects;
 
 pub use accounts::{
     parse_utc_day, read_accounts, read_trusted, utc_date, AccountsReport, BadDate, DateProblem,
 };
-pub(crate) use lines::is_gzip;
-pub use lines::{open_lines, Delimiter, LineStats, Lines, MAX_LINE_BYTES};
-pub use open::{is_stdin, is_stream, InputStream, STDIN_PATH};
-pub use parallel::{read_edges_parallel, read_edges_within, reader_overhead, EdgeColumns};
+pub use dialect::{ColumnNames, Dialect, HeaderMode, InputColumns, ReadOptions};
+pub(crate) use lines::is_compressed;
+pub use lines::{open_lines, open_lines_with, Delimiter, LineStats, Lines, MAX_LINE_BYTES};
+pub use open::{is_stdin, is_stream, Compression, InputStream, STDIN_PATH};
+pub use parallel::{
+    read_edges_into, read_edges_parallel, read_edges_within, reader_overhead, EdgeColumns,
+};
 pub use rejects::Rejects;
 
 use crate::input::error::InputError;
@@ -310,7 +317,7 @@ pub fn read_pairs(
     rejects: Option<&mut Rejects>,
     f: impl FnMut(Pair<'_>),
 ) -> Result<LineStats, InputError> {
-    read_pairs_within(path, what, bad_lines, rejects, None, f)
+    read_pairs_within(path, &Dialect::default(), what, bad_lines, rejects, None, f)
 }
 
 /// [`read_pairs`] under a memory budget: the read stops with
@@ -318,6 +325,7 @@ pub fn read_pairs(
 /// memory reaches the budget's limit.
 pub fn read_pairs_within(
     path: &Path,
+    dialect: &Dialect,
     what: (&str, &str),
     bad_lines: BadLines,
     rejects: Option<&mut Rejects>,
@@ -325,6 +333,7 @@ pub fn read_pairs_within(
     mut f: impl FnMut(Pair<'_>),
 ) -> Result<LineStats, InputError> {
     let records = ReadRecords {
+        dialect,
         bad_lines,
         rejects,
         budget,
@@ -385,6 +394,7 @@ pub(crate) struct ReadProgress<'a> {
 /// How a line reader treats bad lines and memory: the options every
 /// reader of a two-or-more-column file shares.
 pub(crate) struct ReadRecords<'r> {
+    pub dialect: &'r Dialect,
     pub bad_lines: BadLines,
     pub rejects: Option<&'r mut Rejects>,
     pub budget: Option<&'r ReadBudget>,
@@ -403,9 +413,9 @@ impl ReadRecords<'_> {
         is_header: impl Fn(&[u8], u8) -> bool,
         mut record: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
     ) -> Result<LineStats, InputError> {
-        let mut lines = open_lines(path)?;
+        let mut lines = open_lines_with(path, self.dialect)?;
         lines.skip_overlong(self.bad_lines == BadLines::Skip);
-        let sep = lines.delimiter().byte();
+        let sep = lines.separator();
         let mut first = true;
         let mut records = 0u64;
         while let Some((no, line, overlong)) = lines.next_line_measured()? {
@@ -457,6 +467,7 @@ pub(crate) fn read_records(
     record: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
 ) -> Result<LineStats, InputError> {
     let records = ReadRecords {
+        dialect: &Dialect::default(),
         bad_lines,
         rejects,
         budget: None,

@@ -1,5 +1,5 @@
 //! Opening an input as one stream of bytes, whatever it is: a regular file,
-//! a gzip file, a FIFO, `/dev/stdin`, a `<(...)` process substitution, or
+//! a gzip or zstd file, a FIFO, `/dev/stdin`, a `<(...)` process substitution, or
 //! `-` for standard input.
 //!
 //! Why one home: every reader used to open the path itself, some of them
@@ -24,6 +24,42 @@ pub const STDIN_PATH: &str = "-";
 
 /// The first two bytes of every gzip stream.
 pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The first four bytes of every zstd frame.
+pub(crate) const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+/// The first (and last) four bytes of every Parquet file.
+pub(crate) const PARQUET_MAGIC: [u8; 4] = *b"PAR1";
+
+/// How an input's bytes are compressed, told by their first bytes (never
+/// by the file's name: `follows.tsv` that is really gzip is read as gzip).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// Plain text.
+    #[default]
+    None,
+    /// gzip (one or more members, as `cat a.gz b.gz` makes).
+    Gzip,
+    /// Zstandard (one or more frames).
+    Zstd,
+}
+
+impl Compression {
+    /// What the first bytes of a file say.
+    pub fn of_magic(head: &[u8]) -> Compression {
+        if head.starts_with(&GZIP_MAGIC) {
+            Compression::Gzip
+        } else if head.starts_with(&ZSTD_MAGIC) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+
+    /// True when the bytes are compressed (their count is not the text's).
+    pub fn is_compressed(self) -> bool {
+        self != Compression::None
+    }
+}
 
 /// True when `path` is `-` (standard input).
 pub fn is_stdin(path: &Path) -> bool {
@@ -69,14 +105,14 @@ impl<R: Read> Read for Counted<R> {
 }
 
 /// An opened input: its text (decompressed when the bytes start with the
-/// gzip magic) and what is needed to check, at the end, that it did not
+/// gzip or zstd magic) and what is needed to check, at the end, that it did not
 /// change while it was read.
 pub struct InputStream {
     path: PathBuf,
     /// The text, decompressed.
     pub reader: Box<dyn BufRead + Send>,
-    /// True when the bytes are gzip.
-    pub gzip: bool,
+    /// How the bytes were compressed.
+    pub compression: Compression,
     /// The file's size when it is a regular file; `None` for streams.
     pub size: Option<u64>,
     stamp: Option<Stamp>,
@@ -85,7 +121,9 @@ pub struct InputStream {
 
 impl InputStream {
     /// Opens `path` (`-`: standard input) once, peeking at its first bytes
-    /// for the gzip magic.
+    /// for the gzip and zstd magic. A Parquet file is refused here: it is
+    /// read by columns from its footer ([`crate::input::parquet`]), never
+    /// as text; only a stream can get here with one (a pipe cannot seek).
     pub fn open(path: &Path) -> Result<InputStream, InputError> {
         let raw_read = Arc::new(AtomicU64::new(0));
         let (raw, stamp): (Box<dyn Read + Send>, Option<Stamp>) = if is_stdin(path) {
@@ -107,9 +145,9 @@ impl InputStream {
         };
         // Peek at the magic without a second open or a seek (neither works
         // on a pipe); a pipe may deliver one byte at a time.
-        let mut head = [0u8; 2];
+        let mut head = [0u8; 4];
         let mut got = 0;
-        while got < 2 {
+        while got < 4 {
             match raw.read(&mut head[got..]) {
                 Ok(0) => break,
                 Ok(n) => got += n,
@@ -117,43 +155,53 @@ impl InputStream {
                 Err(e) => return Err(InputError::io(path, &e)),
             }
         }
-        let gzip = got == 2 && head == GZIP_MAGIC;
+        if head[..got] == PARQUET_MAGIC {
+            return Err(InputError::Unusable {
+                path: path.to_path_buf(),
+                reason: "is a Parquet file, which cannot be read from a pipe (its index is at its end): write it to a file and give that path".into(),
+            });
+        }
+        let compression = Compression::of_magic(&head[..got]);
         let front = io::Cursor::new(head).take(got as u64).chain(raw);
-        Ok(Self::finish_open(
+        Self::finish_open(
             path,
             BufReader::with_capacity(1 << 20, front),
-            gzip,
+            compression,
             stamp,
             raw_read,
-        ))
+        )
     }
 
     fn finish_open<R: BufRead + Send + 'static>(
         path: &Path,
         raw: R,
-        gzip: bool,
+        compression: Compression,
         stamp: Option<Stamp>,
         raw_read: Arc<AtomicU64>,
-    ) -> InputStream {
-        let reader: Box<dyn BufRead + Send> = if gzip {
-            Box::new(BufReader::with_capacity(
+    ) -> Result<InputStream, InputError> {
+        let reader: Box<dyn BufRead + Send> = match compression {
+            Compression::Gzip => Box::new(BufReader::with_capacity(
                 1 << 20,
                 flate2::read::MultiGzDecoder::new(raw),
-            ))
-        } else {
-            Box::new(raw)
+            )),
+            Compression::Zstd => {
+                let decoder = zstd::stream::read::Decoder::with_buffer(raw)
+                    .map_err(|e| InputError::io(path, &e))?;
+                Box::new(BufReader::with_capacity(1 << 20, decoder))
+            }
+            Compression::None => Box::new(raw),
         };
-        InputStream {
+        Ok(InputStream {
             path: path.to_path_buf(),
             reader,
-            gzip,
+            compression,
             size: stamp.map(|s| s.len),
             stamp,
             raw_read,
-        }
+        })
     }
 
-    /// Bytes read from the file so far (compressed bytes for gzip).
+    /// Bytes read from the file so far (compressed bytes for gzip and zstd).
     pub fn raw_bytes(&self) -> u64 {
         self.raw_read.load(Ordering::Relaxed)
     }

@@ -6,7 +6,7 @@
 
 use super::lines::MAX_SKIPPED_LINE_BYTES;
 use super::{
-    overlong_line, parse_pair, BadLine, BadLines, Delimiter, InputStream, LineStats, ReadBudget,
+    overlong_line, parse_pair, BadLine, BadLines, Dialect, InputStream, LineStats, ReadBudget,
     ReadProgress, Rejects,
 };
 use crate::graph::{canonical_number, UserIds};
@@ -370,6 +370,28 @@ pub fn read_edges_parallel(
     read_edges_within(path, ids, bad, rejects, None)
 }
 
+/// [`read_edges_within`] with the separator from the file name
+/// ([`Dialect::default`]), into new columns.
+pub fn read_edges_within(
+    path: &Path,
+    ids: &mut UserIds,
+    bad: BadLines,
+    rejects: Option<&mut Rejects>,
+    budget: Option<&ReadBudget>,
+) -> Result<(EdgeColumns, LineStats), InputError> {
+    let mut out = EdgeColumns::default();
+    let stats = read_edges_into(
+        path,
+        &Dialect::default(),
+        ids,
+        &mut out,
+        bad,
+        rejects,
+        budget,
+    )?;
+    Ok((out, stats))
+}
+
 /// Bytes the parallel reader itself holds at most, whatever the file: two
 /// windows in flight (one parsed while the other is interned), each its
 /// text and its parsed rows (24 bytes a line, at the shortest line
@@ -390,31 +412,36 @@ fn build_ahead(follows: u64, users: u64, weighted: bool) -> u64 {
     follows * per_follow + users * 16 + next_window
 }
 
-/// [`read_edges_parallel`] under a memory budget: after each window, the
+/// Reads a follow file in `dialect`, appending its follows to `out` (the
+/// files of a role read one after the other into the same columns), under
+/// a memory budget: after each window, the
 /// process's resident memory plus what building the graph from the follows
 /// read so far will allocate (`build_ahead`) is checked against the
 /// budget, and the read stops at that line with [`InputError::OverMemory`]
 /// before it is exceeded, whatever the file's size on disk says (a gzip
 /// bomb, a pipe).
-pub fn read_edges_within(
+#[allow(clippy::too_many_arguments)] // one per input of a read
+pub fn read_edges_into(
     path: &Path,
+    dialect: &Dialect,
     ids: &mut UserIds,
+    out: &mut EdgeColumns,
     bad: BadLines,
     rejects: Option<&mut Rejects>,
     budget: Option<&ReadBudget>,
-) -> Result<(EdgeColumns, LineStats), InputError> {
+) -> Result<LineStats, InputError> {
     let mut stream = InputStream::open(path)?;
     let mut reader = Reader {
         path,
-        sep: Delimiter::for_path(path).byte(),
+        sep: dialect.separator(path),
         bad,
         rejects,
         what: ("follower", "followee"),
         stats: LineStats::default(),
         lines_before: 0,
     };
-    let mut out = EdgeColumns::default();
-    if let (Some(size), false) = (stream.size, stream.gzip) {
+    reader.stats.compression = stream.compression;
+    if let (Some(size), false) = (stream.size, stream.compression.is_compressed()) {
         // Room for the follows, from the file size at ~12 bytes a line,
         // so the columns do not grow by doubling.
         let guess = (size / 12) as usize;
@@ -435,7 +462,7 @@ pub fn read_edges_within(
             Ok(n) => n,
             Err(e) => {
                 if let Some((bytes, parts)) = pending.take() {
-                    reader.absorb(&bytes, parts, ids, &mut out, &mut pool)?;
+                    reader.absorb(&bytes, parts, ids, out, &mut pool)?;
                 }
                 let mut err = InputError::io(path, &e);
                 if let InputError::Io { reason, .. } = &mut err {
@@ -455,7 +482,7 @@ pub fn read_edges_within(
         if cut == 0 && !eof {
             // A whole window without a line end: one line over the limit.
             if let Some((bytes, parts)) = pending.take() {
-                reader.absorb(&bytes, parts, ids, &mut out, &mut pool)?;
+                reader.absorb(&bytes, parts, ids, out, &mut pool)?;
             }
             reader.overlong_line(&mut *stream.reader, &mut buf)?;
             first = false;
@@ -470,7 +497,7 @@ pub fn read_edges_within(
         let (absorbed, parts) = rayon::join(
             || {
                 prev.map_or(Ok(()), |(bytes, parts)| {
-                    reader.absorb(&bytes, parts, ids, &mut out, &mut spent)
+                    reader.absorb(&bytes, parts, ids, out, &mut spent)
                 })
             },
             || parse_window(&window, first, sep, what, bad, &mut pool),
@@ -498,11 +525,11 @@ pub fn read_edges_within(
         }
     }
     if let Some((bytes, parts)) = pending.take() {
-        reader.absorb(&bytes, parts, ids, &mut out, &mut pool)?;
+        reader.absorb(&bytes, parts, ids, out, &mut pool)?;
     }
     stream.check_unchanged()?;
     reader.stats.bytes = stream.raw_bytes();
-    Ok((out, reader.stats))
+    Ok(reader.stats)
 }
 
 /// Reads into `buf[from..]` until it is full or the input ends; returns

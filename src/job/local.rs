@@ -110,9 +110,13 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
         let edges = data.graph.edges();
         let (teleport, trusted) = teleport_of(job, &mut data, &mut pending, obs)?;
         warn_fallbacks(&teleport, obs);
-        let start = match &job.previous {
-            Some(p) => Some(warm::start_from_previous(p, &data, &teleport, obs)?),
-            None => None,
+        let previous = warm::previous_to_use(job.previous.as_deref(), job.previous_may_be_missing, obs);
+        let (start, parent) = match previous {
+            Some(p) => {
+                let (start, parent) = warm::start_from_previous(p, &data, &teleport, obs)?;
+                (Some(start), Some(parent))
+            }
+            None => (None, None),
         };
         let result = {
             let progress = progress_observer(job, &*obs, teleport.len());
@@ -131,6 +135,8 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
         let t2 = Instant::now();
         let covers = Coverage { users: data.ids.len() as u64, edges, load: &data.report };
         let mut metadata = metadata_for(job, covers, &result, &teleport, &mixes);
+        metadata.parent = parent.as_ref().map(|p| p.path.clone());
+        metadata.parent_snapshot_id = parent.map(|p| p.snapshot_id);
         if let Some(t) = &trusted {
             add_trust(&mut metadata, t, &teleport);
         }

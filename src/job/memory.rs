@@ -174,8 +174,8 @@ impl MemoryLimit {
 /// own windows ([`crate::input::reader_overhead`]). A lower bound on
 /// purpose: the read checks as it goes, and the precise check comes after
 /// loading, before the score blocks.
-pub fn read_estimate(bytes: u64, gzip: bool) -> u64 {
-    let text = if gzip { bytes * 4 } else { bytes };
+pub fn read_estimate(bytes: u64, compressed: bool) -> u64 {
+    let text = if compressed { bytes * 4 } else { bytes };
     let follows = text / 10;
     follows * 12 + crate::input::reader_overhead()
 }
@@ -185,21 +185,32 @@ pub fn read_estimate(bytes: u64, gzip: bool) -> u64 {
 pub(crate) fn guard_read(limit: MemoryLimit, input: &GraphInput) -> Result<(), MemoryRefusal> {
     let resident = current_rss().unwrap_or(0);
     let (needed, detail) = match input {
-        GraphInput::Text { edges, .. } => {
-            let bytes = std::fs::metadata(edges)
-                .ok()
-                .filter(|m| m.is_file())
-                .map_or(0, |m| m.len());
-            let gzip = crate::input::is_gzip(edges);
-            let need = read_estimate(bytes, gzip);
+        GraphInput::Text(files) => {
+            // Patterns that match nothing are reported by the read itself.
+            let edges = crate::input::files::expand_inputs(&files.edges).unwrap_or_default();
+            let (mut bytes, mut need, mut compressed) = (0, 0, false);
+            for e in &edges {
+                let size = std::fs::metadata(e)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map_or(0, |m| m.len());
+                let packed = crate::input::is_compressed(e);
+                compressed |= packed;
+                bytes += size;
+                need += read_estimate(size, packed) - crate::input::reader_overhead();
+            }
+            need += crate::input::reader_overhead();
+            let what = match edges.as_slice() {
+                [one] => one.display().to_string(),
+                many => format!("{} follow files", many.len()),
+            };
             (
                 resident + need,
                 format!(
-                    "at least {} to parse {} ({} of follows{}, the reader's windows included), + {} resident",
+                    "at least {} to parse {what} ({} of follows{}, the reader's windows included), + {} resident",
                     human_bytes(need),
-                    edges.display(),
                     human_bytes(bytes),
-                    if gzip { ", gzip" } else { "" },
+                    if compressed { ", compressed" } else { "" },
                     human_bytes(resident)
                 ),
             )

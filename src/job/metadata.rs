@@ -4,9 +4,11 @@
 
 use super::{GraphInput, RankJob, TrustedRun};
 use crate::input::load::LoadReport;
+use crate::input::read::{FileKind, FileRead};
+use crate::input::Dialect;
 use crate::rank::{MarketMix, RankResult, TopicTeleport, Walk, GLOBAL_MARKET};
 use crate::snapshot::{
-    self, InputFile, InputRole, LoadCounts, MarketKind, MarketMeta, Metadata, Parameters,
+    self, InputFile, InputRead, InputRole, LoadCounts, MarketKind, MarketMeta, Metadata, Parameters,
 };
 
 /// The counts a snapshot covers: its users, the follows as read, and what
@@ -49,7 +51,9 @@ pub fn metadata_for(
             users_only_in_topics: r.users_only_in_topics,
             skipped_lines: r.skipped_total(),
         },
-        parent: job.previous.as_ref().map(|p| p.display().to_string()),
+        // Set by the warm start, which resolves the file and reads its id.
+        parent: None,
+        parent_snapshot_id: None,
         trust: None,
         run_id: None,
     }
@@ -114,25 +118,52 @@ fn markets(result: &RankResult, tele: &TopicTeleport, mixes: &[MarketMix]) -> Ve
         .collect()
 }
 
-/// The text files the graph came from (through the cache, when one was
-/// used, which is listed too with role `graph_cache`).
+/// The files the graph came from, one entry per file read (the shards of
+/// a pattern or directory one by one), with how each was read; through the
+/// cache, when one was used, which is listed too with role `graph_cache`.
 fn inputs_of(job: &RankJob, r: &LoadReport) -> Vec<InputFile> {
-    let mut inputs = vec![
-        InputFile {
-            role: InputRole::Edges,
-            path: r.edges_path.display().to_string(),
-            bytes: r.edge_lines.bytes,
-            lines: r.edge_lines.lines,
-            skipped_lines: r.edge_lines.skipped_total(),
-        },
-        InputFile {
-            role: InputRole::Topics,
-            path: r.topics_path.display().to_string(),
-            bytes: r.topic_lines.bytes,
-            lines: r.topic_lines.lines,
-            skipped_lines: r.topic_lines.skipped_total(),
-        },
+    let mut inputs = Vec::new();
+    let dialect = match &job.input {
+        GraphInput::Text(files) => Some(&files.read.dialect),
+        GraphInput::Cache(_) => None,
+    };
+    let roles = [
+        (
+            InputRole::Edges,
+            &r.edge_files,
+            &r.edges_path,
+            &r.edge_lines,
+        ),
+        (
+            InputRole::Topics,
+            &r.topic_files,
+            &r.topics_path,
+            &r.topic_lines,
+        ),
     ];
+    for (role, files, path, lines) in roles {
+        if files.is_empty() {
+            // A cache of an older version, or the cluster's totals.
+            inputs.push(InputFile {
+                role,
+                path: path.display().to_string(),
+                bytes: lines.bytes,
+                lines: lines.lines,
+                skipped_lines: lines.skipped_total(),
+                read: None,
+            });
+        }
+        for f in files {
+            inputs.push(InputFile {
+                role,
+                path: f.path.display().to_string(),
+                bytes: f.lines.bytes,
+                lines: f.lines.lines,
+                skipped_lines: f.lines.skipped_total(),
+                read: Some(input_read(f, dialect)),
+            });
+        }
+    }
     if let GraphInput::Cache(p) = &job.input {
         inputs.push(InputFile {
             role: InputRole::GraphCache,
@@ -140,7 +171,27 @@ fn inputs_of(job: &RankJob, r: &LoadReport) -> Vec<InputFile> {
             bytes: std::fs::metadata(p).map_or(0, |m| m.len()),
             lines: 0,
             skipped_lines: 0,
+            read: None,
         });
     }
     inputs
+}
+
+/// How `f` was read, under `dialect` (none: from a cache, whose run's
+/// dialect is not known here).
+fn input_read(f: &FileRead, dialect: Option<&Dialect>) -> InputRead {
+    let text = f.kind == FileKind::Text;
+    InputRead {
+        format: f.kind,
+        compression: f.lines.compression,
+        delimiter: f.delimiter.clone(),
+        quoted: text && dialect.is_some_and(|d| d.quoted(&f.path)),
+        header: dialect.filter(|_| text).map(|d| d.header),
+        headers_skipped: f.lines.headers,
+        null_tokens: dialect
+            .filter(|_| text)
+            .map(|d| d.null_tokens.clone())
+            .unwrap_or_default(),
+        columns: f.columns.clone(),
+    }
 }

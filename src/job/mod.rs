@@ -70,6 +70,9 @@ pub struct RankJob {
     /// Warm-start from this earlier snapshot (users matched by id, markets
     /// by name; new users and markets start from teleport).
     pub previous: Option<PathBuf>,
+    /// `--previous-if-exists`: a `previous` that does not exist (the first
+    /// run of a schedule) is a warning and a cold start, not an error.
+    pub previous_may_be_missing: bool,
     /// Account history (`--accounts`): restart weight by earned trust, and
     /// follows of accounts in probation or suspended out of the walk.
     pub accounts: Option<AccountsInput>,
@@ -94,6 +97,7 @@ impl RankJob {
             only_topics: None,
             scores_tsv: None,
             previous: None,
+            previous_may_be_missing: false,
             accounts: None,
         }
     }

@@ -4,26 +4,27 @@
 
 use super::publish::PendingOutputs;
 use super::{JobError, Level, Observer, RankJob};
-use crate::input::load::{load_tagged_graph_with, TaggedGraph};
-use crate::input::{read_pairs, BadLines, ReadBudget, Rejects};
+use crate::input::load::{load_graph_files, GraphFiles, TaggedGraph};
+use crate::input::{read_pairs, BadLines, LineStats, ReadBudget, Rejects};
 use crate::rank::MarketMix;
 use std::path::{Path, PathBuf};
 
 /// Where the graph comes from.
 #[derive(Debug, Clone)]
 pub enum GraphInput {
-    /// Text files: follows and topic tags.
-    Text {
-        /// Follow file (`follower<TAB>followee[<TAB>weight]`).
-        edges: PathBuf,
-        /// Topic file (`user<TAB>topic[<TAB>weight]`).
-        topics: PathBuf,
-    },
+    /// Text or Parquet files: follows and topic tags, each role one or
+    /// more files, directories or patterns.
+    Text(GraphFiles),
     /// A graph cache written by `marketrank ingest` ([`crate::input::graph_cache`]).
     Cache(PathBuf),
 }
 
 impl GraphInput {
+    /// One follow file and one topic file, read the default way.
+    pub fn text(edges: impl Into<PathBuf>, topics: impl Into<PathBuf>) -> GraphInput {
+        GraphInput::Text(GraphFiles::new(edges, topics))
+    }
+
     /// Loads the graph, keeping only the topics in `only` when given;
     /// skipped lines go to `rejects` (text input only: a cache has none).
     pub fn load(
@@ -34,9 +35,7 @@ impl GraphInput {
         budget: Option<&ReadBudget>,
     ) -> Result<TaggedGraph, JobError> {
         match self {
-            GraphInput::Text { edges, topics } => Ok(load_tagged_graph_with(
-                edges, topics, bad, only, rejects, budget,
-            )?),
+            GraphInput::Text(files) => Ok(load_graph_files(files, bad, only, rejects, budget)?),
             GraphInput::Cache(path) => {
                 let mut data = crate::input::graph_cache::read_graph_cache(path)?;
                 if let Some(only) = only {
@@ -56,8 +55,18 @@ impl GraphInput {
     /// The note a run starts with.
     pub fn reading_note(&self) -> String {
         match self {
-            GraphInput::Text { edges, topics } => {
-                format!("reading {} and {}", edges.display(), topics.display())
+            GraphInput::Text(files) => {
+                let names = |p: &[PathBuf]| {
+                    p.iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!(
+                    "reading {} and {}",
+                    names(&files.edges),
+                    names(&files.topics)
+                )
             }
             GraphInput::Cache(p) => format!("reading graph cache {}", p.display()),
         }
@@ -103,7 +112,7 @@ pub fn load_with_rejects(
     pending: &mut PendingOutputs,
 ) -> Result<(TaggedGraph, Option<(PathBuf, u64)>), JobError> {
     let path = match (bad, input) {
-        (BadLines::Skip, GraphInput::Text { .. }) => {
+        (BadLines::Skip, GraphInput::Text(_)) => {
             Some(rejects.map_or_else(|| rejects_path_for(out), PathBuf::from))
         }
         _ => None,
@@ -147,10 +156,15 @@ pub(crate) fn with_rejects<T>(
 /// account history, the vetted list): same path or same file. `--previous`
 /// may be the output: the warm start reads it before the new one replaces it.
 pub fn refuse_output_over_input(job: &RankJob) -> Result<(), JobError> {
-    let mut inputs: Vec<&Path> = match &job.input {
-        GraphInput::Text { edges, topics } => vec![edges, topics],
-        GraphInput::Cache(p) => vec![p],
+    // Patterns and directories are checked as the files they name.
+    let expanded = match &job.input {
+        GraphInput::Text(files) => {
+            let (e, t) = files.expand()?;
+            e.into_iter().chain(t).collect()
+        }
+        GraphInput::Cache(p) => vec![p.clone()],
     };
+    let mut inputs: Vec<&Path> = expanded.iter().map(PathBuf::as_path).collect();
     inputs.extend(job.markets.as_deref());
     if let Some(a) = &job.accounts {
         inputs.push(&a.path);
@@ -189,10 +203,23 @@ pub fn report_dropped(data: &TaggedGraph, obs: &mut dyn Observer) {
             ),
         );
     }
-    for (path, stats) in [
-        (&r.edges_path, &r.edge_lines),
-        (&r.topics_path, &r.topic_lines),
-    ] {
+    // Per file when the load says which (several shards each report their
+    // own header and line numbers); else the role's totals.
+    let per_file = |files: &[crate::input::read::FileRead], path: &Path, all: &LineStats| {
+        if files.is_empty() {
+            vec![(path.to_path_buf(), all.clone())]
+        } else {
+            files
+                .iter()
+                .map(|f| (f.path.clone(), f.lines.clone()))
+                .collect()
+        }
+    };
+    let files = per_file(&r.edge_files, &r.edges_path, &r.edge_lines)
+        .into_iter()
+        .chain(per_file(&r.topic_files, &r.topics_path, &r.topic_lines));
+    for (path, stats) in files {
+        let stats = &stats;
         if stats.headers > 0 {
             obs.note(
                 Level::Warning,

@@ -7,16 +7,56 @@ use crate::input::load::TaggedGraph;
 use crate::rank::TopicTeleport;
 use std::path::Path;
 
+/// The snapshot a run continued from, as its metadata records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parent {
+    /// The file read: a symlink (`latest.snap`) resolved to the file it
+    /// pointed to then, so lineage survives the link moving on.
+    pub path: String,
+    /// Its content id ([`crate::Snapshot::content_id`]).
+    pub snapshot_id: String,
+}
+
+/// The previous snapshot to warm-start from: `None` when there is none to
+/// use (no `--previous`, or `--previous-if-exists` and no file yet: then a
+/// warning says the run starts cold).
+pub fn previous_to_use<'j>(
+    previous: Option<&'j Path>,
+    may_be_missing: bool,
+    obs: &mut dyn Observer,
+) -> Option<&'j Path> {
+    let path = previous?;
+    if may_be_missing && !path.exists() {
+        obs.note(
+            Level::Warning,
+            &format!(
+                "no previous snapshot at {} yet (first run of a schedule?): starting cold, without a parent",
+                path.display()
+            ),
+        );
+        return None;
+    }
+    Some(path)
+}
+
 /// The previous snapshot's scores laid out for this run's users and
 /// markets, node-major (NaN where unknown: users matched by id, markets by
-/// name; the kernel starts the unknown ones from teleport).
+/// name; the kernel starts the unknown ones from teleport), and the parent
+/// record of the new snapshot.
 pub fn start_from_previous(
     path: &Path,
     data: &TaggedGraph,
     tele: &TopicTeleport,
     obs: &mut dyn Observer,
-) -> Result<Vec<f32>, JobError> {
+) -> Result<(Vec<f32>, Parent), JobError> {
     let prev = crate::Snapshot::open(path)?;
+    let parent = Parent {
+        path: std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string(),
+        snapshot_id: prev.content_id(),
+    };
     let k = tele.len();
     let cols: Vec<Option<usize>> = tele
         .markets()
@@ -51,5 +91,5 @@ pub fn start_from_previous(
             cols.iter().filter(|c| c.is_some()).count()
         ),
     );
-    Ok(start)
+    Ok((start, parent))
 }

@@ -67,6 +67,10 @@ pub struct Metadata {
     /// The snapshot this run continued from, if any.
     #[serde(default)]
     pub parent: Option<String>,
+    /// The parent's content id (`<created>/<crc>`), so lineage names the
+    /// bytes continued from even after the file is replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_snapshot_id: Option<String>,
     /// The account-history inputs of a run with `--accounts` (absent
     /// otherwise, so graph-only snapshots keep their bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,14 +137,46 @@ pub struct Parameters {
 pub struct InputFile {
     /// What the file was.
     pub role: InputRole,
-    /// Path as given.
+    /// Path as given (a pattern or directory's files one by one).
     pub path: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// Lines read.
+    /// Lines read (rows, for Parquet).
     pub lines: u64,
     /// Malformed lines skipped.
     pub skipped_lines: u64,
+    /// How the file was read (absent in snapshots older than issue 20,
+    /// and for the graph cache).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<InputRead>,
+}
+
+/// The choices a run made reading one input file, so that a snapshot says
+/// how its inputs were understood (a header skipped, a delimiter, a column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputRead {
+    /// `text` or `parquet`.
+    pub format: crate::input::read::FileKind,
+    /// `none`, `gzip` or `zstd` (told by the bytes).
+    pub compression: crate::input::Compression,
+    /// Text: the separator (`tab`, `comma`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// Text: whether fields could be quoted (RFC 4180).
+    #[serde(default)]
+    pub quoted: bool,
+    /// Text: `--header` (`auto`, `yes`, `no`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<crate::input::HeaderMode>,
+    /// Header lines skipped (0 or 1).
+    #[serde(default)]
+    pub headers_skipped: u64,
+    /// Text: the null tokens refused as ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub null_tokens: Vec<String>,
+    /// Parquet: the columns read (first id, second id, weight).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
 }
 
 /// One market's column.

@@ -52,8 +52,8 @@ mod writer;
 
 pub use format::{AffinityEntry, SnapshotError, TeleportEntry};
 pub use meta::{
-    now_unix as meta_now, rfc3339 as rfc3339_of, InputFile, InputRole, LoadCounts, MarketKind,
-    MarketMeta, Metadata, Parameters, TrustMeta,
+    now_unix as meta_now, rfc3339 as rfc3339_of, InputFile, InputRead, InputRole, LoadCounts,
+    MarketKind, MarketMeta, Metadata, Parameters, TrustMeta,
 };
 pub use reader::UserStanding;
 pub use validate::SectionProblem;

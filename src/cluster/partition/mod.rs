@@ -148,11 +148,12 @@ pub(crate) fn load(
     mail: &mut Mailroom<'_>,
     edges: &[PathBuf],
     topics: &[PathBuf],
+    opts: &crate::input::ReadOptions,
     bad: BadLines,
     only: Option<&[String]>,
 ) -> Result<Partition, JobError> {
     read::same_inputs(mail, edges, topics)?;
-    let share = read::share(edges, topics, (mail.index(), mail.peers()), bad, only)?;
+    let share = read::share(edges, topics, opts, (mail.index(), mail.peers()), bad, only)?;
     let ids = ids::global_ids(mail, share.ids, share.in_edges, &edges[0])?;
     let (all_topics, topic_global) = ids::topic_columns(mail, &share.topic_names, only)?;
     if all_topics.is_empty() {

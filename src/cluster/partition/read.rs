@@ -4,7 +4,8 @@
 use super::too_many;
 use crate::cluster::mailroom::Mailroom;
 use crate::graph::UserIds;
-use crate::input::{read_edges_parallel, read_pairs, BadLines, LineStats};
+use crate::input::read::{read_follow_file, read_pair_file};
+use crate::input::{BadLines, EdgeColumns, LineStats, ReadOptions};
 use crate::job::JobError;
 use rustc_hash::FxHashMap;
 use std::hash::Hasher;
@@ -70,12 +71,13 @@ pub(super) fn same_inputs(
 pub(super) fn share(
     edges: &[PathBuf],
     topics: &[PathBuf],
+    opts: &ReadOptions,
     (me, w): (usize, usize),
     bad: BadLines,
     only: Option<&[String]>,
 ) -> Result<Share, JobError> {
     let mut ids = UserIds::new();
-    let (follows, edge_lines) = read_follows(mine(edges, me, w), &mut ids, bad)?;
+    let (follows, edge_lines) = read_follows(mine(edges, me, w), opts, &mut ids, bad)?;
     let in_edges = ids.len();
     let mut topic_ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut topic_names: Vec<String> = Vec::new();
@@ -83,11 +85,11 @@ pub(super) fn share(
     let mut topic_lines = LineStats::default();
     for path in mine(topics, me, w) {
         let mut overflow = false;
-        let stats = read_pairs(path, ("user", "topic"), bad, None, |p| {
-            if only.is_some_and(|o| !o.iter().any(|t| t == p.second)) {
+        let read = read_pair_file(path, opts, ("user", "topic"), bad, None, None, |p| {
+            if only.is_some_and(|o| !o.iter().any(|t| *t == *p.second)) {
                 return;
             }
-            let Some(u) = ids.intern(p.first) else {
+            let Some(u) = ids.intern(&p.first) else {
                 overflow = true;
                 return;
             };
@@ -100,7 +102,7 @@ pub(super) fn share(
         if overflow {
             return Err(too_many(path));
         }
-        add_stats(&mut topic_lines, &stats);
+        add_stats(&mut topic_lines, &read.lines);
     }
     Ok(Share {
         ids,
@@ -127,6 +129,7 @@ fn mine(files: &[PathBuf], me: usize, w: usize) -> impl Iterator<Item = &PathBuf
 /// with the follows of files read before weighing 1.
 fn read_follows<'a>(
     files: impl Iterator<Item = &'a PathBuf>,
+    opts: &ReadOptions,
     ids: &mut UserIds,
     bad: BadLines,
 ) -> Result<(Follows, LineStats), JobError> {
@@ -134,8 +137,9 @@ fn read_follows<'a>(
     let mut lines = LineStats::default();
     let mut weighted = false;
     for path in files {
-        let (cols, stats) = read_edges_parallel(path, ids, bad, None)?;
-        add_stats(&mut lines, &stats);
+        let mut cols = EdgeColumns::default();
+        let read = read_follow_file(path, opts, ids, &mut cols, bad, None, None)?;
+        add_stats(&mut lines, &read.lines);
         if !cols.weights.is_empty() {
             weighted = true;
             wts.resize(src.len(), 1.0);
