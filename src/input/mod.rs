@@ -112,6 +112,18 @@ pub struct Pair<'a> {
     pub weight: f32,
 }
 
+impl<'a> Pair<'a> {
+    /// A record of two ids and a weight (readers other than the line
+    /// parser, e.g. Parquet, build their records with this).
+    pub fn new(first: &'a str, second: &'a str, weight: f32) -> Pair<'a> {
+        Pair {
+            first,
+            second,
+            weight,
+        }
+    }
+}
+
 /// Parses one non-blank, non-comment line of a two-or-three-column file.
 ///
 /// `what` names the two columns for error messages, e.g.
