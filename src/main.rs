@@ -20,10 +20,11 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("marketrank: {e:#}");
+            let mut message = format!("marketrank: {e:#}");
             if let Some(h) = cli::hints::hint(&e) {
-                eprintln!("{h}");
+                message = format!("{message}\n{h}");
             }
+            cli::observe::error_line(&message);
             if e.downcast_ref::<cli::NotFound>().is_some() {
                 ExitCode::from(1)
             } else if e.downcast_ref::<cli::NotConverged>().is_some() {

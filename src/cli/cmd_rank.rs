@@ -1,6 +1,8 @@
 //! `marketrank rank`: load, rank, write the snapshot.
 
-use super::args::{ClusterArgs, EngineArg, RankArgs, RankParams, TeleportArg, WalkArg};
+use super::args::{
+    ClusterArgs, EngineArg, LogFormatArg, RankArgs, RankParams, TeleportArg, WalkArg,
+};
 use super::NotConverged;
 use anyhow::Context;
 use marketrank::input::BadLines;
@@ -11,6 +13,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 pub fn run(a: RankArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    super::observe::set_format(match a.params.log_format {
+        LogFormatArg::Plain => super::observe::LogFormat::Plain,
+        LogFormatArg::Json => super::observe::LogFormat::Json,
+    });
     let out = match (&a.out, &a.out_dir) {
         (Some(out), _) => out.clone(),
         (None, Some(dir)) => {
@@ -67,11 +73,16 @@ pub fn run(a: RankArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         let removed = marketrank::job::schedule::prune(dir, a.keep.max(1))
             .with_context(|| format!("could not prune {}", dir.display()))?;
         if !a.params.quiet {
-            eprintln!(
-                "{}/latest.snap -> {}; removed {} old snapshot(s)",
-                dir.display(),
-                out.display(),
-                removed.len()
+            super::observe::log_line(
+                "info",
+                Some(marketrank::job::Phase::Write),
+                &format!(
+                    "{}/latest.snap -> {}; removed {} old snapshot(s)",
+                    dir.display(),
+                    out.display(),
+                    removed.len()
+                ),
+                &[("removed", removed.len() as f64)],
             );
         }
     }
@@ -176,7 +187,7 @@ fn print_summary(job: &RankJob, s: &RankSummary, quiet: bool) {
         return;
     }
     let not_converged = s.result.convergence.iter().filter(|c| !c.converged).count();
-    eprintln!(
+    let message = format!(
         "wrote {}: {} users, {} follows, {} markets ({} not converged); load {:.2?}, rank {:.2?}, write {:.2?}; peak memory {} (estimate for the rank step {})",
         job.out.display(),
         s.data.ids.len(),
@@ -189,6 +200,17 @@ fn print_summary(job: &RankJob, s: &RankSummary, quiet: bool) {
         s.peak_rss.map(human_bytes).unwrap_or_else(|| "unknown".into()),
         human_bytes(s.estimate.total()),
     );
+    let figures = [
+        ("users", s.data.ids.len() as f64),
+        ("follows", s.follows as f64),
+        ("markets", s.result.k() as f64),
+        ("not_converged", not_converged as f64),
+        ("load_seconds", s.load_time.as_secs_f64()),
+        ("rank_seconds", s.rank_time.as_secs_f64()),
+        ("write_seconds", s.write_time.as_secs_f64()),
+        ("peak_bytes", s.peak_rss.unwrap_or(0) as f64),
+    ];
+    super::observe::log_line("info", Some(marketrank::job::Phase::Write), &message, &figures);
 }
 
 /// `rank --engine timely`: this process's share of a cluster run.

@@ -17,7 +17,7 @@ mod cmd_serve;
 mod cmd_show;
 mod cmd_top;
 pub mod hints;
-mod observe;
+pub mod observe;
 mod table;
 
 use args::{Cli, Command};

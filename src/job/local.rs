@@ -9,7 +9,7 @@ use super::source::{
     load_with_rejects, read_market_mixes, refuse_output_over_input, report_dropped,
 };
 use super::steps::{compose_markets, progress_observer, warn_fallbacks, warn_not_converged};
-use super::{accounts, warm, JobError, Level, Observer, RankJob, RankSummary, TrustedRun};
+use super::{accounts, warm, JobError, Level, Observer, Phase, RankJob, RankSummary, TrustedRun};
 use crate::input::load::TaggedGraph;
 use crate::input::ReadBudget;
 use crate::rank::{human_bytes, rank_observed, MemoryEstimate, TopicTeleport};
@@ -64,6 +64,7 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
     let pool = thread_pool(capped_threads(job.threads, obs))?;
     let mixes = read_market_mixes(job.markets.as_deref())?;
     pool.install(|| {
+        obs.phase(Phase::Read);
         obs.note(Level::Info, &job.input.reading_note());
         let limit = MemoryLimit::resolve(job.max_memory);
         if let Some(limit) = limit {
@@ -90,7 +91,16 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
         if let Some(limit) = limit {
             guard_rank(limit, data.ids.len() as u64, &estimate, mixes.len(), obs)?;
         }
-        obs.note(Level::Info, &format!(
+        let loaded = [
+            ("users", data.ids.len() as f64),
+            ("follows", data.graph.edges() as f64),
+            ("topics", data.tags.len() as f64),
+            ("skipped_lines", data.report.skipped_total() as f64),
+            ("seconds", load_time.as_secs_f64()),
+            ("peak_bytes", peak_rss().unwrap_or(0) as f64),
+            ("rank_needs_bytes", (estimate.scores + estimate.other + estimate.graph) as f64),
+        ];
+        obs.note_figures(Level::Info, &format!(
             "loaded {} users, {} follows, {} topics in {load_time:.2?} (peak memory so far {}); rank needs about {} more (graph {} + scores {})",
             data.ids.len(),
             data.graph.edges(),
@@ -99,9 +109,10 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
             human_bytes(estimate.scores + estimate.other),
             human_bytes(estimate.graph),
             human_bytes(estimate.scores),
-        ));
+        ), &loaded);
         report_dropped(&data, obs);
 
+        obs.phase(Phase::Rank);
         let t1 = Instant::now();
         // Follower counts and follows as read (absolute influence), before
         // an account history takes follows out of the walk.
@@ -125,13 +136,21 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
         drop(start);
         let result = compose_markets(job, result, &mixes)?;
         let rank_time = t1.elapsed();
-        obs.note(Level::Info, &format!(
+        let ranked = [
+            ("markets", k as f64),
+            ("iterations", result.iterations as f64),
+            ("not_converged", result.convergence.iter().filter(|c| !c.converged).count() as f64),
+            ("seconds", rank_time.as_secs_f64()),
+            ("peak_bytes", peak_rss().unwrap_or(0) as f64),
+        ];
+        obs.note_figures(Level::Info, &format!(
             "ranked {k} markets in {} iterations, {rank_time:.2?} (peak memory so far {})",
             result.iterations,
             peak_rss_text()
-        ));
+        ), &ranked);
         warn_not_converged(job, &result, obs);
 
+        obs.phase(Phase::Write);
         let t2 = Instant::now();
         let covers = Coverage { users: data.ids.len() as u64, edges, load: &data.report };
         let mut metadata = metadata_for(job, covers, &result, &teleport, &mixes);

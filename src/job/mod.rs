@@ -24,7 +24,7 @@ pub use accounts::{young_restart_share, AccountsInput, TrustedRun, YOUNG_DAYS};
 pub use error::JobError;
 pub use local::{capped_threads, run_rank_job, thread_pool, THREADS_PER_CORE};
 pub use memory::peak_rss;
-pub use observe::{Collect, Level, Observer, Progress, Silent};
+pub use observe::{Collect, Level, Observer, Phase, Progress, Silent};
 pub use publish::PendingOutputs;
 pub use source::{
     load_with_rejects, read_market_mixes, refuse_output_over_input, rejects_path_for,

@@ -15,10 +15,34 @@ pub enum Level {
     Warning,
 }
 
+/// Which step of a run a note belongs to, told by the run as it enters
+/// the step (never read back out of a note's words), so a log reader can
+/// select, say, every `read` note of a month of nightly runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Checking the job, before any input is read.
+    #[default]
+    Setup,
+    /// Reading the inputs and building the graph.
+    Read,
+    /// The power iteration (and composing market mixes).
+    Rank,
+    /// Writing and publishing the outputs.
+    Write,
+}
+
 /// Receives a run's notes and progress.
 pub trait Observer: Send {
     /// One line of what the run did.
     fn note(&mut self, level: Level, message: &str);
+    /// A note with its figures (counts, seconds, bytes) as numbers, for
+    /// machine-readable logs; the message says the same in words.
+    fn note_figures(&mut self, level: Level, message: &str, _figures: &[(&'static str, f64)]) {
+        self.note(level, message);
+    }
+    /// The run enters `phase`; the notes that follow belong to it.
+    fn phase(&mut self, _phase: Phase) {}
     /// After every iteration of the power iteration.
     fn progress(&self, _progress: &Progress) {}
 }
