@@ -310,10 +310,13 @@ fn missing_file_directory_and_missing_output_dir() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("nope.tsv: no such file"));
-    rank_cmd(dir.path(), &t, &dir.path().join("o.snap"))
+    // A directory is its files (shards, issue 20); one without any is an error.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    rank_cmd(&empty, &t, &dir.path().join("o.snap"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is a directory"));
+        .stderr(predicate::str::contains("is a directory without input files"));
     rank_cmd(&e, &t, &dir.path().join("missing/o.snap"))
         .assert()
         .code(2)

@@ -198,3 +198,30 @@ pub fn rank_sample_with(out: &Path, extra: &[&str]) {
         .assert()
         .success();
 }
+
+/// Asserts that two snapshots rank alike bit for bit: the same user ids in
+/// the same order, follower counts, every score's bits, every market's
+/// order, and (when both keep the model) every user's followers.
+pub fn assert_same_ranking(a: &marketrank::Snapshot, b: &marketrank::Snapshot, what: &str) {
+    assert_eq!(a.users(), b.users(), "{what}: user count");
+    assert_eq!(a.markets(), b.markets(), "{what}: markets");
+    for u in 0..a.users() as u32 {
+        assert_eq!(a.user_id(u), b.user_id(u), "{what}: id of user {u}");
+        assert_eq!(a.followers(u), b.followers(u), "{what}: followers of {}", a.user_id(u));
+        for m in 0..a.markets().len() {
+            assert_eq!(
+                a.score(u, m).to_bits(),
+                b.score(u, m).to_bits(),
+                "{what}: score of {} in {}",
+                a.user_id(u),
+                a.markets()[m]
+            );
+        }
+        if a.has_model() && b.has_model() {
+            assert_eq!(a.followers_of(u), b.followers_of(u), "{what}: followers of {u}");
+        }
+    }
+    for m in 0..a.markets().len() {
+        assert_eq!(a.order(m), b.order(m), "{what}: order of {}", a.markets()[m]);
+    }
+}

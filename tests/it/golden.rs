@@ -1,10 +1,16 @@
 //! Snapshots written at commit f109f54 (before the metadata became typed,
-//! issue 17) are read back, and the same runs today write the same bytes:
-//! refactors may move code, not change what a run writes.
+//! issue 17) are read back, and the same runs today write the same
+//! ranking: refactors may move code, not change what a run writes.
 //! `tests/data/snapshots/` holds the sample's two snapshots (graph-only and
 //! with `--accounts`); Ciao's 2.6 MB snapshot is checked by its CRC-32.
+//!
+//! Issue 20 added to the metadata how each input file was read
+//! (`inputs[].read`) and, with a warm start, the parent's snapshot id; so
+//! the sample runs are compared with the golden files section by section:
+//! every score, id, follower and order bit for bit, and the metadata equal
+//! once the new `read` entries are taken out. Ciao's CRC was renewed then.
 
-use crate::common::{cmd, repo};
+use crate::common::{assert_same_ranking, cmd, repo};
 use marketrank::snapshot::{InputRole, MarketKind};
 use marketrank::{Precision, Snapshot, TeleportMode};
 
@@ -49,10 +55,7 @@ fn the_same_runs_write_the_same_bytes_as_before() {
         &dir.path().join("s.snap"),
         &["--edges", "data/edges.tsv", "--topics", "data/topics.tsv"],
     );
-    assert!(
-        sample == std::fs::read(repo("tests/data/snapshots/sample.snap")).unwrap(),
-        "sample snapshot bytes changed"
-    );
+    same_as_golden(&sample, "tests/data/snapshots/sample.snap");
     let accounts = rank_from_repo_root(
         &dir.path().join("a.snap"),
         &[
@@ -66,10 +69,7 @@ fn the_same_runs_write_the_same_bytes_as_before() {
             "2026-12-01",
         ],
     );
-    assert!(
-        accounts == std::fs::read(repo("tests/data/snapshots/sample-accounts.snap")).unwrap(),
-        "sample --accounts snapshot bytes changed"
-    );
+    same_as_golden(&accounts, "tests/data/snapshots/sample-accounts.snap");
     let ciao = rank_from_repo_root(
         &dir.path().join("c.snap"),
         &[
@@ -81,9 +81,28 @@ fn the_same_runs_write_the_same_bytes_as_before() {
     );
     assert_eq!(
         crc32fast::hash(&ciao),
-        0xd318_e646,
+        CIAO_CRC,
         "Ciao snapshot bytes changed"
     );
+}
+
+/// CRC-32 of Ciao's snapshot (0xd318_e646 before issue 20's `inputs[].read`).
+const CIAO_CRC: u32 = 0x0d51_5253;
+
+/// `bytes` (a snapshot written now) ranks exactly as the golden file at
+/// `golden`, and its metadata is the golden's plus each input's `read`.
+fn same_as_golden(bytes: &[u8], golden: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let now = dir.path().join("now.snap");
+    std::fs::write(&now, bytes).unwrap();
+    let (a, b) = (Snapshot::open(&now).unwrap(), Snapshot::open(repo(golden)).unwrap());
+    assert_same_ranking(&a, &b, golden);
+    let mut meta = serde_json::to_value(a.metadata()).unwrap();
+    for input in meta["inputs"].as_array_mut().unwrap() {
+        let read = input.as_object_mut().unwrap().remove("read");
+        assert!(read.is_some(), "{golden}: an input without `read`: {input}");
+    }
+    assert_eq!(meta, serde_json::to_value(b.metadata()).unwrap(), "{golden}: metadata");
 }
 
 /// A snapshot of a format version this reader does not know (major 2, a
