@@ -210,7 +210,12 @@ fn print_summary(job: &RankJob, s: &RankSummary, quiet: bool) {
         ("write_seconds", s.write_time.as_secs_f64()),
         ("peak_bytes", s.peak_rss.unwrap_or(0) as f64),
     ];
-    super::observe::log_line("info", Some(marketrank::job::Phase::Write), &message, &figures);
+    super::observe::log_line(
+        "info",
+        Some(marketrank::job::Phase::Write),
+        &message,
+        &figures,
+    );
 }
 
 /// `rank --engine timely`: this process's share of a cluster run.

@@ -41,11 +41,7 @@ fn timestamp() -> String {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     let secs = marketrank::snapshot::rfc3339_of(now.as_secs());
-    format!(
-        "{}.{:03}Z",
-        secs.trim_end_matches('Z'),
-        now.subsec_millis()
-    )
+    format!("{}.{:03}Z", secs.trim_end_matches('Z'), now.subsec_millis())
 }
 
 /// Writes one log line to stderr in the process's format: `level` is

@@ -316,7 +316,9 @@ fn missing_file_directory_and_missing_output_dir() {
     rank_cmd(&empty, &t, &dir.path().join("o.snap"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is a directory without input files"));
+        .stderr(predicate::str::contains(
+            "is a directory without input files",
+        ));
     rank_cmd(&e, &t, &dir.path().join("missing/o.snap"))
         .assert()
         .code(2)

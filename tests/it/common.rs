@@ -207,7 +207,12 @@ pub fn assert_same_ranking(a: &marketrank::Snapshot, b: &marketrank::Snapshot, w
     assert_eq!(a.markets(), b.markets(), "{what}: markets");
     for u in 0..a.users() as u32 {
         assert_eq!(a.user_id(u), b.user_id(u), "{what}: id of user {u}");
-        assert_eq!(a.followers(u), b.followers(u), "{what}: followers of {}", a.user_id(u));
+        assert_eq!(
+            a.followers(u),
+            b.followers(u),
+            "{what}: followers of {}",
+            a.user_id(u)
+        );
         for m in 0..a.markets().len() {
             assert_eq!(
                 a.score(u, m).to_bits(),
@@ -218,10 +223,19 @@ pub fn assert_same_ranking(a: &marketrank::Snapshot, b: &marketrank::Snapshot, w
             );
         }
         if a.has_model() && b.has_model() {
-            assert_eq!(a.followers_of(u), b.followers_of(u), "{what}: followers of {u}");
+            assert_eq!(
+                a.followers_of(u),
+                b.followers_of(u),
+                "{what}: followers of {u}"
+            );
         }
     }
     for m in 0..a.markets().len() {
-        assert_eq!(a.order(m), b.order(m), "{what}: order of {}", a.markets()[m]);
+        assert_eq!(
+            a.order(m),
+            b.order(m),
+            "{what}: order of {}",
+            a.markets()[m]
+        );
     }
 }

@@ -95,14 +95,21 @@ fn same_as_golden(bytes: &[u8], golden: &str) {
     let dir = tempfile::tempdir().unwrap();
     let now = dir.path().join("now.snap");
     std::fs::write(&now, bytes).unwrap();
-    let (a, b) = (Snapshot::open(&now).unwrap(), Snapshot::open(repo(golden)).unwrap());
+    let (a, b) = (
+        Snapshot::open(&now).unwrap(),
+        Snapshot::open(repo(golden)).unwrap(),
+    );
     assert_same_ranking(&a, &b, golden);
     let mut meta = serde_json::to_value(a.metadata()).unwrap();
     for input in meta["inputs"].as_array_mut().unwrap() {
         let read = input.as_object_mut().unwrap().remove("read");
         assert!(read.is_some(), "{golden}: an input without `read`: {input}");
     }
-    assert_eq!(meta, serde_json::to_value(b.metadata()).unwrap(), "{golden}: metadata");
+    assert_eq!(
+        meta,
+        serde_json::to_value(b.metadata()).unwrap(),
+        "{golden}: metadata"
+    );
 }
 
 /// A snapshot of a format version this reader does not know (major 2, a

@@ -259,3 +259,142 @@ fn diff_lists_fallers_newcomers_and_departures() {
         .assert()
         .code(1);
 }
+
+/// Issue 20: the README's cron recipe on its first night (no
+/// `latest.snap` yet) runs cold with a warning and exits 0; the second
+/// night warm-starts, and its `parent` is the file `latest.snap` pointed
+/// to, with that snapshot's id, not the symlink's path.
+#[test]
+fn the_cron_recipe_runs_cold_on_its_first_night_and_records_the_resolved_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let latest = runs.join("latest.snap");
+    let night = || {
+        let out = cmd()
+            .args(["rank", "--out-dir"])
+            .arg(&runs)
+            .args(["--keep", "7", "--strict", "--edges"])
+            .arg(repo("data/edges.tsv"))
+            .arg("--topics")
+            .arg(repo("data/topics.tsv"))
+            .arg("--previous-if-exists")
+            .arg(&latest)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let first = night();
+    assert!(first.contains("no previous snapshot at"), "{first}");
+    assert!(first.contains("starting cold"), "{first}");
+    let one = Snapshot::open(&latest).unwrap();
+    assert_eq!(one.metadata().parent, None);
+    let first_file = runs.join(std::fs::read_link(&latest).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = night();
+    assert!(second.contains("warm start from"), "{second}");
+    let two = Snapshot::open(&latest).unwrap();
+    let parent = two.metadata().parent.clone().unwrap();
+    assert_eq!(
+        Path::new(&parent),
+        std::fs::canonicalize(&first_file).unwrap(),
+        "parent is the file latest.snap pointed to"
+    );
+    assert_eq!(
+        two.metadata().parent_snapshot_id.as_deref(),
+        Some(one.content_id().as_str())
+    );
+    // The plain --previous stays strict: a missing file is an error.
+    cmd()
+        .args(["rank", "--quiet", "--edges"])
+        .arg(repo("data/edges.tsv"))
+        .arg("--topics")
+        .arg(repo("data/topics.tsv"))
+        .arg("--previous")
+        .arg(dir.path().join("typo.snap"))
+        .arg("--out")
+        .arg(dir.path().join("x.snap"))
+        .assert()
+        .code(2);
+}
+
+/// Issue 20: `--log-format json` writes every stderr line as one JSON
+/// object (timestamp, level, phase, message, figures), the final error
+/// included; plain lines carry a UTC timestamp when stderr is not a
+/// terminal (here: a pipe).
+#[test]
+fn log_lines_are_json_objects_or_timestamped_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str], out: &str| {
+        cmd()
+            .args(["rank", "--edges"])
+            .arg(repo("data/edges.tsv"))
+            .arg("--topics")
+            .arg(repo("data/topics.tsv"))
+            .args(extra)
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--log-format", "json"], "j.snap");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.len() >= 4, "{text}");
+    for l in &lines {
+        let ts = l["timestamp"].as_str().unwrap();
+        assert!(
+            ts.len() == 24 && ts.ends_with('Z') && &ts[10..11] == "T",
+            "{ts}"
+        );
+        assert!(
+            ["info", "warning"].contains(&l["level"].as_str().unwrap()),
+            "{l}"
+        );
+        assert!(l["message"].is_string() && l["figures"].is_object(), "{l}");
+    }
+    let loaded = lines
+        .iter()
+        .find(|l| l["message"].as_str().unwrap().starts_with("loaded "))
+        .unwrap();
+    assert_eq!(loaded["phase"], "read");
+    assert_eq!(loaded["figures"]["users"], 523.0);
+    assert_eq!(loaded["figures"]["follows"], 2579.0);
+    let phases: Vec<&str> = lines.iter().filter_map(|l| l["phase"].as_str()).collect();
+    for p in ["read", "rank", "write"] {
+        assert!(phases.contains(&p), "{phases:?}");
+    }
+    let iteration = lines
+        .iter()
+        .find(|l| l["figures"].get("iteration").is_some())
+        .unwrap();
+    assert_eq!(iteration["phase"], "rank");
+    // The error a run ends with is an object too.
+    let bad = run(&["--log-format", "json", "--damping", "2"], "bad.snap");
+    assert_eq!(bad.status.code(), Some(2));
+    let last = String::from_utf8(bad.stderr).unwrap();
+    let err: serde_json::Value = serde_json::from_str(last.lines().last().unwrap()).unwrap();
+    assert_eq!(err["level"], "error");
+    assert!(
+        err["message"].as_str().unwrap().contains("damping"),
+        "{err}"
+    );
+    // Plain, not a terminal: every line starts with its UTC time.
+    let plain = run(&[], "p.snap");
+    let text = String::from_utf8(plain.stderr).unwrap();
+    for l in text.lines() {
+        let (ts, _) = l.split_once(' ').unwrap();
+        assert!(
+            ts.len() == 24 && ts.starts_with("20") && ts.ends_with('Z'),
+            "{l}"
+        );
+    }
+}
