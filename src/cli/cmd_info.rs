@@ -77,16 +77,22 @@ pub fn run(a: InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     for i in &m.inputs {
         writeln!(
             out,
-            "  input {}: {} ({} bytes, {} lines, {} skipped)",
+            "  input {}: {} ({} bytes, {} lines, {} skipped{})",
             i.role,
             printable(&i.path),
             i.bytes,
             i.lines,
-            i.skipped_lines
+            i.skipped_lines,
+            i.read.as_ref().map(how_read).unwrap_or_default()
         )?;
     }
     if let Some(parent) = &m.parent {
-        writeln!(out, "  continued from {}", printable(parent))?;
+        let id = m
+            .parent_snapshot_id
+            .as_ref()
+            .map(|id| format!(", snapshot {}", printable(id)))
+            .unwrap_or_default();
+        writeln!(out, "  continued from {}{id}", printable(parent))?;
     }
     if let Some(t) = &m.trust {
         let c = &t.counts;
@@ -130,4 +136,30 @@ pub fn run(a: InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     super::table::print(out, &header, &rows, &[2, 3, 4, 6])?;
     Ok(())
+}
+
+/// How an input was read, for the human `info`: `; parquet, columns src,
+/// dst` or `; text, gzip, comma, quoted, header skipped`.
+fn how_read(r: &marketrank::snapshot::InputRead) -> String {
+    use marketrank::input::read::FileKind;
+    let mut parts = vec![match r.format {
+        FileKind::Text => "text".to_string(),
+        FileKind::Parquet => "parquet".to_string(),
+    }];
+    match r.compression {
+        marketrank::input::Compression::None => {}
+        marketrank::input::Compression::Gzip => parts.push("gzip".into()),
+        marketrank::input::Compression::Zstd => parts.push("zstd".into()),
+    }
+    parts.extend(r.delimiter.clone());
+    if r.quoted {
+        parts.push("quoted".into());
+    }
+    if r.headers_skipped > 0 {
+        parts.push("header skipped".into());
+    }
+    if !r.columns.is_empty() {
+        parts.push(format!("columns {}", printable(&r.columns.join(","))));
+    }
+    format!("; {}", parts.join(", "))
 }
