@@ -153,8 +153,10 @@ pub fn open_lines(path: &Path) -> Result<Lines, InputError> {
 /// [`open_lines`] in a given dialect (separator, quoting).
 pub fn open_lines_with(path: &Path, dialect: &Dialect) -> Result<Lines, InputError> {
     let stream = InputStream::open(path)?;
-    let mut stats = LineStats::default();
-    stats.compression = stream.compression;
+    let stats = LineStats {
+        compression: stream.compression,
+        ..LineStats::default()
+    };
     Ok(Lines {
         path: path.to_path_buf(),
         stream,
