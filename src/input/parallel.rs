@@ -4,11 +4,14 @@
 //! ids are interned sequentially in file order so indices do not depend on
 //! the thread count.
 
+use super::header::{header_text, is_header};
 use super::lines::MAX_SKIPPED_LINE_BYTES;
+use super::quoted::{record_end, record_end_at_eof};
 use super::{
-    overlong_line, parse_pair, BadLine, BadLines, Dialect, InputStream, LineStats, ReadBudget,
-    ReadProgress, Rejects,
+    overlong_line, parse_record, BadLine, BadLines, Dialect, HeaderMode, InputStream, LineStats,
+    ReadBudget, ReadProgress, Rejects, Syntax,
 };
+use std::borrow::Cow;
 use crate::graph::{canonical_number, UserIds};
 use crate::input::error::InputError;
 use rayon::prelude::*;
@@ -22,9 +25,12 @@ const CHUNK: usize = 1 << 20;
 const WINDOW: usize = 8 << 20;
 /// Field that indexes the window's bytes rather than holding a number.
 const STR_FIELD: u64 = 1 << 63;
+/// With [`STR_FIELD`]: the bytes are in the chunk's `side` buffer (an id
+/// that unquoting changed, so it is no slice of the window).
+const SIDE_FIELD: u64 = 1 << 62;
 
-/// One parsed line: two fields (numbers, or `STR_FIELD | start << 31 | len`)
-/// and a weight.
+/// One parsed line: two fields (numbers, or
+/// `STR_FIELD [| SIDE_FIELD] | start << 31 | len`) and a weight.
 type Raw = (u64, u64, f32);
 
 /// What a chunk parse produced.
@@ -32,7 +38,19 @@ struct ChunkOut {
     rows: Vec<Raw>,
     comments: u64,
     headers: u64,
+    header_line: Option<String>,
     skipped: Vec<(usize, BadLine)>,
+    /// Unquoted ids that are not slices of the window (`""` unescaped).
+    side: String,
+}
+
+/// How a chunk is parsed: the same for every chunk of a file.
+#[derive(Clone, Copy)]
+struct ChunkSyntax<'a> {
+    syn: Syntax<'a>,
+    header: HeaderMode,
+    what: (&'a str, &'a str),
+    bad: BadLines,
 }
 
 /// Follows read from a file, as dense user indices.
@@ -46,55 +64,97 @@ pub struct EdgeColumns {
     pub weights: Vec<f32>,
 }
 
-fn field(s: &str, base: usize) -> Result<u64, BadLine> {
+/// A parsed id as a [`Raw`] field: a number, a slice of the window
+/// (`bytes` is the chunk, at `offset` in the window), or a copy in `side`.
+fn field(s: &Cow<'_, str>, bytes: &[u8], offset: usize, side: &mut String) -> Result<u64, BadLine> {
     if let Some(v) = canonical_number(s.as_bytes()) {
         return Ok(v);
     }
+    let (flag, base) = match s {
+        Cow::Borrowed(b) => (0, offset + (b.as_ptr() as usize - bytes.as_ptr() as usize)),
+        Cow::Owned(o) => {
+            side.push_str(o);
+            (SIDE_FIELD, side.len() - o.len())
+        }
+    };
     let start = base as u64;
     let len = s.len() as u64;
-    if start >= 1 << 32 || len >= 1 << 31 {
+    if start >= 1 << 31 || len >= 1 << 31 {
         return Err(BadLine {
             kind: "id too long",
             message: format!("id of {len} bytes is too long"),
         });
     }
-    Ok(STR_FIELD | start << 31 | len)
+    Ok(STR_FIELD | flag | start << 31 | len)
 }
 
+/// The end (index of the `\n`, or the length) of the record at `pos` of a
+/// chunk: its line end, or in a quoted file where its quotes end.
+#[inline]
+fn end_of(bytes: &[u8], pos: usize, syn: &Syntax<'_>) -> usize {
+    if syn.quoted {
+        record_end_at_eof(bytes, pos, syn.sep)
+    } else {
+        memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i)
+    }
+}
+
+/// The data record after `pos` (comments and blank lines passed over),
+/// for header detection's look at the second record.
+fn next_data_record<'b>(bytes: &'b [u8], mut pos: usize, syn: &Syntax<'_>) -> Option<&'b [u8]> {
+    while pos < bytes.len() {
+        let end = end_of(bytes, pos, syn);
+        let line = &bytes[pos..end];
+        pos = end + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.first() != Some(&b'#') && !line.iter().all(|b| b.is_ascii_whitespace()) {
+            return Some(line);
+        }
+    }
+    None
+}
+
+/// Parses one chunk (whole records) into rows. `file_start`: the chunk
+/// is the first of the file when `offset` is 0 (where a byte-order mark
+/// and the header may be).
 fn parse_chunk(
     bytes: &[u8],
     offset: usize,
-    sep: u8,
-    what: (&str, &str),
-    bad: BadLines,
+    cs: &ChunkSyntax<'_>,
     file_start: bool,
     mut rows: Vec<Raw>,
 ) -> ChunkOut {
+    let (syn, sep) = (&cs.syn, cs.syn.sep);
     rows.clear();
     rows.reserve(bytes.len() / 12);
     let mut out = ChunkOut {
         rows,
         comments: 0,
         headers: 0,
+        header_line: None,
         skipped: Vec::new(),
+        side: String::new(),
     };
     let mut pos = 0;
+    // The file's first data record is still to come (it may be a header).
+    let mut first_pending = file_start && offset == 0;
     while pos < bytes.len() {
         // Fast path: `digits SEP digits \n`, scanned once, no search calls
         // (lines of large graphs are ~14 bytes, where two memchr calls per
         // line cost more than the scan).
-        if let Some((a, b, next)) = number_pair(bytes, pos, sep) {
-            out.rows.push((a, b, 1.0));
-            pos = next;
-            continue;
+        if !first_pending {
+            if let Some((a, b, next)) = number_pair(bytes, pos, sep) {
+                out.rows.push((a, b, 1.0));
+                pos = next;
+                continue;
+            }
         }
-        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-        let mut line = &bytes[pos..end];
         let line_start = pos;
+        let bom = first_pending && pos == 0 && bytes.starts_with(b"\xEF\xBB\xBF");
+        let from = if bom { 3 } else { pos };
+        let end = end_of(bytes, from, syn);
+        let mut line = &bytes[from..end];
         pos = end + 1;
-        if file_start && offset + line_start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
-            line = &line[3..];
-        }
         if let [rest @ .., b'\r'] = line {
             line = rest;
         }
@@ -105,13 +165,11 @@ fn parse_chunk(
             out.comments += 1;
             continue;
         }
-        let first_data = file_start
-            && offset == 0
-            && out.rows.is_empty()
-            && out.skipped.is_empty()
-            && out.headers == 0;
-        if first_data && super::is_header_line(line, sep) {
+        if std::mem::take(&mut first_pending)
+            && is_header(cs.header, line, next_data_record(bytes, pos, syn), syn)
+        {
             out.headers += 1;
+            out.header_line = Some(header_text(line));
             continue;
         }
         // Fast path: two canonical decimal ids and nothing else (the common
@@ -123,18 +181,16 @@ fn parse_chunk(
                 continue;
             }
         }
-        let parsed = parse_pair(line, sep, what).and_then(|p| {
-            let base = offset + (p.first.as_ptr() as usize - bytes.as_ptr() as usize);
-            let a = field(p.first, base)?;
-            let base = offset + (p.second.as_ptr() as usize - bytes.as_ptr() as usize);
-            let b = field(p.second, base)?;
+        let parsed = parse_record(line, syn, cs.what).and_then(|p| {
+            let a = field(&p.first, bytes, offset, &mut out.side)?;
+            let b = field(&p.second, bytes, offset, &mut out.side)?;
             Ok((a, b, p.weight))
         });
         match parsed {
             Ok(r) => out.rows.push(r),
             Err(e) => {
                 out.skipped.push((offset + line_start, e));
-                if bad == BadLines::Fail {
+                if cs.bad == BadLines::Fail {
                     break;
                 }
             }
@@ -196,18 +252,45 @@ fn chunk_bounds(bytes: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
+/// Splits a window holding quotes into chunks of about [`CHUNK`] bytes
+/// ending at record ends (never inside a quoted field), and says where its
+/// last whole record ends: the window's cut (`eof`: the window ends the
+/// file, so its end is a record end).
+fn quoted_bounds(bytes: &[u8], sep: u8, eof: bool, bom: bool) -> (Vec<(usize, usize)>, usize) {
+    let mut out = Vec::new();
+    let (mut start, mut pos) = (0, 0);
+    while pos < bytes.len() {
+        let from = if pos == 0 && bom { 3 } else { pos };
+        let end = match record_end(bytes, from, sep) {
+            Some(e) if e < bytes.len() || eof => e,
+            _ if eof => record_end_at_eof(bytes, from, sep),
+            _ => break,
+        };
+        pos = (end + 1).min(bytes.len());
+        if pos - start >= CHUNK {
+            out.push((start, pos));
+            start = pos;
+        }
+    }
+    if pos > start {
+        out.push((start, pos));
+    }
+    (out, pos)
+}
+
 /// Parses one window of whole lines into rows (parallel, no state).
 /// Row buffers come from `pool` and go back to it after interning: fresh
 /// ones per window cost page faults worth ~8% of the parse (measured).
+/// `bounds`: the chunks of a window holding quotes ([`quoted_bounds`]),
+/// else cut at newlines here.
 fn parse_window(
     bytes: &[u8],
     file_start: bool,
-    sep: u8,
-    what: (&str, &str),
-    bad: BadLines,
+    cs: &ChunkSyntax<'_>,
+    bounds: Option<Vec<(usize, usize)>>,
     pool: &mut Vec<Vec<Raw>>,
 ) -> Vec<ChunkOut> {
-    let bounds = chunk_bounds(bytes);
+    let bounds = bounds.unwrap_or_else(|| chunk_bounds(bytes));
     let bufs: Vec<Vec<Raw>> = bounds
         .iter()
         .map(|_| pool.pop().unwrap_or_default())
@@ -215,17 +298,15 @@ fn parse_window(
     bounds
         .par_iter()
         .zip(bufs)
-        .map(|(&(a, b), rows)| parse_chunk(&bytes[a..b], a, sep, what, bad, file_start, rows))
+        .map(|(&(a, b), rows)| parse_chunk(&bytes[a..b], a, cs, file_start, rows))
         .collect()
 }
 
 /// State carried across windows.
 struct Reader<'p> {
     path: &'p Path,
-    sep: u8,
     bad: BadLines,
     rejects: Option<&'p mut Rejects>,
-    what: (&'p str, &'p str),
     stats: LineStats,
     lines_before: u64,
 }
@@ -299,6 +380,9 @@ impl Reader<'_> {
         for part in &parts {
             self.stats.comments_and_blank += part.comments;
             self.stats.headers += part.headers;
+            if part.header_line.is_some() {
+                self.stats.header_line = part.header_line.clone();
+            }
             for (offset, e) in &part.skipped {
                 let line = line_of(*offset);
                 if bad == BadLines::Fail {
@@ -320,20 +404,25 @@ impl Reader<'_> {
                 }
             }
         }
-        let resolve = |ids: &mut UserIds, f: u64| -> Option<u32> {
+        let resolve = |ids: &mut UserIds, f: u64, side: &str| -> Option<u32> {
             if f & STR_FIELD == 0 {
                 ids.intern_number(f)
             } else {
-                let start = ((f & !STR_FIELD) >> 31) as usize;
+                let start = ((f & !(STR_FIELD | SIDE_FIELD)) >> 31) as usize;
                 let len = (f & ((1 << 31) - 1)) as usize;
-                // The field came from a valid UTF-8 line, cut at separators.
+                if f & SIDE_FIELD != 0 {
+                    return ids.intern(&side[start..start + len]);
+                }
+                // The field came from a valid UTF-8 line, cut at separators
+                // (or inside the quotes of a field, at ASCII quotes).
                 let s = std::str::from_utf8(&bytes[start..start + len]).expect("checked UTF-8");
                 ids.intern(s)
             }
         };
         for part in &parts {
             for &(a, b, w) in &part.rows {
-                let (Some(a), Some(b)) = (resolve(ids, a), resolve(ids, b)) else {
+                let (Some(a), Some(b)) = (resolve(ids, a, &part.side), resolve(ids, b, &part.side))
+                else {
                     return Err(InputError::Unusable {
                         path: self.path.to_path_buf(),
                         reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits".into(),
@@ -431,12 +520,16 @@ pub fn read_edges_into(
     budget: Option<&ReadBudget>,
 ) -> Result<LineStats, InputError> {
     let mut stream = InputStream::open(path)?;
+    let cs = ChunkSyntax {
+        syn: Syntax::of(dialect, path),
+        header: dialect.header,
+        what: ("follower", "followee"),
+        bad,
+    };
     let mut reader = Reader {
         path,
-        sep: dialect.separator(path),
         bad,
         rejects,
-        what: ("follower", "followee"),
         stats: LineStats::default(),
         lines_before: 0,
     };
@@ -474,10 +567,16 @@ pub fn read_edges_into(
         text_read += (filled - start) as u64;
         buf.truncate(filled);
         let eof = filled < start + WINDOW;
-        let cut = if eof {
-            buf.len()
-        } else {
-            memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
+        // A window holding no quote at all is cut as a tab file is (one
+        // memchr); only one with quotes is walked record by record.
+        let bounds = (cs.syn.quoted && memchr::memchr(b'"', &buf).is_some()).then(|| {
+            let bom = first && buf.starts_with(b"\xEF\xBB\xBF");
+            quoted_bounds(&buf, cs.syn.sep, eof, bom)
+        });
+        let cut = match &bounds {
+            Some((_, cut)) => *cut,
+            None if eof => buf.len(),
+            None => memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1),
         };
         if cut == 0 && !eof {
             // A whole window without a line end: one line over the limit.
@@ -491,8 +590,8 @@ pub fn read_edges_into(
         let rest = buf[cut..].to_vec();
         buf.truncate(cut);
         let window = std::mem::replace(&mut buf, rest);
-        let (sep, what, bad) = (reader.sep, reader.what, reader.bad);
         let prev = pending.take();
+        let chunks = bounds.map(|(b, _)| b);
         let mut spent = Vec::new();
         let (absorbed, parts) = rayon::join(
             || {
@@ -500,7 +599,18 @@ pub fn read_edges_into(
                     reader.absorb(&bytes, parts, ids, out, &mut spent)
                 })
             },
-            || parse_window(&window, first, sep, what, bad, &mut pool),
+            || {
+                // Without a quote in the window, quoting changes nothing:
+                // the literal split (one memchr a line) is the same parse.
+                let cs = ChunkSyntax {
+                    syn: Syntax {
+                        quoted: cs.syn.quoted && chunks.is_some(),
+                        ..cs.syn
+                    },
+                    ..cs
+                };
+                parse_window(&window, first, &cs, chunks, &mut pool)
+            },
         );
         absorbed?;
         pool.append(&mut spent);
