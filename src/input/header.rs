@@ -70,10 +70,7 @@ fn column_shaped(c: &str) -> bool {
     if HEADER_WORDS.contains(&lower.as_str()) {
         return true;
     }
-    let ident = !c.is_empty()
-        && c
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let ident = !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     ident
         && (HEADER_PREFIXES
             .iter()
@@ -177,13 +174,25 @@ mod tests {
         assert!(looks_like_header(b"a,b", Some(b"1,2"), &s));
         assert!(!looks_like_header(b"1,2", Some(b"3,4"), &s));
         assert!(!looks_like_header(b"alice,bob", Some(b"carol,dave"), &s));
-        assert!(looks_like_header(b"alice,bob,w", Some(b"carol,dave,2.5"), &s));
-        assert!(!looks_like_header(b"alice,bob,1", Some(b"carol,dave,2.5"), &s));
+        assert!(looks_like_header(
+            b"alice,bob,w",
+            Some(b"carol,dave,2.5"),
+            &s
+        ));
+        assert!(!looks_like_header(
+            b"alice,bob,1",
+            Some(b"carol,dave,2.5"),
+            &s
+        ));
         let quoted = Syntax {
             quoted: true,
             ..csv()
         };
-        assert!(looks_like_header(b"\"follower\",\"followee\"", None, &quoted));
+        assert!(looks_like_header(
+            b"\"follower\",\"followee\"",
+            None,
+            &quoted
+        ));
     }
 
     #[test]

@@ -302,7 +302,11 @@ impl Lines {
                 continue;
             }
             let start = line.as_ptr() as usize - self.buf.as_ptr() as usize;
-            return Ok(Some((self.stats.lines, start..start + line.len(), overlong)));
+            return Ok(Some((
+                self.stats.lines,
+                start..start + line.len(),
+                overlong,
+            )));
         }
     }
 

@@ -11,10 +11,10 @@ use super::{
     overlong_line, parse_record, BadLine, BadLines, Dialect, HeaderMode, InputStream, LineStats,
     ReadBudget, ReadProgress, Rejects, Syntax,
 };
-use std::borrow::Cow;
 use crate::graph::{canonical_number, UserIds};
 use crate::input::error::InputError;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 

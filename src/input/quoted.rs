@@ -160,10 +160,7 @@ pub(crate) fn next_field<'a>(
                 shown.escape_debug()
             ))));
         }
-        return Some(Ok(Field {
-            text,
-            quoted: true,
-        }));
+        return Some(Ok(Field { text, quoted: true }));
     }
 }
 
@@ -212,7 +209,11 @@ mod tests {
     fn bad_quoting_is_refused() {
         let e = fields("\"a\"x,b").unwrap_err();
         assert_eq!(e.kind, "bad quoting");
-        assert!(e.message.contains("`x,b` follows the closing quote"), "{}", e.message);
+        assert!(
+            e.message.contains("`x,b` follows the closing quote"),
+            "{}",
+            e.message
+        );
         let e = fields("\"abc,d").unwrap_err();
         assert!(e.message.starts_with("unterminated quote"), "{}", e.message);
     }
