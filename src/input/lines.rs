@@ -109,6 +109,10 @@ impl LineStats {
     }
 }
 
+/// A line or record: its (first) line number, its bytes, and its length
+/// when it is over [`MAX_LINE_BYTES`] (then only its start is there).
+type Measured<'a> = Option<(u64, &'a [u8], Option<u64>)>;
+
 /// Longest line accepted, in bytes (without its line end): two ids of at
 /// most [`MAX_ID_BYTES`](super::MAX_ID_BYTES) each, a weight and separators
 /// fit with room to spare. Reading stops at this length, so a file without
@@ -165,8 +169,10 @@ pub fn open_lines(path: &Path) -> Result<Lines, InputError> {
 /// [`open_lines`] in a given dialect (separator, quoting).
 pub fn open_lines_with(path: &Path, dialect: &Dialect) -> Result<Lines, InputError> {
     let stream = InputStream::open(path)?;
-    let mut stats = LineStats::default();
-    stats.compression = stream.compression;
+    let stats = LineStats {
+        compression: stream.compression,
+        ..LineStats::default()
+    };
     Ok(Lines {
         path: path.to_path_buf(),
         stream,
@@ -240,7 +246,7 @@ impl Lines {
     /// [`next_line`](Self::next_line) with the line's length when it is
     /// over [`MAX_LINE_BYTES`] (then only its start is returned; with
     /// skipping off, the length is what was read before stopping).
-    pub fn next_line_measured(&mut self) -> Result<Option<(u64, &[u8], Option<u64>)>, InputError> {
+    pub fn next_line_measured(&mut self) -> Result<Measured<'_>, InputError> {
         Ok(self
             .next_line_range()?
             .map(|(no, r, overlong)| (no, &self.buf[r], overlong)))
@@ -270,6 +276,7 @@ impl Lines {
     }
 
     /// [`next_line_measured`](Self::next_line_measured), as a range of `buf`.
+    #[allow(clippy::type_complexity)] // `Measured`, as a range of `buf`
     fn next_line_range(
         &mut self,
     ) -> Result<Option<(u64, std::ops::Range<usize>, Option<u64>)>, InputError> {
@@ -317,9 +324,7 @@ impl Lines {
     /// are read again as records: the rule of
     /// [`record_end`](super::quoted::record_end), which the parallel reader
     /// follows too.
-    pub fn next_record_measured(
-        &mut self,
-    ) -> Result<Option<(u64, &[u8], Option<u64>)>, InputError> {
+    pub fn next_record_measured(&mut self) -> Result<Measured<'_>, InputError> {
         let Some((no, range, overlong)) = self.next_line_range()? else {
             return Ok(None);
         };

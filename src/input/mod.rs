@@ -481,10 +481,7 @@ impl ReadRecords<'_> {
         // The first record, held until the next one is read.
         let mut held: Option<(u64, Vec<u8>)> = None;
         let mut records = 0u64;
-        loop {
-            let Some((no, line, overlong)) = lines.next_record_measured()? else {
-                break;
-            };
+        while let Some((no, line, overlong)) = lines.next_record_measured()? {
             if std::mem::take(&mut first) && overlong.is_none() {
                 held = Some((no, line.to_vec()));
                 continue;

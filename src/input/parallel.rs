@@ -66,11 +66,11 @@ pub struct EdgeColumns {
 
 /// A parsed id as a [`Raw`] field: a number, a slice of the window
 /// (`bytes` is the chunk, at `offset` in the window), or a copy in `side`.
-fn field(s: &Cow<'_, str>, bytes: &[u8], offset: usize, side: &mut String) -> Result<u64, BadLine> {
+fn field(s: Cow<'_, str>, bytes: &[u8], offset: usize, side: &mut String) -> Result<u64, BadLine> {
     if let Some(v) = canonical_number(s.as_bytes()) {
         return Ok(v);
     }
-    let (flag, base) = match s {
+    let (flag, base) = match &s {
         Cow::Borrowed(b) => (0, offset + (b.as_ptr() as usize - bytes.as_ptr() as usize)),
         Cow::Owned(o) => {
             side.push_str(o);
@@ -182,8 +182,8 @@ fn parse_chunk(
             }
         }
         let parsed = parse_record(line, syn, cs.what).and_then(|p| {
-            let a = field(&p.first, bytes, offset, &mut out.side)?;
-            let b = field(&p.second, bytes, offset, &mut out.side)?;
+            let a = field(p.first, bytes, offset, &mut out.side)?;
+            let b = field(p.second, bytes, offset, &mut out.side)?;
             Ok((a, b, p.weight))
         });
         match parsed {
