@@ -8,6 +8,7 @@
 //! in which case every skipped line is counted by reason ([`LineStats`]).
 
 mod accounts;
+mod chunk;
 pub mod dialect;
 pub mod error;
 pub mod files;
