@@ -421,3 +421,81 @@ fn quoted_records_across_chunk_and_window_cuts() {
     .unwrap();
     assert_eq!(seq, want, "line reader");
 }
+
+/// Reads `path` with the line reader (the one topics go through).
+fn line_reader(
+    path: &Path,
+    bad: BadLines,
+) -> (Vec<(String, String)>, marketrank::input::LineStats) {
+    let mut pairs = Vec::new();
+    let stats = read_pairs_within(
+        path,
+        &Dialect::default(),
+        ("a", "b"),
+        bad,
+        None,
+        None,
+        |p| {
+            pairs.push((p.first.into_owned(), p.second.into_owned()));
+        },
+    )
+    .unwrap();
+    (pairs, stats)
+}
+
+#[test]
+fn an_unterminated_quote_costs_one_line_in_both_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    // Far more than a record may hold after the stray quote (and no other
+    // quote to close it): the record is cut back to its line and every
+    // line after it is read again.
+    let mut text = String::from("a,b\n\"c,d\n");
+    for i in 0..3000 {
+        text.push_str(&format!("{i},x{i}\n"));
+    }
+    let path = write(dir.path(), "u.csv", &text);
+    let (pairs, stats) = line_reader(&path, BadLines::Skip);
+    assert_eq!(pairs.len(), 3001);
+    assert_eq!(pairs[1], ("0".to_string(), "x0".to_string()));
+    assert_eq!(stats.lines, 3002);
+    assert_eq!(stats.skipped.get("bad quoting"), Some(&1));
+    assert_eq!(stats.first_skipped[0].0, 2);
+    let g = load(
+        dir.path(),
+        "u.csv",
+        &text,
+        Dialect::default(),
+        BadLines::Skip,
+    )
+    .unwrap();
+    let seq: BTreeSet<_> = pairs.into_iter().collect();
+    assert_eq!(follows(&g), seq);
+    assert_eq!(g.report.edge_lines.lines, 3002);
+    // A short one at the end of the file.
+    let path = write(dir.path(), "v.csv", "a,b\n\"c,d\ne,f");
+    let (pairs, stats) = line_reader(&path, BadLines::Skip);
+    assert_eq!(pairs, [("a".into(), "b".into()), ("e".into(), "f".into())]);
+    assert_eq!(stats.lines, 3);
+}
+
+#[test]
+fn headers_per_shard_and_by_weight() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.csv", "src_user_id,dst_user_id\n1,2\n");
+    let b = write(dir.path(), "b.csv", "src_user_id,dst_user_id\n2,3\n");
+    let t = write(dir.path(), "t.tsv", "who\twhat\thow_much\n1\tsports\t2\n");
+    let files = GraphFiles {
+        edges: vec![a, b],
+        topics: vec![t],
+        read: ReadOptions::default(),
+    };
+    let g = load_graph_files(&files, BadLines::Fail, None, None, None).unwrap();
+    assert_eq!(follows(&g), set(&[("1", "2"), ("2", "3")]));
+    assert_eq!(g.report.edge_lines.headers, 2, "each shard's own header");
+    assert_eq!(g.report.topic_lines.headers, 1);
+    assert_eq!(g.tags.names(), ["sports"]);
+    assert_eq!(
+        g.report.topic_lines.header_line.as_deref(),
+        Some("who\twhat\thow_much")
+    );
+}
