@@ -6,9 +6,11 @@
 //! separated, `file:line: reason` for a bad line (or skipped, counted and
 //! rejected under `--skip-bad-lines`).
 
+use super::quoted::{first_fields, next_field};
 use super::{check_id, read_records, text_line, BadLine, BadLines, LineStats, Rejects};
 use crate::graph::{AccountHistory, AccountStatus, UserIds};
 use crate::input::error::InputError;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// What reading an accounts file found.
@@ -152,23 +154,30 @@ pub fn utc_date(day: i32) -> String {
 }
 
 /// The record of one accounts line.
-fn parse_account(line: &[u8], sep: u8) -> Result<(&str, i32, AccountStatus), BadLine> {
+/// One accounts record; in a quoted file (every separator but tab, as for
+/// follows) a field may be quoted (RFC 4180, [`super::quoted`]).
+fn parse_account(line: &[u8], sep: u8) -> Result<(Cow<'_, str>, i32, AccountStatus), BadLine> {
     let line = text_line(line)?;
-    let mut cols = line.split(sep as char);
-    let user = cols.next().unwrap_or("");
+    let mut rest = Some(line);
+    let mut next = || {
+        next_field(&mut rest, sep, sep != b'\t')
+            .transpose()
+            .map(|f| f.map(|f| f.text))
+    };
+    let user = next()?.unwrap_or_default();
     let expected = if sep == b'\t' {
         "expected `user<TAB>created[<TAB>status]`"
     } else {
         "expected `user,created[,status]`"
     };
-    let created = cols.next().ok_or_else(|| {
+    let created = next()?.ok_or_else(|| {
         bad(
             "missing column",
             format!("missing created column: {expected}"),
         )
     })?;
-    let status = cols.next();
-    if cols.next().is_some() {
+    let status = next()?;
+    if next()?.is_some() {
         return Err(bad(
             "too many columns",
             format!("too many columns: {expected}"),
@@ -177,9 +186,9 @@ fn parse_account(line: &[u8], sep: u8) -> Result<(&str, i32, AccountStatus), Bad
     if user.is_empty() {
         return Err(bad("empty id", "empty user id".into()));
     }
-    check_id("user", user)?;
+    check_id("user", &user)?;
     let day = parse_utc_day(created.trim()).map_err(|e| bad("bad date", e.to_string()))?;
-    let status = match status.map(str::trim) {
+    let status = match status.as_deref().map(str::trim) {
         None | Some("") => AccountStatus::Active,
         Some(s) => AccountStatus::parse(s).ok_or_else(|| {
             bad(
@@ -192,13 +201,12 @@ fn parse_account(line: &[u8], sep: u8) -> Result<(&str, i32, AccountStatus), Bad
 }
 
 fn is_accounts_header(line: &[u8], sep: u8) -> bool {
-    let mut cols = line.split(|&b| b == sep);
-    let word = |c: Option<&[u8]>, words: &[&str]| {
-        c.is_some_and(|c| {
-            words
-                .iter()
-                .any(|w| w.as_bytes().eq_ignore_ascii_case(c.trim_ascii()))
-        })
+    let text = std::str::from_utf8(line).unwrap_or("");
+    let [a, b] = first_fields::<2>(text, sep, sep != b'\t');
+    let mut cols = [a, b].into_iter();
+    let word = |c: Option<Option<Cow<'_, str>>>, words: &[&str]| {
+        c.flatten()
+            .is_some_and(|c| words.iter().any(|w| w.eq_ignore_ascii_case(c.trim_ascii())))
     };
     word(
         cols.next(),
@@ -222,7 +230,7 @@ pub fn read_accounts(
     let mut report = AccountsReport::default();
     let lines = read_records(path, bad_lines, rejects, is_accounts_header, |line, sep| {
         let (user, day, status) = parse_account(line, sep)?;
-        let Some(u) = ids.get(user) else {
+        let Some(u) = ids.get(&user) else {
             report.not_in_graph += 1;
             return Ok(());
         };
@@ -276,12 +284,16 @@ pub fn read_trusted(path: &Path, ids: &UserIds) -> Result<(Vec<bool>, u64), Inpu
     };
     read_records(path, BadLines::Fail, None, header, |line, sep| {
         let line = text_line(line)?;
-        let user = line.split(sep as char).next().unwrap_or("");
+        let mut rest = Some(line);
+        let user = next_field(&mut rest, sep, sep != b'\t')
+            .transpose()?
+            .map(|f| f.text)
+            .unwrap_or_default();
         if user.is_empty() {
             return Err(bad("empty id", "empty user id".into()));
         }
-        check_id("user", user)?;
-        match ids.get(user) {
+        check_id("user", &user)?;
+        match ids.get(&user) {
             Some(u) => trusted[u as usize] = true,
             None => missing += 1,
         }
@@ -298,7 +310,20 @@ pub fn read_trusted(path: &Path, ids: &UserIds) -> Result<(Vec<bool>, u64), Inpu
 
 #[cfg(test)]
 mod tests {
-    use super::parse_utc_day;
+    use super::{is_accounts_header, parse_account, parse_utc_day};
+
+    #[test]
+    fn quoted_account_fields() {
+        let (user, day, _) = parse_account(b"\"al,ice\",\"2020-01-01\"", b',').unwrap();
+        assert_eq!(
+            (&*user, day),
+            ("al,ice", parse_utc_day("2020-01-01").unwrap())
+        );
+        // Tab files stay literal.
+        let (user, _, _) = parse_account(b"\"bob\"\t2020-01-01", b'\t').unwrap();
+        assert_eq!(&*user, "\"bob\"");
+        assert!(is_accounts_header(b"\"user_id\",\"created_at\"", b','));
+    }
 
     #[test]
     fn dates_and_timestamps() {

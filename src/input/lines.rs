@@ -66,6 +66,10 @@ pub struct LineStats {
     /// How the bytes were compressed.
     #[serde(default)]
     pub compression: Compression,
+    /// The skipped header line, at most about 200 bytes of it (named in
+    /// the report, so a first line taken for a header can be seen).
+    #[serde(default)]
+    pub header_line: Option<String>,
 }
 
 impl LineStats {
@@ -99,8 +103,15 @@ impl LineStats {
         }
         self.bytes += other.bytes;
         self.headers += other.headers;
+        if self.header_line.is_none() {
+            self.header_line = other.header_line.clone();
+        }
     }
 }
+
+/// A line or record: its (first) line number, its bytes, and its length
+/// when it is over [`MAX_LINE_BYTES`] (then only its start is there).
+type Measured<'a> = Option<(u64, &'a [u8], Option<u64>)>;
 
 /// Longest line accepted, in bytes (without its line end): two ids of at
 /// most [`MAX_ID_BYTES`](super::MAX_ID_BYTES) each, a weight and separators
@@ -126,6 +137,11 @@ pub struct Lines {
     quoted: bool,
     /// Read past an overlong line to its end (to skip it) or stop there.
     skip_overlong: bool,
+    /// Lines read ahead for a quoted record that was then cut back to its
+    /// first line: read again before the stream.
+    replay: std::collections::VecDeque<Vec<u8>>,
+    /// Where a record over several lines is put together.
+    record: Vec<u8>,
 }
 
 /// True when the file at `path` starts with the gzip or zstd magic bytes
@@ -165,6 +181,8 @@ pub fn open_lines_with(path: &Path, dialect: &Dialect) -> Result<Lines, InputErr
         sep: dialect.separator(path),
         quoted: dialect.quoted(path),
         skip_overlong: false,
+        replay: Default::default(),
+        record: Vec::new(),
     })
 }
 
@@ -228,17 +246,43 @@ impl Lines {
     /// [`next_line`](Self::next_line) with the line's length when it is
     /// over [`MAX_LINE_BYTES`] (then only its start is returned; with
     /// skipping off, the length is what was read before stopping).
-    pub fn next_line_measured(&mut self) -> Result<Option<(u64, &[u8], Option<u64>)>, InputError> {
+    pub fn next_line_measured(&mut self) -> Result<Measured<'_>, InputError> {
+        Ok(self
+            .next_line_range()?
+            .map(|(no, r, overlong)| (no, &self.buf[r], overlong)))
+    }
+
+    /// The next physical line into `buf` (with its `\n`): a line handed
+    /// back by a record cut short first, then the stream. Returns the bytes
+    /// consumed (0 at the end) and whether the line end was reached.
+    fn read_physical(&mut self, keep: usize) -> Result<(u64, bool), InputError> {
+        self.buf.clear();
+        let mut from_replay = 0;
+        if let Some(line) = self.replay.pop_front() {
+            self.buf = line;
+            if self.buf.ends_with(b"\n") {
+                return Ok((self.buf.len() as u64, true));
+            }
+            from_replay = self.buf.len() as u64;
+        }
+        let (n, ended) = read_capped(
+            &mut self.stream.reader,
+            &mut self.buf,
+            keep,
+            self.skip_overlong,
+        )
+        .map_err(|e| self.read_error(&e))?;
+        Ok((from_replay + n, ended))
+    }
+
+    /// [`next_line_measured`](Self::next_line_measured), as a range of `buf`.
+    #[allow(clippy::type_complexity)] // `Measured`, as a range of `buf`
+    fn next_line_range(
+        &mut self,
+    ) -> Result<Option<(u64, std::ops::Range<usize>, Option<u64>)>, InputError> {
         let keep = MAX_LINE_BYTES + 2;
         loop {
-            self.buf.clear();
-            let (n, ended) = read_capped(
-                &mut self.stream.reader,
-                &mut self.buf,
-                keep,
-                self.skip_overlong,
-            )
-            .map_err(|e| self.read_error(&e))?;
+            let (n, ended) = self.read_physical(keep)?;
             if n == 0 {
                 return Ok(None);
             }
@@ -265,9 +309,77 @@ impl Lines {
                 continue;
             }
             let start = line.as_ptr() as usize - self.buf.as_ptr() as usize;
-            let end = start + line.len();
-            return Ok(Some((self.stats.lines, &self.buf[start..end], overlong)));
+            return Ok(Some((
+                self.stats.lines,
+                start..start + line.len(),
+                overlong,
+            )));
         }
+    }
+
+    /// The next record: a line, or in a quoted file the lines a quoted
+    /// field runs over (joined by their `\n`), numbered by its first line.
+    /// A record that would pass [`MAX_LINE_BYTES`] inside quotes (an
+    /// unterminated quote) is its first line alone, and the lines after it
+    /// are read again as records: the rule of
+    /// [`record_end`](super::quoted::record_end), which the parallel reader
+    /// follows too.
+    pub fn next_record_measured(&mut self) -> Result<Measured<'_>, InputError> {
+        let Some((no, range, overlong)) = self.next_line_range()? else {
+            return Ok(None);
+        };
+        let line = &self.buf[range.clone()];
+        let open = self.quoted
+            && overlong.is_none()
+            && memchr::memchr(b'"', line).is_some()
+            && super::quoted::record_end(line, 0, self.sep).is_none();
+        if !open {
+            return Ok(Some((no, &self.buf[range], overlong)));
+        }
+        let mut rec = std::mem::take(&mut self.record);
+        rec.clear();
+        rec.extend_from_slice(&self.buf[range.start..]);
+        let mut ends = vec![rec.len()];
+        let end = loop {
+            let keep = (MAX_LINE_BYTES + 2).saturating_sub(rec.len()).max(1);
+            let (n, _) = self.read_physical(keep)?;
+            if n == 0 {
+                break None;
+            }
+            self.stats.lines += 1;
+            rec.extend_from_slice(&self.buf);
+            ends.push(rec.len());
+            if let Some(e) = super::quoted::record_end(&rec, 0, self.sep) {
+                break Some(e);
+            }
+            if n > keep as u64 {
+                break None;
+            }
+        };
+        // Cut short: the record is its first line; the others go back.
+        let first_end = ends[0];
+        let end = match end {
+            Some(e) if e >= first_end => e,
+            _ => {
+                for w in ends.windows(2).rev() {
+                    self.replay.push_front(rec[w[0]..w[1]].to_vec());
+                    self.stats.lines -= 1;
+                }
+                first_end - usize::from(rec[..first_end].ends_with(b"\n"))
+            }
+        };
+        let mut record = &rec[..end];
+        if let [head @ .., b'\n'] = record {
+            record = head;
+        }
+        if let [head @ .., b'\r'] = record {
+            record = head;
+        }
+        let len = record.len();
+        self.buf.clear();
+        self.buf.extend_from_slice(&rec[..len]);
+        self.record = rec;
+        Ok(Some((no, &self.buf[..len], None)))
     }
 
     /// Bytes read from the file so far (compressed bytes for gzip).
@@ -275,9 +387,10 @@ impl Lines {
         self.stream.raw_bytes()
     }
 
-    /// Records a skipped header line.
-    pub fn count_header(&mut self) {
+    /// Records a skipped header line and its text (for the report).
+    pub fn count_header(&mut self, line: &[u8]) {
         self.stats.headers += 1;
+        self.stats.header_line = Some(super::header::header_text(line));
     }
 
     /// Records a skipped malformed line.

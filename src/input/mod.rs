@@ -8,15 +8,18 @@
 //! in which case every skipped line is counted by reason ([`LineStats`]).
 
 mod accounts;
+mod chunk;
 pub mod dialect;
 pub mod error;
 pub mod files;
 pub mod graph_cache;
+mod header;
 mod lines;
 pub mod load;
 pub mod open;
 mod parallel;
 pub mod parquet;
+mod quoted;
 pub mod read;
 mod rejects;
 
@@ -24,6 +27,7 @@ pub use accounts::{
     parse_utc_day, read_accounts, read_trusted, utc_date, AccountsReport, BadDate, DateProblem,
 };
 pub use dialect::{ColumnNames, Dialect, HeaderMode, InputColumns, ReadOptions};
+pub use header::is_header_line;
 pub(crate) use lines::is_compressed;
 pub use lines::{open_lines, open_lines_with, Delimiter, LineStats, Lines, MAX_LINE_BYTES};
 pub use open::{is_stdin, is_stream, Compression, InputStream, STDIN_PATH};
@@ -33,6 +37,7 @@ pub use parallel::{
 pub use rejects::Rejects;
 
 use crate::input::error::InputError;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// Why a line was refused: a short category (for counting skipped lines by
@@ -50,43 +55,6 @@ pub struct BadLine {
 /// lines together), so they are refused rather than interned.
 pub const MAX_ID_BYTES: usize = 4096;
 
-/// Column names people put on a first line. A first data line whose two
-/// id columns are both such words is taken as a header: skipped, counted
-/// and reported, never ranked as two users named `follower` and `followee`.
-const HEADER_WORDS: &[&str] = &[
-    "follower",
-    "followee",
-    "follower_id",
-    "followee_id",
-    "source",
-    "target",
-    "src",
-    "dst",
-    "from",
-    "to",
-    "user",
-    "user_id",
-    "userid",
-    "topic",
-    "tag",
-    "market",
-    "weight",
-];
-
-/// True when `line` (the first data line of a file) is a header.
-pub fn is_header_line(line: &[u8], sep: u8) -> bool {
-    let mut cols = line.split(|&b| b == sep);
-    let is_word = |c: Option<&[u8]>| {
-        c.is_some_and(|c| {
-            let c = c.trim_ascii();
-            HEADER_WORDS
-                .iter()
-                .any(|w| w.as_bytes().eq_ignore_ascii_case(c))
-        })
-    };
-    is_word(cols.next()) && is_word(cols.next())
-}
-
 fn bad(kind: &'static str, message: String) -> BadLine {
     BadLine { kind, message }
 }
@@ -101,13 +69,15 @@ pub enum BadLines {
     Skip,
 }
 
-/// One parsed `a<SEP>b[<SEP>weight]` record, borrowing from the line.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One parsed `a<SEP>b[<SEP>weight]` record, borrowing from the line
+/// (its ids are owned only when unquoting changed them: `""` in a quoted
+/// field).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pair<'a> {
     /// First column (follower, or user for topic files).
-    pub first: &'a str,
+    pub first: Cow<'a, str>,
     /// Second column (followee, or topic).
-    pub second: &'a str,
+    pub second: Cow<'a, str>,
     /// Third column, 1.0 when absent.
     pub weight: f32,
 }
@@ -117,61 +87,126 @@ impl<'a> Pair<'a> {
     /// parser, e.g. Parquet, build their records with this).
     pub fn new(first: &'a str, second: &'a str, weight: f32) -> Pair<'a> {
         Pair {
-            first,
-            second,
+            first: Cow::Borrowed(first),
+            second: Cow::Borrowed(second),
             weight,
         }
     }
 }
 
-/// Parses one non-blank, non-comment line of a two-or-three-column file.
+/// How a reader splits a record: the separator, whether fields may be
+/// quoted (RFC 4180), and the null tokens refused as ids.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Syntax<'d> {
+    pub sep: u8,
+    pub quoted: bool,
+    pub nulls: &'d [String],
+}
+
+impl<'d> Syntax<'d> {
+    /// The syntax of `path` under `dialect`.
+    pub fn of(dialect: &'d Dialect, path: &Path) -> Syntax<'d> {
+        Syntax {
+            sep: dialect.separator(path),
+            quoted: dialect.quoted(path),
+            nulls: &dialect.null_tokens,
+        }
+    }
+
+    /// Fields split at `sep` and taken as they are; no null tokens.
+    pub fn literal(sep: u8) -> Syntax<'static> {
+        Syntax {
+            sep,
+            quoted: false,
+            nulls: &[],
+        }
+    }
+
+    /// True when an unquoted field is a null token. A quoted field is a
+    /// string whatever it holds (RFC 4180 quoting says "this is a value"),
+    /// so a quoted `"\N"` is an id and only an unquoted `\N` is a null.
+    fn is_null(&self, f: &quoted::Field<'_>) -> bool {
+        !f.quoted && self.nulls.iter().any(|n| *n == f.text)
+    }
+}
+
+/// Parses one non-blank, non-comment line of a two-or-three-column file,
+/// fields taken literally (no quoting, no null tokens).
 ///
 /// `what` names the two columns for error messages, e.g.
 /// `("follower", "followee")`.
 pub fn parse_pair<'a>(line: &'a [u8], sep: u8, what: (&str, &str)) -> Result<Pair<'a>, BadLine> {
+    parse_record(line, &Syntax::literal(sep), what)
+}
+
+/// Parses one record (a line, or in a quoted file the lines of a quoted
+/// field) of a two-or-three-column file in `syn`.
+pub(crate) fn parse_record<'a>(
+    line: &'a [u8],
+    syn: &Syntax<'_>,
+    what: (&str, &str),
+) -> Result<Pair<'a>, BadLine> {
+    let sep = syn.sep;
     let line = text_line(line)?;
-    let mut cols = line.split(sep as char);
-    let first = cols.next().unwrap_or("");
-    let second = cols.next().ok_or_else(|| {
+    let mut rest = Some(line);
+    let mut next = || quoted::next_field(&mut rest, sep, syn.quoted).transpose();
+    let shape = || {
+        format!(
+            "`{}{}{}[{}weight]`",
+            what.0,
+            sep_name(sep),
+            what.1,
+            sep_name(sep)
+        )
+    };
+    let first = next()?.unwrap_or(quoted::Field {
+        text: Cow::Borrowed(""),
+        quoted: false,
+    });
+    let second = next()?.ok_or_else(|| {
         bad(
             "missing column",
-            format!(
-                "missing {} column: expected `{}{}{}[{}weight]`",
-                what.1,
-                what.0,
-                sep_name(sep),
-                what.1,
-                sep_name(sep)
-            ),
+            format!("missing {} column: expected {}", what.1, shape()),
         )
     })?;
-    let weight = match cols.next() {
+    let weight = match next()? {
         None => 1.0,
-        Some(w) => parse_weight(w)?,
+        Some(w) if syn.is_null(&w) => {
+            return Err(bad(
+                "null weight",
+                format!(
+                    "null weight `{}` (a null in a database export: drop those rows or fill in the weight, or --skip-bad-lines)",
+                    w.text
+                ),
+            ))
+        }
+        Some(w) => parse_weight(&w.text)?,
     };
-    if cols.next().is_some() {
+    if next()?.is_some() {
         return Err(bad(
             "too many columns",
-            format!(
-                "too many columns: expected `{}{}{}[{}weight]`",
-                what.0,
-                sep_name(sep),
-                what.1,
-                sep_name(sep)
-            ),
+            format!("too many columns: expected {}", shape()),
         ));
     }
-    if first.is_empty() {
-        return Err(bad("empty id", format!("empty {} id", what.0)));
+    for (name, f) in [(what.0, &first), (what.1, &second)] {
+        if f.text.is_empty() {
+            return Err(bad("empty id", format!("empty {name} id")));
+        }
+        if syn.is_null(f) {
+            return Err(bad(
+                "null id",
+                format!(
+                    "null {name} id `{}` (a null in a database export: drop those rows, or --skip-bad-lines)",
+                    f.text
+                ),
+            ));
+        }
     }
-    if second.is_empty() {
-        return Err(bad("empty id", format!("empty {} id", what.1)));
-    }
-    check_id(what.0, first)?;
-    check_id(what.1, second)?;
+    check_id(what.0, &first.text)?;
+    check_id(what.1, &second.text)?;
     Ok(Pair {
-        first,
-        second,
+        first: first.text,
+        second: second.text,
         weight,
     })
 }
@@ -262,11 +297,13 @@ pub(crate) fn utf8_line(line: &[u8]) -> Result<&str, BadLine> {
     })
 }
 
-fn sep_name(sep: u8) -> &'static str {
-    if sep == b'\t' {
-        "<TAB>"
-    } else {
-        ","
+/// A separator inside an example line: `<TAB>` and `<SPACE>` spelled out
+/// (invisible otherwise), any other as itself.
+fn sep_name(sep: u8) -> String {
+    match sep {
+        b'\t' => "<TAB>".into(),
+        b' ' => "<SPACE>".into(),
+        _ => (sep as char).to_string(),
     }
 }
 
@@ -281,9 +318,15 @@ pub const MAX_WEIGHT: f64 = 1e20;
 /// Parses a weight column: a number within [`MIN_WEIGHT`]..=[`MAX_WEIGHT`].
 pub(crate) fn parse_weight(w: &str) -> Result<f32, BadLine> {
     let v: f64 = w.trim().parse().map_err(|_| {
+        // NetworkX `write_edgelist` writes each edge's attribute dict.
+        let hint = if w.starts_with('{') {
+            " (NetworkX edge data? write the list with `data=False` or `data=['weight']`)"
+        } else {
+            ""
+        };
         bad(
             "bad weight",
-            format!("weight `{}` is not a number", truncate(w, 40)),
+            format!("weight `{}` is not a number{hint}", truncate(w, 40)),
         )
     })?;
     if !v.is_finite() || v <= 0.0 {
@@ -350,8 +393,8 @@ pub fn read_pairs_within(
         rejects,
         budget,
     };
-    records.read(path, is_header_line, |line, sep| {
-        parse_pair(line, sep, what).map(&mut f)
+    records.read(path, header::looks_like_header, |line, syn| {
+        parse_record(line, syn, what).map(&mut f)
     })
 }
 
@@ -413,46 +456,61 @@ pub(crate) struct ReadRecords<'r> {
 }
 
 impl ReadRecords<'_> {
-    /// The line loop every reader shares: a first line that `is_header`
-    /// calls a header is skipped and counted; `record` parses each other
-    /// line, and a line it refuses (or one over [`MAX_LINE_BYTES`]) stops
-    /// the read (`file:line: reason`) or, under [`BadLines::Skip`], is
-    /// counted and written to `rejects`. At the end a regular file is
+    /// The record loop every reader shares: the first record is a header
+    /// under `--header yes`, never under `no`, and under `auto` when
+    /// `is_header` says so given the record after it (one record of
+    /// lookahead); a header is skipped and counted. `record` parses each
+    /// other record, and one it refuses (or one over [`MAX_LINE_BYTES`])
+    /// stops the read (`file:line: reason`) or, under [`BadLines::Skip`],
+    /// is counted and written to `rejects`. At the end a regular file is
     /// checked not to have changed while it was read.
     pub fn read(
         mut self,
         path: &Path,
-        is_header: impl Fn(&[u8], u8) -> bool,
-        mut record: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
+        is_header: impl Fn(&[u8], Option<&[u8]>, &Syntax<'_>) -> bool,
+        mut record: impl FnMut(&[u8], &Syntax<'_>) -> Result<(), BadLine>,
     ) -> Result<LineStats, InputError> {
         let mut lines = open_lines_with(path, self.dialect)?;
         lines.skip_overlong(self.bad_lines == BadLines::Skip);
-        let sep = lines.separator();
+        let syn = Syntax::of(self.dialect, path);
+        let mode = self.dialect.header;
+        let header = |first: &[u8], next: Option<&[u8]>| match mode {
+            HeaderMode::Auto => is_header(first, next, &syn),
+            m => header::is_header(m, first, next, &syn),
+        };
         let mut first = true;
+        // The first record, held until the next one is read.
+        let mut held: Option<(u64, Vec<u8>)> = None;
         let mut records = 0u64;
-        while let Some((no, line, overlong)) = lines.next_line_measured()? {
+        while let Some((no, line, overlong)) = lines.next_record_measured()? {
+            if std::mem::take(&mut first) && overlong.is_none() {
+                held = Some((no, line.to_vec()));
+                continue;
+            }
+            if let Some((first_no, first_line)) = held.take() {
+                let line = line.to_vec();
+                if header(&first_line, Some(&line)) {
+                    lines.count_header(&first_line);
+                } else {
+                    records += 1;
+                    let parsed = record(&first_line, &syn);
+                    self.take(path, &mut lines, first_no, &first_line, None, parsed)?;
+                }
+                records += 1;
+                let parsed = match overlong {
+                    Some(len) => Err(overlong_line(len, self.bad_lines == BadLines::Skip)),
+                    None => record(&line, &syn),
+                };
+                self.take(path, &mut lines, no, &line, overlong, parsed)?;
+                continue;
+            }
             let parsed = match overlong {
                 Some(len) => Err(overlong_line(len, self.bad_lines == BadLines::Skip)),
-                None if std::mem::take(&mut first) && is_header(line, sep) => {
-                    lines.count_header();
-                    continue;
-                }
-                None => record(line, sep),
+                None => record(line, &syn),
             };
             records += 1;
             if let Err(e) = parsed {
-                let hard = overlong.is_some_and(|l| l > lines::MAX_SKIPPED_LINE_BYTES);
-                if self.bad_lines == BadLines::Fail || hard {
-                    return Err(InputError::Malformed {
-                        path: path.to_path_buf(),
-                        line: no,
-                        reason: e.message,
-                    });
-                }
-                if let Some(r) = self.rejects.as_deref_mut() {
-                    r.record_cut(path, no, &e.message, line, overlong)
-                        .map_err(|err| InputError::io(r.path(), &err))?;
-                }
+                let e = self.refuse(path, no, e, line, overlong)?;
                 lines.skip(no, e);
             }
             if let Some(b) = self.budget.filter(|_| no % BUDGET_EVERY == 0) {
@@ -466,7 +524,58 @@ impl ReadRecords<'_> {
                 b.check(progress, 16 << 20)?;
             }
         }
+        if let Some((first_no, first_line)) = held.take() {
+            if header(&first_line, None) {
+                lines.count_header(&first_line);
+            } else {
+                let parsed = record(&first_line, &syn);
+                self.take(path, &mut lines, first_no, &first_line, None, parsed)?;
+            }
+        }
         lines.finish()
+    }
+
+    /// Takes in a record's outcome: a refused one stops the read or is
+    /// counted ([`refuse`](Self::refuse)).
+    fn take(
+        &mut self,
+        path: &Path,
+        lines: &mut Lines,
+        no: u64,
+        line: &[u8],
+        overlong: Option<u64>,
+        parsed: Result<(), BadLine>,
+    ) -> Result<(), InputError> {
+        if let Err(e) = parsed {
+            let e = self.refuse(path, no, e, line, overlong)?;
+            lines.skip(no, e);
+        }
+        Ok(())
+    }
+
+    /// A refused record: the error that stops the read, or under
+    /// [`BadLines::Skip`] the reason to count, once written to `rejects`.
+    fn refuse(
+        &mut self,
+        path: &Path,
+        no: u64,
+        e: BadLine,
+        line: &[u8],
+        overlong: Option<u64>,
+    ) -> Result<BadLine, InputError> {
+        let hard = overlong.is_some_and(|l| l > lines::MAX_SKIPPED_LINE_BYTES);
+        if self.bad_lines == BadLines::Fail || hard {
+            return Err(InputError::Malformed {
+                path: path.to_path_buf(),
+                line: no,
+                reason: e.message,
+            });
+        }
+        if let Some(r) = self.rejects.as_deref_mut() {
+            r.record_cut(path, no, &e.message, line, overlong)
+                .map_err(|err| InputError::io(r.path(), &err))?;
+        }
+        Ok(e)
     }
 }
 
@@ -476,7 +585,7 @@ pub(crate) fn read_records(
     bad_lines: BadLines,
     rejects: Option<&mut Rejects>,
     is_header: impl Fn(&[u8], u8) -> bool,
-    record: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
+    mut record: impl FnMut(&[u8], u8) -> Result<(), BadLine>,
 ) -> Result<LineStats, InputError> {
     let records = ReadRecords {
         dialect: &Dialect::default(),
@@ -484,5 +593,9 @@ pub(crate) fn read_records(
         rejects,
         budget: None,
     };
-    records.read(path, is_header, record)
+    records.read(
+        path,
+        |line, _, syn| is_header(line, syn.sep),
+        |line, syn| record(line, syn.sep),
+    )
 }

@@ -4,37 +4,23 @@
 //! ids are interned sequentially in file order so indices do not depend on
 //! the thread count.
 
+use super::chunk::{
+    chunk_bounds, parse_chunk, quoted_bounds, ChunkOut, ChunkSyntax, Raw, SIDE_FIELD, STR_FIELD,
+};
 use super::lines::MAX_SKIPPED_LINE_BYTES;
 use super::{
-    overlong_line, parse_pair, BadLine, BadLines, Dialect, InputStream, LineStats, ReadBudget,
-    ReadProgress, Rejects,
+    overlong_line, BadLines, Dialect, InputStream, LineStats, ReadBudget, ReadProgress, Rejects,
+    Syntax,
 };
-use crate::graph::{canonical_number, UserIds};
+use crate::graph::UserIds;
 use crate::input::error::InputError;
 use rayon::prelude::*;
 use std::io::Read;
 use std::path::Path;
 
-/// Bytes per parallel chunk: fixed, so chunking never depends on threads.
-const CHUNK: usize = 1 << 20;
 /// Bytes handled per window: bounds the parsed rows held at once (about
 /// 24 bytes per line, twice the text) whatever the file size.
 const WINDOW: usize = 8 << 20;
-/// Field that indexes the window's bytes rather than holding a number.
-const STR_FIELD: u64 = 1 << 63;
-
-/// One parsed line: two fields (numbers, or `STR_FIELD | start << 31 | len`)
-/// and a weight.
-type Raw = (u64, u64, f32);
-
-/// What a chunk parse produced.
-struct ChunkOut {
-    rows: Vec<Raw>,
-    comments: u64,
-    headers: u64,
-    skipped: Vec<(usize, BadLine)>,
-}
-
 /// Follows read from a file, as dense user indices.
 #[derive(Debug, Default)]
 pub struct EdgeColumns {
@@ -46,168 +32,19 @@ pub struct EdgeColumns {
     pub weights: Vec<f32>,
 }
 
-fn field(s: &str, base: usize) -> Result<u64, BadLine> {
-    if let Some(v) = canonical_number(s.as_bytes()) {
-        return Ok(v);
-    }
-    let start = base as u64;
-    let len = s.len() as u64;
-    if start >= 1 << 32 || len >= 1 << 31 {
-        return Err(BadLine {
-            kind: "id too long",
-            message: format!("id of {len} bytes is too long"),
-        });
-    }
-    Ok(STR_FIELD | start << 31 | len)
-}
-
-fn parse_chunk(
-    bytes: &[u8],
-    offset: usize,
-    sep: u8,
-    what: (&str, &str),
-    bad: BadLines,
-    file_start: bool,
-    mut rows: Vec<Raw>,
-) -> ChunkOut {
-    rows.clear();
-    rows.reserve(bytes.len() / 12);
-    let mut out = ChunkOut {
-        rows,
-        comments: 0,
-        headers: 0,
-        skipped: Vec::new(),
-    };
-    let mut pos = 0;
-    while pos < bytes.len() {
-        // Fast path: `digits SEP digits \n`, scanned once, no search calls
-        // (lines of large graphs are ~14 bytes, where two memchr calls per
-        // line cost more than the scan).
-        if let Some((a, b, next)) = number_pair(bytes, pos, sep) {
-            out.rows.push((a, b, 1.0));
-            pos = next;
-            continue;
-        }
-        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-        let mut line = &bytes[pos..end];
-        let line_start = pos;
-        pos = end + 1;
-        if file_start && offset + line_start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
-            line = &line[3..];
-        }
-        if let [rest @ .., b'\r'] = line {
-            line = rest;
-        }
-        // A comment or blank line holding a carriage return goes to the
-        // parser, which refuses it (CR-only line ends).
-        let quiet = line.first() == Some(&b'#') || line.iter().all(|b| b.is_ascii_whitespace());
-        if quiet && memchr::memchr(b'\r', line).is_none() {
-            out.comments += 1;
-            continue;
-        }
-        let first_data = file_start
-            && offset == 0
-            && out.rows.is_empty()
-            && out.skipped.is_empty()
-            && out.headers == 0;
-        if first_data && super::is_header_line(line, sep) {
-            out.headers += 1;
-            continue;
-        }
-        // Fast path: two canonical decimal ids and nothing else (the common
-        // case for large graphs); anything else goes through the full parser.
-        if let Some(i) = memchr::memchr(sep, line) {
-            let (a, b) = (&line[..i], &line[i + 1..]);
-            if let (Some(a), Some(b)) = (canonical_number(a), canonical_number(b)) {
-                out.rows.push((a, b, 1.0));
-                continue;
-            }
-        }
-        let parsed = parse_pair(line, sep, what).and_then(|p| {
-            let base = offset + (p.first.as_ptr() as usize - bytes.as_ptr() as usize);
-            let a = field(p.first, base)?;
-            let base = offset + (p.second.as_ptr() as usize - bytes.as_ptr() as usize);
-            let b = field(p.second, base)?;
-            Ok((a, b, p.weight))
-        });
-        match parsed {
-            Ok(r) => out.rows.push(r),
-            Err(e) => {
-                out.skipped.push((offset + line_start, e));
-                if bad == BadLines::Fail {
-                    break;
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Parses a canonical decimal number at `bytes[pos..]`, returning it and the
-/// position after it.
-#[inline(always)]
-fn number_at(bytes: &[u8], mut pos: usize) -> Option<(u64, usize)> {
-    let start = pos;
-    let mut v: u64 = 0;
-    while let Some(&c) = bytes.get(pos) {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        v = v.wrapping_mul(10).wrapping_add(d as u64);
-        pos += 1;
-    }
-    let len = pos - start;
-    let canonical = len > 0 && len <= 18 && !(bytes[start] == b'0' && len > 1);
-    canonical.then_some((v, pos))
-}
-
-/// The line at `pos` if it is exactly `number SEP number` (then `\n`,
-/// `\r\n` or the end): both numbers and the start of the next line.
-#[inline(always)]
-fn number_pair(bytes: &[u8], pos: usize, sep: u8) -> Option<(u64, u64, usize)> {
-    let (a, p) = number_at(bytes, pos)?;
-    if bytes.get(p) != Some(&sep) {
-        return None;
-    }
-    let (b, mut p) = number_at(bytes, p + 1)?;
-    if bytes.get(p) == Some(&b'\r') {
-        p += 1;
-    }
-    match bytes.get(p) {
-        None => Some((a, b, p)),
-        Some(b'\n') => Some((a, b, p + 1)),
-        Some(_) => None,
-    }
-}
-
-/// Splits `bytes` into chunks of about [`CHUNK`] bytes ending at newlines.
-fn chunk_bounds(bytes: &[u8]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < bytes.len() {
-        let mut end = (start + CHUNK).min(bytes.len());
-        if end < bytes.len() {
-            end = memchr::memchr(b'\n', &bytes[end..]).map_or(bytes.len(), |i| end + i + 1);
-        }
-        out.push((start, end));
-        start = end;
-    }
-    out
-}
-
 /// Parses one window of whole lines into rows (parallel, no state).
 /// Row buffers come from `pool` and go back to it after interning: fresh
 /// ones per window cost page faults worth ~8% of the parse (measured).
+/// `bounds`: the chunks of a window holding quotes ([`quoted_bounds`]),
+/// else cut at newlines here.
 fn parse_window(
     bytes: &[u8],
     file_start: bool,
-    sep: u8,
-    what: (&str, &str),
-    bad: BadLines,
+    cs: &ChunkSyntax<'_>,
+    bounds: Option<Vec<(usize, usize)>>,
     pool: &mut Vec<Vec<Raw>>,
 ) -> Vec<ChunkOut> {
-    let bounds = chunk_bounds(bytes);
+    let bounds = bounds.unwrap_or_else(|| chunk_bounds(bytes));
     let bufs: Vec<Vec<Raw>> = bounds
         .iter()
         .map(|_| pool.pop().unwrap_or_default())
@@ -215,17 +52,15 @@ fn parse_window(
     bounds
         .par_iter()
         .zip(bufs)
-        .map(|(&(a, b), rows)| parse_chunk(&bytes[a..b], a, sep, what, bad, file_start, rows))
+        .map(|(&(a, b), rows)| parse_chunk(&bytes[a..b], a, cs, file_start, rows))
         .collect()
 }
 
 /// State carried across windows.
 struct Reader<'p> {
     path: &'p Path,
-    sep: u8,
     bad: BadLines,
     rejects: Option<&'p mut Rejects>,
-    what: (&'p str, &'p str),
     stats: LineStats,
     lines_before: u64,
 }
@@ -299,6 +134,9 @@ impl Reader<'_> {
         for part in &parts {
             self.stats.comments_and_blank += part.comments;
             self.stats.headers += part.headers;
+            if part.header_line.is_some() {
+                self.stats.header_line = part.header_line.clone();
+            }
             for (offset, e) in &part.skipped {
                 let line = line_of(*offset);
                 if bad == BadLines::Fail {
@@ -320,20 +158,25 @@ impl Reader<'_> {
                 }
             }
         }
-        let resolve = |ids: &mut UserIds, f: u64| -> Option<u32> {
+        let resolve = |ids: &mut UserIds, f: u64, side: &str| -> Option<u32> {
             if f & STR_FIELD == 0 {
                 ids.intern_number(f)
             } else {
-                let start = ((f & !STR_FIELD) >> 31) as usize;
+                let start = ((f & !(STR_FIELD | SIDE_FIELD)) >> 31) as usize;
                 let len = (f & ((1 << 31) - 1)) as usize;
-                // The field came from a valid UTF-8 line, cut at separators.
+                if f & SIDE_FIELD != 0 {
+                    return ids.intern(&side[start..start + len]);
+                }
+                // The field came from a valid UTF-8 line, cut at separators
+                // (or inside the quotes of a field, at ASCII quotes).
                 let s = std::str::from_utf8(&bytes[start..start + len]).expect("checked UTF-8");
                 ids.intern(s)
             }
         };
         for part in &parts {
             for &(a, b, w) in &part.rows {
-                let (Some(a), Some(b)) = (resolve(ids, a), resolve(ids, b)) else {
+                let (Some(a), Some(b)) = (resolve(ids, a, &part.side), resolve(ids, b, &part.side))
+                else {
                     return Err(InputError::Unusable {
                         path: self.path.to_path_buf(),
                         reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits".into(),
@@ -431,12 +274,16 @@ pub fn read_edges_into(
     budget: Option<&ReadBudget>,
 ) -> Result<LineStats, InputError> {
     let mut stream = InputStream::open(path)?;
+    let cs = ChunkSyntax {
+        syn: Syntax::of(dialect, path),
+        header: dialect.header,
+        what: ("follower", "followee"),
+        bad,
+    };
     let mut reader = Reader {
         path,
-        sep: dialect.separator(path),
         bad,
         rejects,
-        what: ("follower", "followee"),
         stats: LineStats::default(),
         lines_before: 0,
     };
@@ -474,10 +321,16 @@ pub fn read_edges_into(
         text_read += (filled - start) as u64;
         buf.truncate(filled);
         let eof = filled < start + WINDOW;
-        let cut = if eof {
-            buf.len()
-        } else {
-            memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
+        // A window holding no quote at all is cut as a tab file is (one
+        // memchr); only one with quotes is walked record by record.
+        let bounds = (cs.syn.quoted && memchr::memchr(b'"', &buf).is_some()).then(|| {
+            let bom = first && buf.starts_with(b"\xEF\xBB\xBF");
+            quoted_bounds(&buf, cs.syn.sep, eof, bom)
+        });
+        let cut = match &bounds {
+            Some((_, cut)) => *cut,
+            None if eof => buf.len(),
+            None => memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1),
         };
         if cut == 0 && !eof {
             // A whole window without a line end: one line over the limit.
@@ -491,8 +344,8 @@ pub fn read_edges_into(
         let rest = buf[cut..].to_vec();
         buf.truncate(cut);
         let window = std::mem::replace(&mut buf, rest);
-        let (sep, what, bad) = (reader.sep, reader.what, reader.bad);
         let prev = pending.take();
+        let chunks = bounds.map(|(b, _)| b);
         let mut spent = Vec::new();
         let (absorbed, parts) = rayon::join(
             || {
@@ -500,7 +353,18 @@ pub fn read_edges_into(
                     reader.absorb(&bytes, parts, ids, out, &mut spent)
                 })
             },
-            || parse_window(&window, first, sep, what, bad, &mut pool),
+            || {
+                // Without a quote in the window, quoting changes nothing:
+                // the literal split (one memchr a line) is the same parse.
+                let cs = ChunkSyntax {
+                    syn: Syntax {
+                        quoted: cs.syn.quoted && chunks.is_some(),
+                        ..cs.syn
+                    },
+                    ..cs
+                };
+                parse_window(&window, first, &cs, chunks, &mut pool)
+            },
         );
         absorbed?;
         pool.append(&mut spent);

@@ -223,10 +223,16 @@ pub fn report_dropped(data: &TaggedGraph, obs: &mut dyn Observer) {
         if stats.headers > 0 {
             obs.note(
                 Level::Warning,
-                &format!(
-                    "skipped a header line in {} (its first data line names columns, not users)",
-                    path.display()
-                ),
+                &match &stats.header_line {
+                    Some(h) => format!(
+                        "skipped the header line `{h}` of {} (--header no reads it as data)",
+                        path.display()
+                    ),
+                    None => format!(
+                        "skipped a header line in {} (its first data line names columns, not users)",
+                        path.display()
+                    ),
+                },
             );
         }
         if stats.skipped_total() > 0 {

@@ -72,7 +72,7 @@ fn crlf_bom_and_header_lines_give_the_same_scores() {
     rank(&e, &t, &out)
         .assert()
         .success()
-        .stderr(predicate::str::contains("skipped a header line in").count(2));
+        .stderr(predicate::str::contains("skipped the header line `").count(2));
     assert_eq!(scores(&out), scores(&want), "header lines are not users");
     // A header-like line after the first data line is data (string ids).
     let e = write(dir.path(), "late.tsv", &format!("{EDGES}source\ttarget\n"));
