@@ -14,6 +14,7 @@ mod graph_cache;
 mod hand_checked;
 mod hostile_cli;
 mod hostile_input;
+mod input_parquet;
 mod periodic;
 mod planted;
 mod properties;
