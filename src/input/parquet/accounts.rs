@@ -127,7 +127,7 @@ pub(crate) fn read_parquet_accounts(
             .map(|s| read_column(&reader, g, s.0).map(|x| x.0))
             .transpose()
             .map_err(err)?;
-        let (users, user_bad) = ids_of(&u, rows, "user", &user.1);
+        let (users, user_bad) = ids_of(u, rows, "user", &user.1);
         let mut user_bad = user_bad.into_iter().peekable();
         let c_slots = c.slots(rows);
         let s_slots = s.as_ref().map(|s| s.slots(rows));

@@ -161,6 +161,11 @@ impl Ids {
         }
     }
 
+    /// All the ids as numbers, when none is a string.
+    pub fn numbers(&self) -> Option<&[u64]> {
+        self.spans.is_empty().then_some(&self.vals[..])
+    }
+
     /// The id of row `r`.
     pub fn get(&self, r: usize) -> Id<'_> {
         let v = self.vals[r];
@@ -197,11 +202,34 @@ fn bad(kind: &'static str, message: String) -> BadLine {
 /// slot holds its text as far as there is one (empty for a null), so
 /// the rejects file can show the row.
 pub(super) fn ids_of(
-    raw: &RawColumn,
+    raw: RawColumn,
     rows: usize,
     role: &str,
     column: &str,
 ) -> (Ids, Vec<(usize, BadLine)>) {
+    // The common case, a column of non-negative INT64 without nulls: the
+    // decoded vector is the ids as they are (no copy).
+    if let RawValues::Int64(v) = &raw.values {
+        let fits = |x: &i64| {
+            if raw.unsigned {
+                (*x as u64) < STR
+            } else {
+                *x >= 0
+            }
+        };
+        if raw.dense() && v.len() == rows && v.iter().all(fits) {
+            let RawValues::Int64(v) = raw.values else {
+                unreachable!("matched above")
+            };
+            let vals = v.into_iter().map(|x| x as u64).collect();
+            let ids = Ids {
+                vals,
+                ..Ids::default()
+            };
+            return (ids, Vec::new());
+        }
+    }
+    let raw = &raw;
     let mut ids = Ids {
         vals: Vec::with_capacity(rows),
         ..Ids::default()

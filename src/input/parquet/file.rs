@@ -63,9 +63,18 @@ impl ChunkReader for Positioned {
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
-        let mut buf = vec![0u8; length];
-        let mut r = self.get_read(start)?;
-        r.read_exact(&mut buf)?;
+        // Read into spare capacity: zeroing a column chunk first costs
+        // as much as a fast decoder.
+        let mut buf = Vec::with_capacity(length);
+        let got = self
+            .get_read(start)?
+            .take(length as u64)
+            .read_to_end(&mut buf)?;
+        if got != length {
+            return Err(parquet::errors::ParquetError::EOF(format!(
+                "expected {length} bytes at offset {start}, read {got}"
+            )));
+        }
         Ok(buf.into())
     }
 }

@@ -182,10 +182,8 @@ impl<'a> Source<'a> {
             },
         );
         let ((a, rows), (b, _)) = (a.map_err(err)?, b.map_err(err)?);
-        let (first, mut bad) = ids_of(&a, rows, self.what.0, &first_col.1);
-        drop(a);
-        let (second, bad2) = ids_of(&b, rows, self.what.1, &second_col.1);
-        drop(b);
+        let (first, mut bad) = ids_of(a, rows, self.what.0, &first_col.1);
+        let (second, bad2) = ids_of(b, rows, self.what.1, &second_col.1);
         bad.extend(bad2);
         let weights = match w {
             None => Vec::new(),
@@ -271,6 +269,19 @@ impl Sink<'_> {
             Id::Str(s) => ids.intern(s),
         };
         for group in &groups {
+            // Fast path: numbers only, no bad row, no weights anywhere.
+            let plain = group.bad.is_empty() && group.weights.is_empty() && out.weights.is_empty();
+            let numbers = (group.first.numbers(), group.second.numbers());
+            if let (true, (Some(a), Some(b))) = (plain, numbers) {
+                for (&a, &b) in a.iter().zip(b) {
+                    let a = ids.intern_number(a).ok_or_else(full)?;
+                    let b = ids.intern_number(b).ok_or_else(full)?;
+                    out.src.push(a);
+                    out.dst.push(b);
+                }
+                self.stats.lines += group.rows as u64;
+                continue;
+            }
             let mut bad = group.bad.iter().peekable();
             for r in 0..group.rows {
                 if let Some((_, e)) = bad.next_if(|b| b.0 == r) {
