@@ -21,9 +21,12 @@ fn load(edges: &Path, topics: &Path, edge_cols: ColumnNames) -> TaggedGraph {
         .unwrap_or_else(|e| panic!("{}: {e}", edges.display()))
 }
 
+/// One user: id, followers, follower weights, tags.
+type UserRow = (String, Vec<u32>, Option<Vec<f32>>, Vec<(String, f32)>);
+
 /// Everything a graph is, by user index: the id, the followers (and
 /// weights), the tags.
-fn contents(g: &TaggedGraph) -> Vec<(String, Vec<u32>, Option<Vec<f32>>, Vec<(String, f32)>)> {
+fn contents(g: &TaggedGraph) -> Vec<UserRow> {
     (0..g.ids.len() as u32)
         .map(|u| {
             let tags = if (u as usize) < g.tags.users() {

@@ -118,7 +118,7 @@ fn usual_names(role: &str) -> &'static [&'static str] {
         ],
         "followee" => &["followee", "followee_id", "dst", "target", "to"],
         "user" => &["user", "user_id", "userid", "account", "id", "handle"],
-        "topic" => &["topic", "tag", "topic_id", "label"],
+        "topic" => &["topic", "tag", "market", "topic_id", "label"],
         "market" => &["market", "market_id"],
         _ => &[],
     }
