@@ -228,9 +228,8 @@ pub fn read_accounts(
 ) -> Result<(AccountHistory, AccountsReport), InputError> {
     let mut history = AccountHistory::unknown(ids.len());
     let mut report = AccountsReport::default();
-    let lines = read_records(path, bad_lines, rejects, is_accounts_header, |line, sep| {
-        let (user, day, status) = parse_account(line, sep)?;
-        let Some(u) = ids.get(&user) else {
+    let mut record = |user: &str, day: i32, status: AccountStatus| -> Result<(), BadLine> {
+        let Some(u) = ids.get(user) else {
             report.not_in_graph += 1;
             return Ok(());
         };
@@ -247,7 +246,17 @@ pub fn read_accounts(
             ));
         }
         Ok(())
-    })?;
+    };
+    // A Parquet history (columns user, created, status) is told by its
+    // magic, as follow files are.
+    let lines = if super::read::is_parquet(path) {
+        super::parquet::read_parquet_accounts(path, bad_lines, rejects, &mut record)?
+    } else {
+        read_records(path, bad_lines, rejects, is_accounts_header, |line, sep| {
+            let (user, day, status) = parse_account(line, sep)?;
+            record(&user, day, status)
+        })?
+    };
     report.lines = lines;
     let known = history
         .created_day

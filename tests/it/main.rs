@@ -16,6 +16,7 @@ mod hostile_cli;
 mod hostile_input;
 mod input_dialects;
 mod input_formats;
+mod input_parquet;
 mod periodic;
 mod planted;
 mod properties;
