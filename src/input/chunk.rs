@@ -112,14 +112,24 @@ pub(super) fn parse_chunk(
         side: String::new(),
     };
     let mut pos = 0;
+    // A null token made of digits (`--null-token 0`) must reach the parser.
+    let fast = !syn
+        .nulls
+        .iter()
+        .any(|n| canonical_number(n.as_bytes()).is_some());
     // The file's first data record is still to come (it may be a header).
     let mut first_pending = file_start && offset == 0;
     while pos < bytes.len() {
         // Fast path: `digits SEP digits \n`, scanned once, no search calls
         // (lines of large graphs are ~14 bytes, where two memchr calls per
         // line cost more than the scan).
-        if !first_pending {
-            if let Some((a, b, next)) = number_pair(bytes, pos, sep) {
+        if fast && !first_pending {
+            let pair = if syn.quoted {
+                quoted_number_pair(bytes, pos, sep)
+            } else {
+                number_pair(bytes, pos, sep)
+            };
+            if let Some((a, b, next)) = pair {
                 out.rows.push((a, b, 1.0));
                 pos = next;
                 continue;
@@ -150,7 +160,7 @@ pub(super) fn parse_chunk(
         }
         // Fast path: two canonical decimal ids and nothing else (the common
         // case for large graphs); anything else goes through the full parser.
-        if let Some(i) = memchr::memchr(sep, line) {
+        if let Some(i) = memchr::memchr(sep, line).filter(|_| fast) {
             let (a, b) = (&line[..i], &line[i + 1..]);
             if let (Some(a), Some(b)) = (canonical_number(a), canonical_number(b)) {
                 out.rows.push((a, b, 1.0));
@@ -213,6 +223,36 @@ fn number_pair(bytes: &[u8], pos: usize, sep: u8) -> Option<(u64, u64, usize)> {
     }
 }
 
+/// A canonical decimal number at `pos`, bare or in quotes (`"42"` is the
+/// number 42, as the parser reads it); the position after it.
+#[inline(always)]
+fn quoted_number_at(bytes: &[u8], pos: usize) -> Option<(u64, usize)> {
+    if bytes.get(pos) != Some(&b'"') {
+        return number_at(bytes, pos);
+    }
+    let (v, p) = number_at(bytes, pos + 1)?;
+    (bytes.get(p) == Some(&b'"') && bytes.get(p + 1) != Some(&b'"')).then_some((v, p + 1))
+}
+
+/// [`number_pair`] where either number may be quoted: the fast path of
+/// quoted CSV as Python's `csv.QUOTE_ALL` or a warehouse export writes it.
+#[inline(always)]
+fn quoted_number_pair(bytes: &[u8], pos: usize, sep: u8) -> Option<(u64, u64, usize)> {
+    let (a, p) = quoted_number_at(bytes, pos)?;
+    if bytes.get(p) != Some(&sep) {
+        return None;
+    }
+    let (b, mut p) = quoted_number_at(bytes, p + 1)?;
+    if bytes.get(p) == Some(&b'\r') {
+        p += 1;
+    }
+    match bytes.get(p) {
+        None => Some((a, b, p)),
+        Some(b'\n') => Some((a, b, p + 1)),
+        Some(_) => None,
+    }
+}
+
 /// Splits `bytes` into chunks of about [`CHUNK`] bytes ending at newlines.
 pub(super) fn chunk_bounds(bytes: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -241,6 +281,17 @@ pub(super) fn quoted_bounds(
     let mut out = Vec::new();
     let (mut start, mut pos) = (0, 0);
     while pos < bytes.len() {
+        // A record of two numbers (quoted or not) ends at its line end.
+        if let Some((_, _, next)) = quoted_number_pair(bytes, pos, sep) {
+            if bytes[next - 1] == b'\n' || eof {
+                pos = next;
+                if pos - start >= CHUNK {
+                    out.push((start, pos));
+                    start = pos;
+                }
+                continue;
+            }
+        }
         let from = if pos == 0 && bom { 3 } else { pos };
         let end = match record_end(bytes, from, sep) {
             Some(e) if e < bytes.len() || eof => e,

@@ -322,6 +322,13 @@ fn null_ids_are_refused_or_counted() {
     assert_eq!(follows(&g), set(&[("1", "2")]));
     assert_eq!(g.report.edge_lines.skipped.get("null id"), Some(&2));
     assert_eq!(g.report.edge_lines.skipped.get("null weight"), Some(&1));
+    // A null token of digits is not taken for a number by the fast path.
+    let zero = Dialect {
+        null_tokens: vec!["0".into()],
+        ..Dialect::default()
+    };
+    let e = err(dir.path(), "z.tsv", "1\t2\n0\t3\n", zero);
+    assert!(e.contains("z.tsv:2: null follower id `0`"), "{e}");
     // A quoted `"\N"` is a string: an id.
     let g = ok(dir.path(), "q.csv", "\"\\N\",b\n");
     assert_eq!(follows(&g), set(&[("\\N", "b")]));
