@@ -90,7 +90,8 @@ pub fn is_header_line(line: &[u8], sep: u8) -> bool {
 /// id columns are column-shaped names, or when it does not parse like the
 /// next record: its two ids are not both numbers while the next record's
 /// are (`src_user_id,dst_user_id` over numeric ids), or its third column
-/// is not a number while the next record's is.
+/// is not a number while the next record's is; in both cases the odd
+/// fields must be names (start with a letter): `-5` is an id.
 pub(crate) fn looks_like_header(first: &[u8], next: Option<&[u8]>, syn: &Syntax<'_>) -> bool {
     let text = |l: &[u8]| {
         let l = l.strip_suffix(b"\r").unwrap_or(l);
@@ -115,8 +116,21 @@ pub(crate) fn looks_like_header(first: &[u8], next: Option<&[u8]>, syn: &Syntax<
         f.as_deref()
             .is_some_and(|f| f.trim().parse::<f64>().is_ok())
     };
-    let ids_unlike = b.is_some() && !(number(&a) && number(&b)) && number(&na) && number(&nb);
-    let weight_unlike = w.is_some() && !weight(&w) && weight(&nw);
+    // Only a name can be a column's: a field that starts with a letter.
+    // `-5`, `007` or a 20-digit id are ids that are not canonical numbers,
+    // never a header (the Parquet reader reads them as ids, too).
+    let named = |f: &Option<std::borrow::Cow<'_, str>>| {
+        f.as_deref()
+            .is_some_and(|f| f.starts_with(|c: char| c.is_ascii_alphabetic()))
+    };
+    let id_or_name = |f: &Option<std::borrow::Cow<'_, str>>| number(f) || named(f);
+    let ids_unlike = b.is_some()
+        && !(number(&a) && number(&b))
+        && id_or_name(&a)
+        && id_or_name(&b)
+        && number(&na)
+        && number(&nb);
+    let weight_unlike = w.is_some() && named(&w) && weight(&nw);
     ids_unlike || weight_unlike
 }
 
@@ -174,6 +188,9 @@ mod tests {
         assert!(looks_like_header(b"a,b", Some(b"1,2"), &s));
         assert!(!looks_like_header(b"1,2", Some(b"3,4"), &s));
         assert!(!looks_like_header(b"alice,bob", Some(b"carol,dave"), &s));
+        assert!(!looks_like_header(b"-5,7", Some(b"1,2"), &s));
+        assert!(!looks_like_header(b"007,12345678901234567890", Some(b"1,2"), &s));
+        assert!(looks_like_header(b"src_user_id,7", Some(b"1,2"), &s));
         assert!(looks_like_header(
             b"alice,bob,w",
             Some(b"carol,dave,2.5"),
