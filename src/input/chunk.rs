@@ -2,7 +2,8 @@
 //! are (line ends, or in a quoted file the ends of quoted records) and how
 //! they become rows, with a digits-only fast path for the common line.
 
-use super::header::{header_text, is_header};
+use super::header::{header_text, is_header, is_header_line};
+use super::quoted::first_fields;
 use super::quoted::{record_end, record_end_at_eof};
 use super::{parse_record, BadLine, BadLines, HeaderMode, Syntax};
 use crate::graph::canonical_number;
@@ -26,6 +27,10 @@ pub(super) struct ChunkOut {
     pub comments: u64,
     pub headers: u64,
     pub header_line: Option<String>,
+    /// The header as read: its bytes and its two id fields, so that a
+    /// later record equal to it (shards concatenated, each with its
+    /// header) is counted as a header too, not ranked as two users.
+    pub header: Option<(Vec<u8>, String, String)>,
     pub skipped: Vec<(usize, BadLine)>,
     /// Unquoted ids that are not slices of the window (`""` unescaped).
     pub side: String,
@@ -108,6 +113,7 @@ pub(super) fn parse_chunk(
         comments: 0,
         headers: 0,
         header_line: None,
+        header: None,
         skipped: Vec::new(),
         side: String::new(),
     };
@@ -156,6 +162,13 @@ pub(super) fn parse_chunk(
         {
             out.headers += 1;
             out.header_line = Some(header_text(line));
+            let text = String::from_utf8_lossy(line);
+            let [a, b] = first_fields::<2>(&text, syn.sep, syn.quoted);
+            out.header = Some((
+                line.to_vec(),
+                a.map(Cow::into_owned).unwrap_or_default(),
+                b.map(Cow::into_owned).unwrap_or_default(),
+            ));
             continue;
         }
         // Fast path: two canonical decimal ids and nothing else (the common
@@ -176,7 +189,10 @@ pub(super) fn parse_chunk(
             Ok(r) => out.rows.push(r),
             Err(e) => {
                 out.skipped.push((offset + line_start, e));
-                if cs.bad == BadLines::Fail {
+                // A line of column words may be a repeated header, which
+                // the interning step recognises (it knows the file's
+                // header): parsing goes on past it.
+                if cs.bad == BadLines::Fail && !is_header_line(line, syn.sep) {
                     break;
                 }
             }

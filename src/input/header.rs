@@ -189,7 +189,11 @@ mod tests {
         assert!(!looks_like_header(b"1,2", Some(b"3,4"), &s));
         assert!(!looks_like_header(b"alice,bob", Some(b"carol,dave"), &s));
         assert!(!looks_like_header(b"-5,7", Some(b"1,2"), &s));
-        assert!(!looks_like_header(b"007,12345678901234567890", Some(b"1,2"), &s));
+        assert!(!looks_like_header(
+            b"007,12345678901234567890",
+            Some(b"1,2"),
+            &s
+        ));
         assert!(looks_like_header(b"src_user_id,7", Some(b"1,2"), &s));
         assert!(looks_like_header(
             b"alice,bob,w",

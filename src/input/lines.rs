@@ -60,7 +60,8 @@ pub struct LineStats {
     pub first_skipped: Vec<(u64, String)>,
     /// Bytes read from the file (compressed size for `.gz`).
     pub bytes: u64,
-    /// Header lines skipped (0 or 1: only a first data line of column names).
+    /// Header lines skipped: the first data line when it names columns,
+    /// and later lines equal to it (files concatenated with their headers).
     #[serde(default)]
     pub headers: u64,
     /// How the bytes were compressed.
@@ -391,6 +392,12 @@ impl Lines {
     pub fn count_header(&mut self, line: &[u8]) {
         self.stats.headers += 1;
         self.stats.header_line = Some(super::header::header_text(line));
+    }
+
+    /// Records a later line equal to the skipped header (files
+    /// concatenated, each with its header).
+    pub fn count_repeated_header(&mut self) {
+        self.stats.headers += 1;
     }
 
     /// Records a skipped malformed line.

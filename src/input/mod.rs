@@ -481,6 +481,9 @@ impl ReadRecords<'_> {
         let mut first = true;
         // The first record, held until the next one is read.
         let mut held: Option<(u64, Vec<u8>)> = None;
+        // The header once one was skipped: a later record equal to it is a
+        // repeated header (shards concatenated, each with its header).
+        let mut header_seen: Option<Vec<u8>> = None;
         let mut records = 0u64;
         while let Some((no, line, overlong)) = lines.next_record_measured()? {
             if std::mem::take(&mut first) && overlong.is_none() {
@@ -491,6 +494,7 @@ impl ReadRecords<'_> {
                 let line = line.to_vec();
                 if header(&first_line, Some(&line)) {
                     lines.count_header(&first_line);
+                    header_seen = Some(first_line.clone());
                 } else {
                     records += 1;
                     let parsed = record(&first_line, &syn);
@@ -502,6 +506,10 @@ impl ReadRecords<'_> {
                     None => record(&line, &syn),
                 };
                 self.take(path, &mut lines, no, &line, overlong, parsed)?;
+                continue;
+            }
+            if header_seen.as_deref() == Some(line) {
+                lines.count_repeated_header();
                 continue;
             }
             let parsed = match overlong {

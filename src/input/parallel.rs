@@ -63,6 +63,9 @@ struct Reader<'p> {
     rejects: Option<&'p mut Rejects>,
     stats: LineStats,
     lines_before: u64,
+    /// The file's header (its bytes and two id fields), once one was
+    /// skipped: later records equal to it are repeated headers.
+    header: Option<(Vec<u8>, String, String)>,
 }
 
 impl Reader<'_> {
@@ -137,7 +140,19 @@ impl Reader<'_> {
             if part.header_line.is_some() {
                 self.stats.header_line = part.header_line.clone();
             }
+            if part.header.is_some() {
+                self.header = part.header.clone();
+            }
             for (offset, e) in &part.skipped {
+                let rest = &bytes[*offset..];
+                let mut text = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+                if let [head @ .., b'\r'] = text {
+                    text = head;
+                }
+                if self.header.as_ref().is_some_and(|h| h.0 == text) {
+                    self.stats.headers += 1;
+                    continue;
+                }
                 let line = line_of(*offset);
                 if bad == BadLines::Fail {
                     return Err(InputError::Malformed {
@@ -148,33 +163,41 @@ impl Reader<'_> {
                 }
                 self.stats.count_skipped(line, e.clone());
                 if let Some(r) = self.rejects.as_deref_mut() {
-                    let rest = &bytes[*offset..];
-                    let mut text = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
-                    if let [head @ .., b'\r'] = text {
-                        text = head;
-                    }
                     r.record(self.path, line, &e.message, text)
                         .map_err(|err| InputError::io(r.path(), &err))?;
                 }
             }
         }
+        // A string field's text: a slice of the window or of the side buffer.
+        fn text_of<'t>(f: u64, bytes: &'t [u8], side: &'t str) -> &'t str {
+            let start = ((f & !(STR_FIELD | SIDE_FIELD)) >> 31) as usize;
+            let len = (f & ((1 << 31) - 1)) as usize;
+            if f & SIDE_FIELD != 0 {
+                return &side[start..start + len];
+            }
+            // The field came from a valid UTF-8 line, cut at separators
+            // (or inside the quotes of a field, at ASCII quotes).
+            std::str::from_utf8(&bytes[start..start + len]).expect("checked UTF-8")
+        }
         let resolve = |ids: &mut UserIds, f: u64, side: &str| -> Option<u32> {
             if f & STR_FIELD == 0 {
                 ids.intern_number(f)
             } else {
-                let start = ((f & !(STR_FIELD | SIDE_FIELD)) >> 31) as usize;
-                let len = (f & ((1 << 31) - 1)) as usize;
-                if f & SIDE_FIELD != 0 {
-                    return ids.intern(&side[start..start + len]);
-                }
-                // The field came from a valid UTF-8 line, cut at separators
-                // (or inside the quotes of a field, at ASCII quotes).
-                let s = std::str::from_utf8(&bytes[start..start + len]).expect("checked UTF-8");
-                ids.intern(s)
+                ids.intern(text_of(f, bytes, side))
             }
         };
+        let header = self.header.as_ref().map(|h| (h.1.as_str(), h.2.as_str()));
         for part in &parts {
             for &(a, b, w) in &part.rows {
+                let repeated = header.is_some_and(|(ha, hb)| {
+                    a & b & STR_FIELD != 0
+                        && text_of(a, bytes, &part.side) == ha
+                        && text_of(b, bytes, &part.side) == hb
+                });
+                if repeated {
+                    self.stats.headers += 1;
+                    continue;
+                }
                 let (Some(a), Some(b)) = (resolve(ids, a, &part.side), resolve(ids, b, &part.side))
                 else {
                     return Err(InputError::Unusable {
@@ -286,6 +309,7 @@ pub fn read_edges_into(
         rejects,
         stats: LineStats::default(),
         lines_before: 0,
+        header: None,
     };
     reader.stats.compression = stream.compression;
     if let (Some(size), false) = (stream.size, stream.compression.is_compressed()) {

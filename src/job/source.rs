@@ -224,6 +224,11 @@ pub fn report_dropped(data: &TaggedGraph, obs: &mut dyn Observer) {
             obs.note(
                 Level::Warning,
                 &match &stats.header_line {
+                    Some(h) if stats.headers > 1 => format!(
+                        "skipped the header line `{h}` of {} and {} later lines equal to it (files concatenated, each with its header?; --header no reads them as data)",
+                        path.display(),
+                        stats.headers - 1
+                    ),
                     Some(h) => format!(
                         "skipped the header line `{h}` of {} (--header no reads it as data)",
                         path.display()

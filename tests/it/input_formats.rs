@@ -434,3 +434,59 @@ fn follows_piped_from_a_duckdb_copy_to_stdout_rank_like_the_plain_tsv() {
     assert_eq!(inputs[0].path, "-");
     assert_eq!(inputs[0].read.as_ref().unwrap().headers_skipped, 1);
 }
+
+/// Issue 20: shards concatenated into one stream, each with its header
+/// (`cat part-*.csv`), rank like the plain TSV: a later line equal to the
+/// file's header is a header too, counted and reported, never two users.
+#[test]
+fn shards_concatenated_with_their_headers_rank_like_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = sample(false);
+    let base = baseline(d, &g, "str");
+    let mut follows = String::new();
+    for chunk in g.edges.chunks(g.edges.len().div_ceil(3)) {
+        follows.push_str("follower_id,followee_id,weight\n");
+        for (a, b) in chunk {
+            follows.push_str(&format!("{a},{b},1\n"));
+        }
+    }
+    let mut tags = String::new();
+    for chunk in g.topics.chunks(g.topics.len().div_ceil(2)) {
+        tags.push_str("user_id\ttopic\n");
+        for (u, t) in chunk {
+            tags.push_str(&format!("{u}\t{t}\n"));
+        }
+    }
+    let e = d.join("cat.csv");
+    std::fs::write(&e, follows).unwrap();
+    let t = d.join("cat-topics.tsv");
+    std::fs::write(&t, tags).unwrap();
+    let out = d.join("cat.snap");
+    let run = cmd()
+        .args([
+            "rank",
+            "--edges",
+            s(&e),
+            "--topics",
+            s(&t),
+            "--out",
+            s(&out),
+        ])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{log}");
+    assert!(log.contains("and 2 later lines equal to it"), "{log}");
+    assert!(log.contains("and 1 later lines equal to it"), "{log}");
+    let snap = Snapshot::open(&out).unwrap();
+    assert_same_ranking(&base, &snap, "concatenated shards");
+    let heads: Vec<u64> = snap
+        .metadata()
+        .inputs
+        .iter()
+        .map(|i| i.read.as_ref().unwrap().headers_skipped)
+        .collect();
+    assert_eq!(heads, [3, 2]);
+    assert_eq!(snap.user_index("follower_id"), None);
+}
