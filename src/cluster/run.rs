@@ -11,7 +11,7 @@ use super::partition::{self, Partition, Totals};
 use super::{ClusterConfig, SetupError, SingleProcessOnly};
 use crate::job::memory::{peak_rss, peak_rss_text};
 use crate::job::steps::{compose_markets, progress_observer, warn_fallbacks, warn_not_converged};
-use crate::job::{read_market_mixes, GraphInput, JobError, Level, Observer, Progress, RankJob};
+use crate::job::{GraphInput, JobError, Level, Observer, Progress, RankJob};
 use crate::rank::{rank_partition, MarketMix, TeleportMode, TopicTeleport};
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -68,7 +68,7 @@ pub fn run_cluster_job(
         return Err(SetupError::NotOffered(option).into());
     }
     let (edge_files, topic_files) = files.expand()?;
-    let mixes = read_market_mixes(job.markets.as_deref())?;
+    let mixes = crate::job::read_market_mixes_with(job.markets.as_deref(), &job.read_options())?;
     obs.note(Level::Info, &format!(
         "process {} of {}: {} worker(s); {} edge file(s), {} topic file(s) shared round-robin over {} workers",
         cluster.process,

@@ -6,7 +6,7 @@ use super::memory::{current_rss, guard_rank, guard_read, peak_rss, peak_rss_text
 use super::metadata::{add_trust, metadata_for, Coverage};
 use super::publish::PendingOutputs;
 use super::source::{
-    load_with_rejects, read_market_mixes, refuse_output_over_input, report_dropped,
+    load_with_rejects, read_market_mixes_with, refuse_output_over_input, report_dropped,
 };
 use super::steps::{compose_markets, progress_observer, warn_fallbacks, warn_not_converged};
 use super::{accounts, warm, JobError, Level, Observer, Phase, RankJob, RankSummary, TrustedRun};
@@ -62,7 +62,7 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
     job.config.validate()?;
     refuse_output_over_input(job)?;
     let pool = thread_pool(capped_threads(job.threads, obs))?;
-    let mixes = read_market_mixes(job.markets.as_deref())?;
+    let mixes = read_market_mixes_with(job.markets.as_deref(), &job.read_options())?;
     pool.install(|| {
         obs.phase(Phase::Read);
         obs.note(Level::Info, &job.input.reading_note());

@@ -27,8 +27,8 @@ pub use memory::peak_rss;
 pub use observe::{Collect, Level, Observer, Phase, Progress, Silent};
 pub use publish::PendingOutputs;
 pub use source::{
-    load_with_rejects, read_market_mixes, refuse_output_over_input, rejects_path_for,
-    report_dropped, GraphInput,
+    load_with_rejects, read_market_mixes, read_market_mixes_with, refuse_output_over_input,
+    rejects_path_for, report_dropped, GraphInput,
 };
 
 use crate::input::load::TaggedGraph;

@@ -5,7 +5,8 @@
 use super::publish::PendingOutputs;
 use super::{JobError, Level, Observer, RankJob};
 use crate::input::load::{load_graph_files, GraphFiles, TaggedGraph};
-use crate::input::{read_pairs, BadLines, LineStats, ReadBudget, Rejects};
+use crate::input::read::read_pair_file;
+use crate::input::{BadLines, LineStats, ReadBudget, ReadOptions, Rejects};
 use crate::rank::MarketMix;
 use std::path::{Path, PathBuf};
 
@@ -75,18 +76,31 @@ impl GraphInput {
 
 /// Reads `market<TAB>topic<TAB>weight` lines (weight optional, default 1):
 /// markets as weighted mixes of topics, composed after the iteration
-/// ([`crate::rank::append_markets`]). No file: no mixes.
+/// ([`crate::rank::append_markets`]). No file: no mixes. Text is read the
+/// default way (separator from the name); a Parquet file by its columns
+/// (`market`, `topic`, `weight`).
 pub fn read_market_mixes(path: Option<&Path>) -> Result<Vec<MarketMix>, JobError> {
+    read_market_mixes_with(path, &ReadOptions::default())
+}
+
+/// [`read_market_mixes`] in the run's dialect (`--delimiter`, `--header`,
+/// `--null-token`), as its graph files are read.
+pub fn read_market_mixes_with(
+    path: Option<&Path>,
+    opts: &ReadOptions,
+) -> Result<Vec<MarketMix>, JobError> {
     let Some(path) = path else {
         return Ok(Vec::new());
     };
     let mut mixes: Vec<MarketMix> = Vec::new();
-    read_pairs(
+    read_pair_file(
         path,
+        opts,
         ("market", "topic"),
         BadLines::Fail,
         None,
-        |p| match mixes.iter_mut().find(|m| m.name == p.first) {
+        None,
+        |p| match mixes.iter_mut().find(|m| *m.name == *p.first) {
             Some(m) => m.parts.push((p.second.to_string(), p.weight as f64)),
             None => mixes.push(MarketMix {
                 name: p.first.to_string(),
@@ -95,6 +109,16 @@ pub fn read_market_mixes(path: Option<&Path>) -> Result<Vec<MarketMix>, JobError
         },
     )?;
     Ok(mixes)
+}
+
+impl RankJob {
+    /// How the job's text inputs are read (the default for a graph cache).
+    pub fn read_options(&self) -> ReadOptions {
+        match &self.input {
+            GraphInput::Text(files) => files.read.clone(),
+            GraphInput::Cache(_) => ReadOptions::default(),
+        }
+    }
 }
 
 /// Loads `input` as a run does: with [`BadLines::Skip`] and text input,

@@ -490,3 +490,41 @@ fn shards_concatenated_with_their_headers_rank_like_one_file() {
     assert_eq!(heads, [3, 2]);
     assert_eq!(snap.user_index("follower_id"), None);
 }
+
+/// Issue 20: a `--markets` file (market mixes) as Parquet composes the
+/// same markets as its TSV twin.
+#[test]
+fn a_parquet_market_mix_composes_like_the_tsv() {
+    let test = "a_parquet_market_mix_composes_like_the_tsv";
+    if !Tool::Python.available(test, python_with_writers()) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tsv = d.join("markets.tsv");
+    std::fs::write(
+        &tsv,
+        "kitchen\tcooking\t1\nkitchen\tfashion\t0.5\nactive\tfitness\t2\n",
+    )
+    .unwrap();
+    let pq = d.join("markets.parquet");
+    python(&format!(
+        "import polars as pl\npl.DataFrame({{'market': ['kitchen', 'kitchen', 'active'], 'topic': ['cooking', 'fashion', 'fitness'], 'weight': [1.0, 0.5, 2.0]}}).write_parquet('{}')",
+        s(&pq)
+    ));
+    let (e, t) = (repo("data/edges.tsv"), repo("data/topics.tsv"));
+    let a = rank_to(
+        &d.join("a.snap"),
+        &["--edges", s(&e), "--topics", s(&t), "--markets", s(&tsv)],
+    );
+    let b = rank_to(
+        &d.join("b.snap"),
+        &["--edges", s(&e), "--topics", s(&t), "--markets", s(&pq)],
+    );
+    assert!(
+        a.markets().iter().any(|m| m == "kitchen"),
+        "{:?}",
+        a.markets()
+    );
+    assert_same_ranking(&a, &b, "markets as Parquet");
+}
