@@ -224,11 +224,23 @@ fn number_at(bytes: &[u8], mut pos: usize) -> Option<(u64, usize)> {
 /// `\r\n` or the end): both numbers and the start of the next line.
 #[inline(always)]
 fn number_pair(bytes: &[u8], pos: usize, sep: u8) -> Option<(u64, u64, usize)> {
-    let (a, p) = number_at(bytes, pos)?;
+    pair_of(bytes, pos, sep, number_at)
+}
+
+/// The line at `pos` if it is exactly two numbers read by `at` around
+/// `sep` (then `\n`, `\r\n` or the end): both and the next line's start.
+#[inline(always)]
+fn pair_of(
+    bytes: &[u8],
+    pos: usize,
+    sep: u8,
+    at: impl Fn(&[u8], usize) -> Option<(u64, usize)>,
+) -> Option<(u64, u64, usize)> {
+    let (a, p) = at(bytes, pos)?;
     if bytes.get(p) != Some(&sep) {
         return None;
     }
-    let (b, mut p) = number_at(bytes, p + 1)?;
+    let (b, mut p) = at(bytes, p + 1)?;
     if bytes.get(p) == Some(&b'\r') {
         p += 1;
     }
@@ -254,19 +266,7 @@ fn quoted_number_at(bytes: &[u8], pos: usize) -> Option<(u64, usize)> {
 /// quoted CSV as Python's `csv.QUOTE_ALL` or a warehouse export writes it.
 #[inline(always)]
 fn quoted_number_pair(bytes: &[u8], pos: usize, sep: u8) -> Option<(u64, u64, usize)> {
-    let (a, p) = quoted_number_at(bytes, pos)?;
-    if bytes.get(p) != Some(&sep) {
-        return None;
-    }
-    let (b, mut p) = quoted_number_at(bytes, p + 1)?;
-    if bytes.get(p) == Some(&b'\r') {
-        p += 1;
-    }
-    match bytes.get(p) {
-        None => Some((a, b, p)),
-        Some(b'\n') => Some((a, b, p + 1)),
-        Some(_) => None,
-    }
+    pair_of(bytes, pos, sep, quoted_number_at)
 }
 
 /// Splits `bytes` into chunks of about [`CHUNK`] bytes ending at newlines.

@@ -69,15 +69,9 @@ pub fn read_follow_file(
     budget: Option<&ReadBudget>,
 ) -> Result<FileRead, InputError> {
     if is_parquet(path) {
-        let (lines, columns) =
+        let read =
             super::parquet::read_parquet_follows(path, opts, ids, out, bad, rejects, budget)?;
-        return Ok(FileRead {
-            path: path.to_path_buf(),
-            kind: FileKind::Parquet,
-            delimiter: None,
-            columns,
-            lines,
-        });
+        return Ok(parquet_read(path, read));
     }
     let lines = read_edges_into(path, &opts.dialect, ids, out, bad, rejects, budget)?;
     Ok(text_read(path, opts, lines))
@@ -95,18 +89,21 @@ pub fn read_pair_file(
     mut f: impl FnMut(Pair<'_>),
 ) -> Result<FileRead, InputError> {
     if is_parquet(path) {
-        let (lines, columns) =
-            super::parquet::read_parquet_pairs(path, opts, what, bad, rejects, &mut f)?;
-        return Ok(FileRead {
-            path: path.to_path_buf(),
-            kind: FileKind::Parquet,
-            delimiter: None,
-            columns,
-            lines,
-        });
+        let read = super::parquet::read_parquet_pairs(path, opts, what, bad, rejects, &mut f)?;
+        return Ok(parquet_read(path, read));
     }
     let lines = read_pairs_within(path, &opts.dialect, what, bad, rejects, budget, f)?;
     Ok(text_read(path, opts, lines))
+}
+
+fn parquet_read(path: &Path, (lines, columns): (LineStats, Vec<String>)) -> FileRead {
+    FileRead {
+        path: path.to_path_buf(),
+        kind: FileKind::Parquet,
+        delimiter: None,
+        columns,
+        lines,
+    }
 }
 
 fn text_read(path: &Path, opts: &ReadOptions, lines: LineStats) -> FileRead {

@@ -82,6 +82,22 @@ impl Tool {
     }
 }
 
+/// `Ok(())` when `python3 -c "import <modules>"` works, else why not
+/// (for [`Tool::available`]).
+pub fn python_with(modules: &str) -> Result<(), String> {
+    let out = std::process::Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .map_err(|e| format!("python3 cannot be started: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().last().unwrap_or("import failed");
+        Err(format!("python3 lacks {modules}: {last}"))
+    }
+}
+
 /// Path to a file of the repository.
 pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)

@@ -5,7 +5,7 @@
 //! from a DuckDB `COPY … TO '/dev/stdout'`; every run's snapshot must equal
 //! the plain TSV run's bit for bit (scores, ids, followers, orders).
 
-use crate::common::{assert_same_ranking, cmd, repo, Tool};
+use crate::common::{assert_same_ranking, cmd, python_with, repo, Tool};
 use marketrank::Snapshot;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -299,25 +299,6 @@ fn three_shards_with_headers_rank_like_one_file_however_they_are_named() {
     );
 }
 
-/// Python 3 with polars and duckdb.
-fn python_with_writers() -> Result<(), String> {
-    let out = Command::new("python3")
-        .args(["-c", "import polars, duckdb"])
-        .output()
-        .map_err(|e| format!("python3 cannot be started: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "python3 lacks polars/duckdb: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        ))
-    }
-}
-
 fn python(script: &str) {
     let out = Command::new("python3")
         .args(["-c", script])
@@ -333,7 +314,7 @@ fn python(script: &str) {
 #[test]
 fn parquet_by_duckdb_and_polars_ranks_like_the_plain_tsv() {
     let test = "parquet_by_duckdb_and_polars_ranks_like_the_plain_tsv";
-    if !Tool::Python.available(test, python_with_writers()) {
+    if !Tool::Python.available(test, python_with("polars, duckdb")) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -389,7 +370,7 @@ fn parquet_by_duckdb_and_polars_ranks_like_the_plain_tsv() {
 #[test]
 fn follows_piped_from_a_duckdb_copy_to_stdout_rank_like_the_plain_tsv() {
     let test = "follows_piped_from_a_duckdb_copy_to_stdout_rank_like_the_plain_tsv";
-    if !Tool::Python.available(test, python_with_writers()) {
+    if !Tool::Python.available(test, python_with("polars, duckdb")) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -496,7 +477,7 @@ fn shards_concatenated_with_their_headers_rank_like_one_file() {
 #[test]
 fn a_parquet_market_mix_composes_like_the_tsv() {
     let test = "a_parquet_market_mix_composes_like_the_tsv";
-    if !Tool::Python.available(test, python_with_writers()) {
+    if !Tool::Python.available(test, python_with("polars, duckdb")) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

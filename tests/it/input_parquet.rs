@@ -3,7 +3,7 @@
 //! same snapshot bit for bit; nulls, column choice, codecs and pipes.
 //! Fixtures and how they were made: tests/data/formats/README.md.
 
-use crate::common::{cmd, rank_files, repo, Tool};
+use crate::common::{cmd, python_with, rank_files, repo, Tool};
 use marketrank::input::load::{load_graph_files, GraphFiles, TaggedGraph};
 use marketrank::input::{read_accounts, BadLines, ColumnNames};
 use marketrank::Snapshot;
@@ -309,29 +309,12 @@ fn a_parquet_account_history_reads_like_the_tsv() {
     assert_eq!(pr.lines.lines, tr.lines.lines);
 }
 
-/// Python 3 with polars and duckdb.
-fn python_writers() -> Result<(), String> {
-    let out = Command::new("python3")
-        .args(["-c", "import polars, duckdb"])
-        .output()
-        .map_err(|e| format!("python3 cannot be started: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        let err = String::from_utf8_lossy(&out.stderr);
-        Err(format!(
-            "python3 lacks polars/duckdb: {}",
-            err.lines().last().unwrap_or("import failed")
-        ))
-    }
-}
-
 /// Files written now by the installed DuckDB and polars (default row
 /// groups and codecs, then codecs this build refuses) read like the TSV.
 #[test]
 fn files_written_live_by_duckdb_and_polars_load_like_the_tsv() {
     let test = "files_written_live_by_duckdb_and_polars_load_like_the_tsv";
-    if !Tool::Python.available(test, python_writers()) {
+    if !Tool::Python.available(test, python_with("polars, duckdb")) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -3,29 +3,14 @@
 //! JSON Lines and Parquet exports with polars and DuckDB (installed by
 //! .ci/run).
 
-use crate::common::{cmd, rank_sample, repo, Tool};
+use crate::common::{cmd, python_with, rank_sample, repo, Tool};
 use std::process::Command;
-
-/// Python 3 with the three packages the round trip reads with.
-fn python_with_packages() -> Result<(), String> {
-    let out = Command::new("python3")
-        .args(["-c", "import numpy, polars, duckdb"])
-        .output()
-        .map_err(|e| format!("python3 cannot be started: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let last = err.lines().last().unwrap_or("import failed");
-        Err(format!("python3 lacks numpy/polars/duckdb: {last}"))
-    }
-}
 
 #[test]
 fn exports_read_back_in_polars_and_duckdb_equal_the_snapshot() {
     if !Tool::Python.available(
         "exports_read_back_in_polars_and_duckdb_equal_the_snapshot",
-        python_with_packages(),
+        python_with("numpy, polars, duckdb"),
     ) {
         return;
     }
