@@ -17,6 +17,7 @@ mod cmd_serve;
 mod cmd_show;
 mod cmd_top;
 pub mod hints;
+mod input_args;
 pub mod observe;
 mod table;
 
