@@ -323,7 +323,7 @@ impl Lines {
     /// A record that would pass [`MAX_LINE_BYTES`] inside quotes (an
     /// unterminated quote) is its first line alone, and the lines after it
     /// are read again as records: the rule of
-    /// [`record_end`](super::quoted::record_end), which the parallel reader
+    /// `quoted::record_end`, which the parallel reader
     /// follows too.
     pub fn next_record_measured(&mut self) -> Result<Measured<'_>, InputError> {
         let Some((no, range, overlong)) = self.next_line_range()? else {

@@ -8,7 +8,7 @@
 //! kernels into every build for nothing this reader needs.
 //!
 //! How a file is read: the footer names the row groups; groups are decoded
-//! in parallel (rayon), a batch of about [`BATCH_ROWS`](read::BATCH_ROWS)
+//! in parallel (rayon), a batch of about `read::BATCH_ROWS`
 //! rows at a time, each group into plain vectors of ids (numbers, or
 //! strings in an arena), and the batch is then interned sequentially in row
 //! group order while the next one decodes. So user indices depend on the
