@@ -67,6 +67,16 @@ pub enum InputError {
 }
 
 impl InputError {
+    /// The refusal when `path` would take the distinct users past what a
+    /// u32 index holds (every reader and both engines say it alike).
+    pub(crate) fn too_many_users(path: &std::path::Path) -> InputError {
+        InputError::Unusable {
+            path: path.to_path_buf(),
+            reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits"
+                .into(),
+        }
+    }
+
     pub(crate) fn io(path: &std::path::Path, err: &std::io::Error) -> InputError {
         let reason = match err.kind() {
             std::io::ErrorKind::NotFound => "no such file (check the path)".to_string(),

@@ -89,14 +89,6 @@ impl LoadReport {
     }
 }
 
-fn too_many_users(path: &Path) -> InputError {
-    InputError::Unusable {
-        path: path.to_path_buf(),
-        reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits"
-            .into(),
-    }
-}
-
 /// Refuses the same file as follows and topics (a run over it "ranks"
 /// markets named after users), and `-` for both (standard input is one
 /// stream).
@@ -209,7 +201,7 @@ pub fn load_graph_files(
         topic_files.push(read);
     }
     if let Some(path) = overflow {
-        return Err(too_many_users(&path));
+        return Err(InputError::too_many_users(&path));
     }
     let edges = edge_paths.first().map_or(Path::new("-"), |p| p.as_path());
     let topics = topic_paths.first().map_or(Path::new("-"), |p| p.as_path());

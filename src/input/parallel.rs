@@ -32,6 +32,23 @@ pub struct EdgeColumns {
     pub weights: Vec<f32>,
 }
 
+impl EdgeColumns {
+    /// Appends a follow. The weights column appears with the first weight
+    /// other than 1 (the follows before it weighing 1), so an unweighted
+    /// graph never holds one.
+    #[inline]
+    pub fn push(&mut self, src: u32, dst: u32, weight: f32) {
+        if weight != 1.0 && self.weights.is_empty() {
+            self.weights = vec![1.0; self.src.len()];
+        }
+        self.src.push(src);
+        self.dst.push(dst);
+        if !self.weights.is_empty() {
+            self.weights.push(weight);
+        }
+    }
+}
+
 /// Parses one window of whole lines into rows (parallel, no state).
 /// Row buffers come from `pool` and go back to it after interning: fresh
 /// ones per window cost page faults worth ~8% of the parse (measured).
@@ -200,19 +217,9 @@ impl Reader<'_> {
                 }
                 let (Some(a), Some(b)) = (resolve(ids, a, &part.side), resolve(ids, b, &part.side))
                 else {
-                    return Err(InputError::Unusable {
-                        path: self.path.to_path_buf(),
-                        reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits".into(),
-                    });
+                    return Err(InputError::too_many_users(self.path));
                 };
-                if w != 1.0 && out.weights.is_empty() {
-                    out.weights = vec![1.0; out.src.len()];
-                }
-                out.src.push(a);
-                out.dst.push(b);
-                if !out.weights.is_empty() {
-                    out.weights.push(w);
-                }
+                out.push(a, b, w);
             }
         }
         spent.extend(parts.into_iter().map(|p| p.rows));

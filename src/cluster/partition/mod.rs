@@ -259,9 +259,5 @@ pub(crate) fn vouched(mail: &mut Mailroom<'_>, part: &Partition) -> Result<Vec<f
 }
 
 fn too_many(path: &std::path::Path) -> JobError {
-    JobError::Input(InputError::Unusable {
-        path: path.to_path_buf(),
-        reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits"
-            .into(),
-    })
+    JobError::Input(InputError::too_many_users(path))
 }

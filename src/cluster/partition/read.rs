@@ -125,37 +125,26 @@ fn mine(files: &[PathBuf], me: usize, w: usize) -> impl Iterator<Item = &PathBuf
         .map(|(_, p)| p)
 }
 
-/// Reads edge files into columns; weights appear once any file has them,
-/// with the follows of files read before weighing 1.
+/// Reads edge files into one set of columns (each file appends); weights
+/// appear once any follow has one, those read before weighing 1
+/// ([`EdgeColumns::push`]).
 fn read_follows<'a>(
     files: impl Iterator<Item = &'a PathBuf>,
     opts: &ReadOptions,
     ids: &mut UserIds,
     bad: BadLines,
 ) -> Result<(Follows, LineStats), JobError> {
-    let (mut src, mut dst, mut wts) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cols = EdgeColumns::default();
     let mut lines = LineStats::default();
-    let mut weighted = false;
     for path in files {
-        let mut cols = EdgeColumns::default();
         let read = read_follow_file(path, opts, ids, &mut cols, bad, None, None)?;
         add_stats(&mut lines, &read.lines);
-        if !cols.weights.is_empty() {
-            weighted = true;
-            wts.resize(src.len(), 1.0);
-            wts.extend_from_slice(&cols.weights);
-        }
-        src.extend_from_slice(&cols.src);
-        dst.extend_from_slice(&cols.dst);
-    }
-    if weighted {
-        wts.resize(src.len(), 1.0);
     }
     let follows = Follows {
-        src,
-        dst,
-        wts,
-        weighted,
+        weighted: !cols.weights.is_empty(),
+        src: cols.src,
+        dst: cols.dst,
+        wts: cols.weights,
     };
     Ok((follows, lines))
 }

@@ -259,11 +259,7 @@ impl Sink<'_> {
         ids: &mut UserIds,
         out: &mut EdgeColumns,
     ) -> Result<(), InputError> {
-        let full = || InputError::Unusable {
-            path: self.path.to_path_buf(),
-            reason: "more than 4,294,967,294 distinct users: marketrank indexes users with 32 bits"
-                .into(),
-        };
+        let full = || InputError::too_many_users(self.path);
         let intern = |ids: &mut UserIds, id: Id<'_>| match id {
             Id::Num(v) => ids.intern_number(v),
             Id::Str(s) => ids.intern(s),
@@ -290,15 +286,7 @@ impl Sink<'_> {
                 }
                 let a = intern(ids, group.first.get(r)).ok_or_else(full)?;
                 let b = intern(ids, group.second.get(r)).ok_or_else(full)?;
-                let w = group.weights.get(r).copied().unwrap_or(1.0);
-                if w != 1.0 && out.weights.is_empty() {
-                    out.weights = vec![1.0; out.src.len()];
-                }
-                out.src.push(a);
-                out.dst.push(b);
-                if !out.weights.is_empty() {
-                    out.weights.push(w);
-                }
+                out.push(a, b, group.weights.get(r).copied().unwrap_or(1.0));
             }
             self.stats.lines += group.rows as u64;
         }
