@@ -20,6 +20,10 @@ fn report_of(job: &RankJob, t: &Totals) -> LoadReport {
             (first(&files.edges), first(&files.topics))
         }
         GraphInput::Cache(p) => (p.clone(), p.clone()),
+        GraphInput::Tables(t) => (
+            t.follows.label.clone().into(),
+            t.topics.label.clone().into(),
+        ),
     };
     LoadReport {
         edges_path,

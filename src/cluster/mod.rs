@@ -144,6 +144,9 @@ pub enum SetupError {
     /// A graph cache: every worker reads its share of text files.
     #[error("the distributed engine reads text files (each worker its share); a graph cache is single-process")]
     GraphCache,
+    /// In-memory tables: they are in one process.
+    #[error("the distributed engine reads files (each worker its share); in-memory tables are single-process: write them to Parquet or TSV shards")]
+    Tables,
     /// An option of the job the distributed engine does not offer yet.
     #[error("{0} is not available on the distributed engine yet; run single-process, or merge the sharded snapshot first")]
     NotOffered(SingleProcessOnly),

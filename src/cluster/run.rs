@@ -61,8 +61,10 @@ pub fn run_cluster_job(
     cluster.validate()?;
     job.config.validate()?;
     crate::job::refuse_output_over_input(job)?;
-    let GraphInput::Text(files) = &job.input else {
-        return Err(SetupError::GraphCache.into());
+    let files = match &job.input {
+        GraphInput::Text(files) => files,
+        GraphInput::Cache(_) => return Err(SetupError::GraphCache.into()),
+        GraphInput::Tables(_) => return Err(SetupError::Tables.into()),
     };
     if let Some(option) = SingleProcessOnly::first_in(job) {
         return Err(SetupError::NotOffered(option).into());

@@ -10,7 +10,7 @@ mod csv;
 mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;
-mod rows;
+pub mod rows;
 mod text;
 mod tsv;
 

@@ -7,19 +7,26 @@ use crate::query::ranks::market_ranks;
 use crate::snapshot::Snapshot;
 
 /// One exported (user, market) row.
-#[derive(Clone, Copy)]
-pub(super) struct Row {
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    /// User index.
     pub user: u32,
+    /// Score in the market.
     pub score: f64,
+    /// Competition rank in the market.
     pub rank: u64,
+    /// Share of users with a strictly lower score, in percent.
     pub percentile: f64,
+    /// The 0–100 scale ([`crate::query::standing::influence_scale`]).
     pub influence: f64,
+    /// Score over the `_global` score (0 without one).
     pub lift: f64,
 }
 
 /// The snapshot with its `_global` market looked up once: every row's lift
 /// divides by the global score and every row carries the global rank.
-pub(super) struct RowSource<'a> {
+pub struct RowSource<'a> {
+    /// The snapshot the rows come from.
     pub snap: &'a Snapshot,
     global: Option<usize>,
     global_ranks: Option<Vec<u64>>,
@@ -28,8 +35,10 @@ pub(super) struct RowSource<'a> {
 /// The wide layout: users selected by any market's filter, in user order,
 /// and their cells (`users × markets`, `None` where a market's filter left
 /// the user out).
-pub(super) struct WideRows {
+pub struct WideRows {
+    /// The users selected, ascending.
     pub users: Vec<u32>,
+    /// Their cells, `users × markets`.
     pub cells: Vec<Option<Row>>,
     /// Cells per user: the number of selected markets.
     pub markets: usize,
@@ -43,13 +52,26 @@ impl WideRows {
 }
 
 impl<'a> RowSource<'a> {
+    /// The rows of `snap` (its `_global` ranks computed here).
     pub fn new(snap: &'a Snapshot) -> RowSource<'a> {
+        RowSource::with_global_ranks(snap, None)
+    }
+
+    /// [`new`](Self::new) with the `_global` ranks of an earlier source
+    /// of the same snapshot ([`into_global_ranks`](Self::into_global_ranks)),
+    /// so a caller making rows a market at a time ranks `_global` once.
+    pub fn with_global_ranks(snap: &'a Snapshot, ranks: Option<Vec<u64>>) -> RowSource<'a> {
         let global = snap.market_index(crate::GLOBAL_MARKET);
         RowSource {
             snap,
             global,
-            global_ranks: global.map(|g| market_ranks(snap, g)),
+            global_ranks: global.map(|g| ranks.unwrap_or_else(|| market_ranks(snap, g))),
         }
+    }
+
+    /// The `_global` ranks, for [`with_global_ranks`](Self::with_global_ranks).
+    pub fn into_global_ranks(self) -> Option<Vec<u64>> {
+        self.global_ranks
     }
 
     /// The user's rank in `_global`; 0 when the snapshot has no `_global`.
@@ -145,10 +167,7 @@ impl<'a> RowSource<'a> {
 
 /// The snapshot columns of the filter's markets (all when none are named),
 /// each once, in the order the filter first names them.
-pub(super) fn selected_markets(
-    snap: &Snapshot,
-    filter: &ExportFilter,
-) -> std::io::Result<Vec<usize>> {
+pub fn selected_markets(snap: &Snapshot, filter: &ExportFilter) -> std::io::Result<Vec<usize>> {
     if filter.markets.is_empty() {
         return Ok((0..snap.markets().len()).collect());
     }

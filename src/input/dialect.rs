@@ -85,6 +85,29 @@ impl Dialect {
     }
 }
 
+/// The column names usual for each role, tried in this order when the
+/// column is not named: what DuckDB, polars and warehouse exports of a
+/// follow or tag table tend to call them (Parquet files and in-memory
+/// tables: roles `follower`, `followee`, `user`, `topic`, `market`).
+pub fn usual_column_names(role: &str) -> &'static [&'static str] {
+    match role {
+        "follower" => &[
+            "follower",
+            "follower_id",
+            "src",
+            "source",
+            "from",
+            "user",
+            "user_id",
+        ],
+        "followee" => &["followee", "followee_id", "dst", "target", "to"],
+        "user" => &["user", "user_id", "userid", "account", "id", "handle"],
+        "topic" => &["topic", "tag", "market", "topic_id", "label"],
+        "market" => &["market", "market_id"],
+        _ => &[],
+    }
+}
+
 /// Parses a `--delimiter` value: `tab`, `comma`, `semicolon`, `space`,
 /// `pipe`, `\t`, or any single byte.
 pub fn parse_delimiter(s: &str) -> Result<u8, String> {

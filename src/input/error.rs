@@ -56,6 +56,17 @@ pub enum InputError {
         /// The limit, bytes.
         limit: u64,
     },
+    /// A row of an in-memory table ([`super::table`]) that does not follow
+    /// the format; rows are counted from 0, as DataFrames index them.
+    #[error("{table}, row {row}: {reason}")]
+    BadRow {
+        /// The table, e.g. `edges (polars DataFrame)`.
+        table: String,
+        /// 0-based row number.
+        row: u64,
+        /// Why the row was refused.
+        reason: String,
+    },
     /// The input as a whole cannot be used (no edges, too many users, ...).
     #[error("{path}: {reason}")]
     Unusable {

@@ -5,6 +5,7 @@ use crate::graph::{BuildStats, FollowerGraph, GraphBuilder, TopicTags, TopicsBui
 use crate::input::error::InputError;
 use crate::input::files::expand_inputs;
 use crate::input::read::{read_follow_file, read_pair_file, FileRead};
+use crate::input::table::{read_follow_table, read_tag_table, GraphTables};
 use crate::input::{BadLines, EdgeColumns, LineStats, ReadBudget, ReadOptions, Rejects};
 use std::path::{Path, PathBuf};
 
@@ -213,6 +214,51 @@ pub fn load_graph_files(
         all
     };
     let (edge_lines, topic_lines) = (sum(&edge_files), sum(&topic_files));
+    let read = Read {
+        ids,
+        builder,
+        tags: tb,
+        users_in_edges,
+        edges: edges.to_path_buf(),
+        topics: topics.to_path_buf(),
+        edge_lines,
+        topic_lines,
+        edge_files,
+        topic_files,
+    };
+    assemble(read, only)
+}
+
+/// What a load read, before the graph and the tags are built.
+struct Read {
+    ids: UserIds,
+    builder: GraphBuilder,
+    tags: TopicsBuilder,
+    users_in_edges: usize,
+    edges: PathBuf,
+    topics: PathBuf,
+    edge_lines: LineStats,
+    topic_lines: LineStats,
+    edge_files: Vec<FileRead>,
+    topic_files: Vec<FileRead>,
+}
+
+/// Builds the graph and the tags of what was read, refusing a graph
+/// without follows or without topics (or without a topic of `only`).
+fn assemble(r: Read, only: Option<&[String]>) -> Result<TaggedGraph, InputError> {
+    let Read {
+        ids,
+        builder,
+        tags: tb,
+        users_in_edges,
+        edges,
+        topics,
+        edge_lines,
+        topic_lines,
+        edge_files,
+        topic_files,
+    } = r;
+    let (edges, topics) = (edges.as_path(), topics.as_path());
     let users = ids.len();
     let (graph, build) = builder.build(users);
     if graph.edges() == 0 {
@@ -255,4 +301,49 @@ pub fn load_graph_files(
         tags,
         report,
     })
+}
+
+/// Reads in-memory follow and topic tables ([`GraphTables`]) into one
+/// graph, as [`load_graph_files`] reads files: the same rows give the same
+/// users, graph and tags as the same lines of a file. Skipped rows go to
+/// `rejects` when given.
+pub fn load_graph_tables(
+    tables: &GraphTables,
+    bad: BadLines,
+    only: Option<&[String]>,
+    mut rejects: Option<&mut Rejects>,
+) -> Result<TaggedGraph, InputError> {
+    let mut ids = UserIds::new();
+    let mut cols = EdgeColumns::default();
+    let follows = &tables.follows;
+    let edge_lines = read_follow_table(follows, &mut ids, &mut cols, bad, rejects.as_deref_mut())?;
+    let builder = GraphBuilder::from_columns(cols.src, cols.dst, cols.weights);
+    let users_in_edges = ids.len();
+    let mut tb = TopicsBuilder::new();
+    let mut overflow = false;
+    let topic_lines = read_tag_table(&tables.topics, bad, rejects, |p| {
+        match ids.intern(&p.first) {
+            Some(u) if only.is_none_or(|o| o.iter().any(|t| *t == *p.second)) => {
+                tb.add_tag(u, &p.second, p.weight)
+            }
+            Some(_) => {}
+            None => overflow = true,
+        }
+    })?;
+    if overflow {
+        return Err(InputError::too_many_users(Path::new(&tables.topics.label)));
+    }
+    let read = Read {
+        ids,
+        builder,
+        tags: tb,
+        users_in_edges,
+        edges: PathBuf::from(&follows.label),
+        topics: PathBuf::from(&tables.topics.label),
+        edge_lines,
+        topic_lines,
+        edge_files: Vec::new(),
+        topic_files: Vec::new(),
+    };
+    assemble(read, only)
 }

@@ -22,6 +22,7 @@ pub mod parquet;
 mod quoted;
 pub mod read;
 mod rejects;
+pub mod table;
 
 pub use accounts::{
     parse_utc_day, read_accounts, read_trusted, utc_date, AccountsReport, BadDate, DateProblem,
@@ -314,6 +315,26 @@ fn sep_name(sep: u8) -> String {
 pub const MIN_WEIGHT: f64 = 1e-20;
 /// Largest weight accepted: a sum of 2³² of them stays finite in `f32`.
 pub const MAX_WEIGHT: f64 = 1e20;
+
+/// A weight given as a number (Parquet, in-memory tables), validated as
+/// [`parse_weight`] validates text.
+pub(crate) fn weight_value(v: f64) -> Result<f32, BadLine> {
+    if !v.is_finite() || v <= 0.0 {
+        return Err(bad(
+            "bad weight",
+            format!("weight `{v}` must be a positive finite number"),
+        ));
+    }
+    if !(MIN_WEIGHT..=MAX_WEIGHT).contains(&v) {
+        return Err(bad(
+            "bad weight",
+            format!(
+                "weight `{v}` is outside the range marketrank represents ({MIN_WEIGHT:e} to {MAX_WEIGHT:e}): rescale the weights"
+            ),
+        ));
+    }
+    Ok(v as f32)
+}
 
 /// Parses a weight column: a number within [`MIN_WEIGHT`]..=[`MAX_WEIGHT`].
 pub(crate) fn parse_weight(w: &str) -> Result<f32, BadLine> {

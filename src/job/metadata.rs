@@ -125,7 +125,7 @@ fn inputs_of(job: &RankJob, r: &LoadReport) -> Vec<InputFile> {
     let mut inputs = Vec::new();
     let dialect = match &job.input {
         GraphInput::Text(files) => Some(&files.read.dialect),
-        GraphInput::Cache(_) => None,
+        GraphInput::Cache(_) | GraphInput::Tables(_) => None,
     };
     let roles = [
         (

@@ -4,11 +4,13 @@
 
 use super::publish::PendingOutputs;
 use super::{JobError, Level, Observer, RankJob};
-use crate::input::load::{load_graph_files, GraphFiles, TaggedGraph};
+use crate::input::load::{load_graph_files, load_graph_tables, GraphFiles, TaggedGraph};
 use crate::input::read::read_pair_file;
+use crate::input::table::GraphTables;
 use crate::input::{BadLines, LineStats, ReadBudget, ReadOptions, Rejects};
 use crate::rank::MarketMix;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where the graph comes from.
 #[derive(Debug, Clone)]
@@ -18,6 +20,9 @@ pub enum GraphInput {
     Text(GraphFiles),
     /// A graph cache written by `marketrank ingest` ([`crate::input::graph_cache`]).
     Cache(PathBuf),
+    /// In-memory follow and topic tables (the Python package's DataFrames;
+    /// [`crate::input::table`]), shared, not copied, by clones of the job.
+    Tables(Arc<GraphTables>),
 }
 
 impl GraphInput {
@@ -37,6 +42,7 @@ impl GraphInput {
     ) -> Result<TaggedGraph, JobError> {
         match self {
             GraphInput::Text(files) => Ok(load_graph_files(files, bad, only, rejects, budget)?),
+            GraphInput::Tables(t) => Ok(load_graph_tables(t, bad, only, rejects)?),
             GraphInput::Cache(path) => {
                 let mut data = crate::input::graph_cache::read_graph_cache(path)?;
                 if let Some(only) = only {
@@ -70,6 +76,7 @@ impl GraphInput {
                 )
             }
             GraphInput::Cache(p) => format!("reading graph cache {}", p.display()),
+            GraphInput::Tables(t) => format!("reading {} and {}", t.follows.label, t.topics.label),
         }
     }
 }
@@ -116,7 +123,7 @@ impl RankJob {
     pub fn read_options(&self) -> ReadOptions {
         match &self.input {
             GraphInput::Text(files) => files.read.clone(),
-            GraphInput::Cache(_) => ReadOptions::default(),
+            GraphInput::Cache(_) | GraphInput::Tables(_) => ReadOptions::default(),
         }
     }
 }
@@ -139,6 +146,9 @@ pub fn load_with_rejects(
         (BadLines::Skip, GraphInput::Text(_)) => {
             Some(rejects.map_or_else(|| rejects_path_for(out), PathBuf::from))
         }
+        // Tables have no file beside which rejects would go unasked: their
+        // skipped rows are counted (and the first ten kept) in the report.
+        (BadLines::Skip, GraphInput::Tables(_)) => rejects.map(PathBuf::from),
         _ => None,
     };
     with_rejects(path, "skipped lines", pending, |sink| {
@@ -187,6 +197,7 @@ pub fn refuse_output_over_input(job: &RankJob) -> Result<(), JobError> {
             e.into_iter().chain(t).collect()
         }
         GraphInput::Cache(p) => vec![p.clone()],
+        GraphInput::Tables(_) => Vec::new(),
     };
     let mut inputs: Vec<&Path> = expanded.iter().map(PathBuf::as_path).collect();
     inputs.extend(job.markets.as_deref());

@@ -42,6 +42,7 @@
 //! Rank is competition rank (1 + users with a strictly higher score);
 //! percentile is `100 × users with a strictly lower score / users`.
 
+pub mod columns;
 mod format;
 pub mod meta;
 mod reader;
@@ -50,6 +51,7 @@ mod validate;
 mod view;
 mod writer;
 
+pub use columns::{PartColumns, ScoreBlock};
 pub use format::{AffinityEntry, SnapshotError, TeleportEntry};
 pub use meta::{
     now_unix as meta_now, rfc3339 as rfc3339_of, InputFile, InputRead, InputRole, LoadCounts,

@@ -397,6 +397,22 @@ impl Part {
         }
     }
 
+    /// The part's columns as stored ([`super::columns`]).
+    pub(crate) fn columns(&self, first_user: u32) -> super::columns::PartColumns<'_> {
+        let s = &self.map[self.scores.clone()];
+        super::columns::PartColumns {
+            first_user,
+            users: self.users,
+            scores: match self.dtype {
+                DTYPE_F32 => super::columns::ScoreBlock::F32(bytemuck::cast_slice(s)),
+                _ => super::columns::ScoreBlock::F64(bytemuck::cast_slice(s)),
+            },
+            followers: bytemuck::cast_slice(&self.map[self.followers.clone()]),
+            id_offsets: self.id_offsets_slice(),
+            id_bytes: &self.map[self.id_bytes.clone()],
+        }
+    }
+
     /// Users of market `m` by descending score.
     pub fn order(&self, m: usize) -> &[u32] {
         &self.order_all()[m * self.users..(m + 1) * self.users]

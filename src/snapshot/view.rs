@@ -192,6 +192,16 @@ impl Snapshot {
         )
     }
 
+    /// Each file's columns as stored, in user order: what a program hands
+    /// on without a copy (numpy views, Arrow arrays).
+    pub fn columns(&self) -> Vec<super::columns::PartColumns<'_>> {
+        self.parts
+            .iter()
+            .zip(&self.starts)
+            .map(|(p, &s)| p.columns(s))
+            .collect()
+    }
+
     /// Number of files behind this snapshot (1 unless sharded).
     pub fn part_count(&self) -> usize {
         self.parts.len()

@@ -4,7 +4,7 @@
 
 use super::file::Reader;
 use crate::graph::canonical_number;
-use crate::input::{check_id, BadLine, MAX_WEIGHT, MIN_WEIGHT};
+use crate::input::{check_id, weight_value, BadLine};
 use parquet::basic::{ConvertedType, LogicalType, Type as Physical};
 use parquet::column::reader::ColumnReader;
 use parquet::data_type::ByteArray;
@@ -332,25 +332,6 @@ pub(super) fn weight_type_problem(reader: &Reader, col: usize) -> Option<String>
     }
 }
 
-/// A weight validated like the text reader's `parse_weight`.
-fn weight(v: f64) -> Result<f32, BadLine> {
-    if !v.is_finite() || v <= 0.0 {
-        return Err(bad(
-            "bad weight",
-            format!("weight `{v}` must be a positive finite number"),
-        ));
-    }
-    if !(MIN_WEIGHT..=MAX_WEIGHT).contains(&v) {
-        return Err(bad(
-            "bad weight",
-            format!(
-                "weight `{v}` is outside the range marketrank represents ({MIN_WEIGHT:e} to {MAX_WEIGHT:e}): rescale the weights"
-            ),
-        ));
-    }
-    Ok(v as f32)
-}
-
 /// A weight column's values (1.0 where bad) and its bad rows.
 pub(super) fn weights_of(raw: &RawColumn, rows: usize) -> (Vec<f32>, Vec<(usize, BadLine)>) {
     let value = |i: usize| -> f64 {
@@ -371,7 +352,7 @@ pub(super) fn weights_of(raw: &RawColumn, rows: usize) -> (Vec<f32>, Vec<(usize,
     for (r, s) in raw.slots(rows).into_iter().enumerate() {
         let w = match s {
             None => Err(bad("null weight", "null weight".into())),
-            Some(i) => weight(value(i)),
+            Some(i) => weight_value(value(i)),
         };
         match w {
             Ok(w) => out.push(w),

@@ -102,28 +102,6 @@ pub(super) fn broken(path: &Path, e: &parquet::errors::ParquetError) -> InputErr
     }
 }
 
-/// The column names usual for each role, tried in this order when the
-/// column is not named: what DuckDB, polars and warehouse exports of a
-/// follow or tag table tend to call them.
-fn usual_names(role: &str) -> &'static [&'static str] {
-    match role {
-        "follower" => &[
-            "follower",
-            "follower_id",
-            "src",
-            "source",
-            "from",
-            "user",
-            "user_id",
-        ],
-        "followee" => &["followee", "followee_id", "dst", "target", "to"],
-        "user" => &["user", "user_id", "userid", "account", "id", "handle"],
-        "topic" => &["topic", "tag", "market", "topic_id", "label"],
-        "market" => &["market", "market_id"],
-        _ => &[],
-    }
-}
-
 /// The flag that names a role's column, for error messages.
 fn flag_of(role: &str) -> Option<&'static str> {
     match role {
@@ -225,7 +203,7 @@ pub(super) fn choose(
             if let Some(n) = given {
                 return named_column(path, reader, role, n).map(Some);
             }
-            Ok(usual_names(role)
+            Ok(crate::input::dialect::usual_column_names(role)
                 .iter()
                 .find_map(|n| find_column(reader, n))
                 .map(|i| (i, column_name(reader, i))))
