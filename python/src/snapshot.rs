@@ -561,63 +561,52 @@ impl ScoreTable {
     }
 }
 
-/// One market's rows in rank order, as the long layout's columns.
+/// One market's rows in rank order, as the long layout's columns, built
+/// straight from the rows (no `Row` vector) with the ids copied from the
+/// id sections' bytes.
 fn long_batch(snap: &Arc<marketrank::Snapshot>, src: &RowSource<'_>, m: usize) -> Vec<Column> {
-    let rows = src.market_rows(m, &ExportFilter::default());
-    let users: Vec<u32> = rows.iter().map(|r| r.user).collect();
-    let name = &snap.markets()[m];
-    let mut offsets = Vec::with_capacity(rows.len() + 1);
-    offsets.push(0i64);
-    let mut bytes = Vec::with_capacity(rows.len() * name.len());
-    for _ in &rows {
-        bytes.extend_from_slice(name.as_bytes());
-        offsets.push(bytes.len() as i64);
-    }
-    let market = Column::strings_owned("market", offsets, bytes);
+    let n = snap.users();
+    let name = snap.markets()[m].as_bytes();
+    let parts = snap.columns();
+    let id_bytes = |u: u32| -> &[u8] {
+        let p = &parts[parts.partition_point(|p| p.first_user <= u) - 1];
+        let l = (u - p.first_user) as usize;
+        &p.id_bytes[p.id_offsets[l] as usize..p.id_offsets[l + 1] as usize]
+    };
+    let (mut ids, mut id_offsets) = (Vec::with_capacity(n * 8), Vec::with_capacity(n + 1));
+    let mut market_offsets = Vec::with_capacity(n + 1);
+    id_offsets.push(0i64);
+    market_offsets.push(0i64);
+    let mut score = Vec::with_capacity(n);
+    let mut rank = Vec::with_capacity(n);
+    let mut percentile = Vec::with_capacity(n);
+    let mut followers = Vec::with_capacity(n);
+    let mut influence = Vec::with_capacity(n);
+    let mut global_rank = Vec::with_capacity(n);
+    let mut lift = Vec::with_capacity(n);
+    src.each_market_row(m, &ExportFilter::default(), |r| {
+        ids.extend_from_slice(id_bytes(r.user));
+        id_offsets.push(ids.len() as i64);
+        market_offsets.push(market_offsets.len() as i64 * name.len() as i64);
+        score.push(r.score);
+        rank.push(r.rank as i64);
+        percentile.push(r.percentile);
+        followers.push(snap.followers(r.user) as u32);
+        influence.push(r.influence);
+        global_rank.push(src.global_rank(r.user) as i64);
+        lift.push(r.lift);
+    });
+    let market_bytes = name.repeat(market_offsets.len() - 1);
     vec![
-        owned_ids(snap, Some(&users)),
-        market,
-        Column::owned(
-            "score",
-            DataType::Float64,
-            rows.iter().map(|r| r.score).collect::<Vec<f64>>(),
-        ),
-        Column::owned(
-            "rank",
-            DataType::Int64,
-            rows.iter().map(|r| r.rank as i64).collect::<Vec<i64>>(),
-        ),
-        Column::owned(
-            "percentile",
-            DataType::Float64,
-            rows.iter().map(|r| r.percentile).collect::<Vec<f64>>(),
-        ),
-        Column::owned(
-            "followers",
-            DataType::UInt32,
-            users
-                .iter()
-                .map(|&u| snap.followers(u) as u32)
-                .collect::<Vec<u32>>(),
-        ),
-        Column::owned(
-            "influence",
-            DataType::Float64,
-            rows.iter().map(|r| r.influence).collect::<Vec<f64>>(),
-        ),
-        Column::owned(
-            "global_rank",
-            DataType::Int64,
-            users
-                .iter()
-                .map(|&u| src.global_rank(u) as i64)
-                .collect::<Vec<i64>>(),
-        ),
-        Column::owned(
-            "lift",
-            DataType::Float64,
-            rows.iter().map(|r| r.lift).collect::<Vec<f64>>(),
-        ),
+        Column::strings_owned("user", id_offsets, ids),
+        Column::strings_owned("market", market_offsets, market_bytes),
+        Column::owned("score", DataType::Float64, score),
+        Column::owned("rank", DataType::Int64, rank),
+        Column::owned("percentile", DataType::Float64, percentile),
+        Column::owned("followers", DataType::UInt32, followers),
+        Column::owned("influence", DataType::Float64, influence),
+        Column::owned("global_rank", DataType::Int64, global_rank),
+        Column::owned("lift", DataType::Float64, lift),
     ]
 }
 
@@ -719,16 +708,16 @@ impl ScoreTable {
         let markets = self.markets.clone();
         let wide = self.wide;
         let mut i = 0;
-        let mut global: Option<Vec<u64>> = None;
+        let mut global = None;
         let next: arrow::Batches = Box::new(move || {
-            // The `_global` ranks are computed once, for every batch.
-            let src = RowSource::with_global_ranks(&snap, global.take());
+            // The `_global` columns are computed once, for every batch.
+            let src = RowSource::with_global(&snap, global.take());
             let batch = if wide {
                 (i == 0).then(|| wide_batch(&snap, &src, &markets))
             } else {
                 markets.get(i).map(|&m| long_batch(&snap, &src, m))
             };
-            global = src.into_global_ranks();
+            global = src.into_global();
             i += 1;
             batch.map(Ok)
         });

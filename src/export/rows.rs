@@ -3,7 +3,7 @@
 //! table. Every writer spells the same rows, so the choice is made once.
 
 use super::ExportFilter;
-use crate::query::ranks::market_ranks;
+use crate::query::ranks::{market_ranks, market_scores};
 use crate::snapshot::Snapshot;
 
 /// One exported (user, market) row.
@@ -28,8 +28,14 @@ pub struct Row {
 pub struct RowSource<'a> {
     /// The snapshot the rows come from.
     pub snap: &'a Snapshot,
-    global: Option<usize>,
-    global_ranks: Option<Vec<u64>>,
+    columns: Option<GlobalColumns>,
+}
+
+/// The `_global` market's ranks and scores in user order, computed once
+/// per snapshot ([`RowSource::with_global`]).
+pub struct GlobalColumns {
+    ranks: Vec<u64>,
+    scores: Vec<f64>,
 }
 
 /// The wide layout: users selected by any market's filter, in user order,
@@ -52,45 +58,61 @@ impl WideRows {
 }
 
 impl<'a> RowSource<'a> {
-    /// The rows of `snap` (its `_global` ranks computed here).
+    /// The rows of `snap` (its `_global` columns computed here).
     pub fn new(snap: &'a Snapshot) -> RowSource<'a> {
-        RowSource::with_global_ranks(snap, None)
+        RowSource::with_global(snap, None)
     }
 
-    /// [`new`](Self::new) with the `_global` ranks of an earlier source
-    /// of the same snapshot ([`into_global_ranks`](Self::into_global_ranks)),
-    /// so a caller making rows a market at a time ranks `_global` once.
-    pub fn with_global_ranks(snap: &'a Snapshot, ranks: Option<Vec<u64>>) -> RowSource<'a> {
+    /// [`new`](Self::new) with the `_global` columns of an earlier source
+    /// of the same snapshot ([`into_global`](Self::into_global)), so a
+    /// caller making rows a market at a time ranks `_global` once.
+    pub fn with_global(snap: &'a Snapshot, columns: Option<GlobalColumns>) -> RowSource<'a> {
         let global = snap.market_index(crate::GLOBAL_MARKET);
         RowSource {
             snap,
-            global,
-            global_ranks: global.map(|g| ranks.unwrap_or_else(|| market_ranks(snap, g))),
+            columns: global.map(|g| {
+                columns.unwrap_or_else(|| GlobalColumns {
+                    ranks: market_ranks(snap, g),
+                    scores: market_scores(snap, g),
+                })
+            }),
         }
     }
 
-    /// The `_global` ranks, for [`with_global_ranks`](Self::with_global_ranks).
-    pub fn into_global_ranks(self) -> Option<Vec<u64>> {
-        self.global_ranks
+    /// The `_global` columns, for [`with_global`](Self::with_global).
+    pub fn into_global(self) -> Option<GlobalColumns> {
+        self.columns
     }
 
     /// The user's rank in `_global`; 0 when the snapshot has no `_global`.
     pub fn global_rank(&self, u: u32) -> u64 {
-        self.global_ranks.as_ref().map_or(0, |r| r[u as usize])
+        self.columns.as_ref().map_or(0, |c| c.ranks[u as usize])
     }
 
     /// The rows of market `m` in rank order, filtered.
     pub fn market_rows(&self, m: usize, filter: &ExportFilter) -> Vec<Row> {
+        let mut out = Vec::new();
+        self.each_market_row(m, filter, |r| out.push(r));
+        out
+    }
+
+    /// Calls `f` with each row of [`market_rows`](Self::market_rows), in
+    /// rank order, without collecting them (a caller building its own
+    /// columns saves a `Row` per user of memory).
+    pub fn each_market_row(&self, m: usize, filter: &ExportFilter, mut f: impl FnMut(Row)) {
         let snap = self.snap;
         let order = snap.order(m);
         let n = order.len();
         let take = filter.top.unwrap_or(n).min(n);
-        let mut out = Vec::with_capacity(take);
+        // The walk reads the scores in rank order: from a copy in user
+        // order, not all over the node-major block (see `market_scores`).
+        let scores = market_scores(snap, m);
+        let score = |i: usize| scores[order[i] as usize];
         let mut i = 0;
         while i < take {
-            let s = snap.score(order[i], m);
+            let s = score(i);
             let mut j = i + 1;
-            while j < n && snap.score(order[j], m) == s {
+            while j < n && score(j) == s {
                 j += 1;
             }
             let percentile = 100.0 * (n - j) as f64 / n as f64;
@@ -99,7 +121,7 @@ impl<'a> RowSource<'a> {
             }
             let influence = crate::query::standing::influence_scale(s, n);
             for &u in &order[i..j.min(take)] {
-                out.push(Row {
+                f(Row {
                     user: u,
                     score: s,
                     rank: i as u64 + 1,
@@ -110,14 +132,13 @@ impl<'a> RowSource<'a> {
             }
             i = j;
         }
-        out
     }
 
     /// `score` over the user's `_global` score; 0 without a `_global`
     /// market or where the global score is 0 (no ratio to speak of).
     fn lift(&self, u: u32, score: f64) -> f64 {
-        self.global.map_or(0.0, |g| {
-            let gs = self.snap.score(u, g);
+        self.columns.as_ref().map_or(0.0, |c| {
+            let gs = c.scores[u as usize];
             if gs > 0.0 {
                 score / gs
             } else {

@@ -252,7 +252,8 @@ fn field<'t>(
 /// Interns row `r`'s id of column `c` (integers without formatting them).
 fn intern(ids: &mut UserIds, c: &IdColumn, r: usize, text: &str) -> Option<u32> {
     match &c.values {
-        IdValues::Unsigned(v) => ids.intern_number(v[r]),
+        // 2⁶³ and above are strings to the text reader too.
+        IdValues::Unsigned(v) if v[r] < 1 << 63 => ids.intern_number(v[r]),
         IdValues::Signed(v) if v[r] >= 0 => ids.intern_number(v[r] as u64),
         _ => ids.intern(text),
     }
@@ -303,6 +304,9 @@ pub fn read_follow_table(
         lines: rows as u64,
         ..LineStats::default()
     };
+    if read_plain_numbers(t, ids, out, rows)? {
+        return Ok(stats);
+    }
     let mut bufs = (String::new(), String::new());
     for r in 0..rows {
         let (a, b, w) = match t.row(r, ("follower", "followee"), &mut bufs) {
@@ -322,6 +326,42 @@ pub fn read_follow_table(
         }
     }
     Ok(stats)
+}
+
+/// The common case, two integer columns without nulls or a weight: ids
+/// interned as numbers, without the per-row checks and text of
+/// [`PairTable::row`] (nothing in such a row can be bad; a negative id or
+/// one of 2⁶³ or more, a string to the text reader, takes the general
+/// path). False, having read nothing, when the table is not such.
+fn read_plain_numbers(
+    t: &PairTable,
+    ids: &mut UserIds,
+    out: &mut EdgeColumns,
+    rows: usize,
+) -> Result<bool, InputError> {
+    if t.weight.is_some() || t.first.nulls.is_some() || t.second.nulls.is_some() {
+        return Ok(false);
+    }
+    fn numbers(v: &IdValues) -> Option<&[u64]> {
+        match v {
+            IdValues::Unsigned(x) if x.iter().all(|&v| v < 1 << 63) => Some(x),
+            // Non-negative i64 are the same bits as u64.
+            IdValues::Signed(x) if x.iter().all(|&v| v >= 0) => Some(bytemuck::cast_slice(x)),
+            _ => None,
+        }
+    }
+    let (Some(a), Some(b)) = (numbers(&t.first.values), numbers(&t.second.values)) else {
+        return Ok(false);
+    };
+    out.src.reserve(rows);
+    out.dst.reserve(rows);
+    for (&x, &y) in a.iter().zip(b) {
+        match (ids.intern_number(x), ids.intern_number(y)) {
+            (Some(x), Some(y)) => out.push(x, y, 1.0),
+            _ => return Err(InputError::too_many_users(Path::new(&t.label))),
+        }
+    }
+    Ok(true)
 }
 
 /// Reads a (user, topic) table, calling `f` for each good row, as
