@@ -9,14 +9,15 @@ mod arrow;
 mod errors;
 mod rank;
 mod snapshot;
+mod tables;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _marketrank(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<snapshot::PySnapshot>()?;
-    m.add_class::<snapshot::UserColumn>()?;
-    m.add_class::<snapshot::ScoreTable>()?;
+    m.add_class::<tables::UserColumn>()?;
+    m.add_class::<tables::ScoreTable>()?;
     m.add_function(wrap_pyfunction!(rank::run_rank, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULTS", rank::defaults(m.py())?)?;
