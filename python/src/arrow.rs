@@ -181,13 +181,22 @@ unsafe extern "C" fn release_schema(s: *mut ArrowSchema) {
         return;
     }
     let private = Box::from_raw((*s).private_data as *mut SchemaPrivate);
-    for &c in &private.children {
-        if let Some(release) = (*c).release {
+    free_children(&private.children, |c| (*c).release);
+    (*s).release = None;
+}
+
+/// Releases (unless a consumer moved them out) and frees the children of
+/// a schema or an array, boxed by [`schema_of`] or [`array_of`].
+unsafe fn free_children<T>(
+    children: &[*mut T],
+    release_of: impl Fn(*mut T) -> Option<unsafe extern "C" fn(*mut T)>,
+) {
+    for &c in children {
+        if let Some(release) = release_of(c) {
             release(c);
         }
         drop(Box::from_raw(c));
     }
-    (*s).release = None;
 }
 
 fn schema_of(format: &'static CStr, name: &str, children: Vec<ArrowSchema>) -> ArrowSchema {
@@ -249,12 +258,7 @@ unsafe extern "C" fn release_array(a: *mut ArrowArray) {
         return;
     }
     let private = Box::from_raw((*a).private_data as *mut ArrayPrivate);
-    for &c in &private.children {
-        if let Some(release) = (*c).release {
-            release(c);
-        }
-        drop(Box::from_raw(c));
-    }
+    free_children(&private.children, |c| (*c).release);
     (*a).release = None;
 }
 

@@ -20,6 +20,12 @@ pub struct PySnapshot {
     pub(crate) snap: Arc<marketrank::Snapshot>,
 }
 
+/// Imports `module`, or raises ImportError with `hint` (how to install it).
+fn import_for<'py>(py: Python<'py>, module: &str, hint: &str) -> PyResult<Bound<'py, PyModule>> {
+    py.import(module)
+        .map_err(|_| PyImportError::new_err(hint.to_string()))
+}
+
 /// Marks a numpy array read-only: the views point into a file mapped
 /// read-only, so a write would crash the process rather than raise.
 fn read_only<T: numpy::Element>(a: &Bound<'_, PyArray1<T>>) {
@@ -393,9 +399,7 @@ impl PySnapshot {
         wide: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let table = Bound::new(py, self.to_arrow(markets, wide)?)?;
-        let pl = py
-            .import("polars")
-            .map_err(|_| PyImportError::new_err("to_polars needs polars: pip install polars"))?;
+        let pl = import_for(py, "polars", "to_polars needs polars: pip install polars")?;
         pl.call_method1("DataFrame", (table,))
     }
 
@@ -409,9 +413,8 @@ impl PySnapshot {
         wide: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let table = Bound::new(py, self.to_arrow(markets, wide)?)?;
-        let pa = py.import("pyarrow").map_err(|_| {
-            PyImportError::new_err("to_pandas needs pandas and pyarrow: pip install pandas pyarrow")
-        })?;
+        let hint = "to_pandas needs pandas and pyarrow: pip install pandas pyarrow";
+        let pa = import_for(py, "pyarrow", hint)?;
         pa.call_method1("table", (table,))?
             .call_method0("to_pandas")
     }

@@ -4,7 +4,7 @@
 //! ([`ScoreTable`]).
 
 use crate::arrow::{self, Column, DataType};
-use marketrank::export::rows::{RowSource, WideRows};
+use marketrank::export::rows::{Row, RowSource, WideRows};
 use marketrank::export::ExportFilter;
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
@@ -248,31 +248,30 @@ fn wide_batch(
         // Every cell is present: the wide layout here has no filter.
         let cell =
             |j: usize| wide.cells_of(j)[i].expect("an unfiltered wide layout has every cell");
+        let floats = |f: fn(&Row) -> f64| (0..n).map(|j| f(&cell(j))).collect::<Vec<f64>>();
+        let ranks = (0..n).map(|j| cell(j).rank as i64).collect::<Vec<i64>>();
         cols.push(Column::owned(
             &format!("{name}_score"),
             DataType::Float64,
-            (0..n).map(|j| cell(j).score).collect::<Vec<f64>>(),
+            floats(|r| r.score),
         ));
         cols.push(Column::owned(
             &format!("{name}_rank"),
             DataType::Int64,
-            (0..n).map(|j| cell(j).rank as i64).collect::<Vec<i64>>(),
+            ranks,
         ));
-        cols.push(Column::owned(
-            &format!("{name}_percentile"),
-            DataType::Float64,
-            (0..n).map(|j| cell(j).percentile).collect::<Vec<f64>>(),
-        ));
-        cols.push(Column::owned(
-            &format!("{name}_influence"),
-            DataType::Float64,
-            (0..n).map(|j| cell(j).influence).collect::<Vec<f64>>(),
-        ));
-        cols.push(Column::owned(
-            &format!("{name}_lift"),
-            DataType::Float64,
-            (0..n).map(|j| cell(j).lift).collect::<Vec<f64>>(),
-        ));
+        let rest: [(&str, fn(&Row) -> f64); 3] = [
+            ("percentile", |r| r.percentile),
+            ("influence", |r| r.influence),
+            ("lift", |r| r.lift),
+        ];
+        for (suffix, f) in rest {
+            cols.push(Column::owned(
+                &format!("{name}_{suffix}"),
+                DataType::Float64,
+                floats(f),
+            ));
+        }
     }
     cols
 }
