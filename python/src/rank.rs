@@ -281,10 +281,11 @@ fn config_of(p: &Params) -> PyResult<RankConfig> {
         "plain" => Walk::Plain,
         v => return Err(bad("walk", v, "topic-biased, plain")),
     };
-    let teleport = match (p.teleport.as_deref(), &walk) {
-        (Some("tagged"), _) | (None, Walk::Plain) => TeleportMode::Tagged,
-        (Some("earned"), _) | (None, Walk::TopicBiased { .. }) => TeleportMode::Earned,
-        (Some(v), _) => return Err(bad("teleport", v, "earned, tagged")),
+    let teleport = match p.teleport.as_deref() {
+        Some("tagged") => TeleportMode::Tagged,
+        Some("earned") => TeleportMode::Earned,
+        None => TeleportMode::default_for(&walk),
+        Some(v) => return Err(bad("teleport", v, "earned, tagged")),
     };
     let precision = match p.precision.as_str() {
         "f32" => Precision::F32,

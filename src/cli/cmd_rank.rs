@@ -138,6 +138,17 @@ pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> anyhow::Resu
             })
         }
     };
+    let walk = match p.walk {
+        WalkArg::Plain => Walk::Plain,
+        WalkArg::TopicBiased => Walk::TopicBiased {
+            epsilon: p.topic_bias,
+        },
+    };
+    let teleport = match p.teleport {
+        Some(TeleportArg::Tagged) => TeleportMode::Tagged,
+        Some(TeleportArg::Earned) => TeleportMode::Earned,
+        None => TeleportMode::default_for(&walk),
+    };
     Ok(RankJob {
         accounts,
         input,
@@ -147,18 +158,8 @@ pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> anyhow::Resu
             tolerance: p.tol,
             max_iterations: p.max_iter,
             precision: p.precision.into(),
-            walk: match p.walk {
-                WalkArg::Plain => Walk::Plain,
-                WalkArg::TopicBiased => Walk::TopicBiased {
-                    epsilon: p.topic_bias,
-                },
-            },
-            teleport: match (p.teleport, p.walk) {
-                (Some(TeleportArg::Tagged), _) | (None, WalkArg::Plain) => TeleportMode::Tagged,
-                (Some(TeleportArg::Earned), _) | (None, WalkArg::TopicBiased) => {
-                    TeleportMode::Earned
-                }
-            },
+            walk,
+            teleport,
         },
         markets: p.markets.clone(),
         global: !p.no_global,

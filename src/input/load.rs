@@ -6,7 +6,7 @@ use crate::input::error::InputError;
 use crate::input::files::expand_inputs;
 use crate::input::read::{read_follow_file, read_pair_file, FileRead};
 use crate::input::table::{read_follow_table, read_tag_table, GraphTables};
-use crate::input::{BadLines, EdgeColumns, LineStats, ReadBudget, ReadOptions, Rejects};
+use crate::input::{BadLines, EdgeColumns, LineStats, Pair, ReadBudget, ReadOptions, Rejects};
 use std::path::{Path, PathBuf};
 
 /// The text or Parquet files a graph is read from: each role as given
@@ -191,12 +191,10 @@ pub fn load_graph_files(
             bad,
             rejects.as_deref_mut(),
             budget,
-            |p| match ids.intern(&p.first) {
-                Some(u) if only.is_none_or(|o| o.iter().any(|t| *t == *p.second)) => {
-                    tb.add_tag(u, &p.second, p.weight)
+            |p| {
+                if !add_tag(&mut ids, &mut tb, only, &p) {
+                    overflow = Some(path.clone());
                 }
-                Some(_) => {}
-                None => overflow = Some(path.clone()),
             },
         )?;
         topic_files.push(read);
@@ -227,6 +225,25 @@ pub fn load_graph_files(
         topic_files,
     };
     assemble(read, only)
+}
+
+/// Adds a topic record's tag (only a topic of `only`, when given; the
+/// user is interned either way, so users tagged only with other topics
+/// stay in the graph, untagged). False when the user table is full.
+fn add_tag(
+    ids: &mut UserIds,
+    tb: &mut TopicsBuilder,
+    only: Option<&[String]>,
+    p: &Pair<'_>,
+) -> bool {
+    match ids.intern(&p.first) {
+        Some(u) if only.is_none_or(|o| o.iter().any(|t| *t == *p.second)) => {
+            tb.add_tag(u, &p.second, p.weight);
+            true
+        }
+        Some(_) => true,
+        None => false,
+    }
 }
 
 /// What a load read, before the graph and the tags are built.
@@ -322,13 +339,7 @@ pub fn load_graph_tables(
     let mut tb = TopicsBuilder::new();
     let mut overflow = false;
     let topic_lines = read_tag_table(&tables.topics, bad, rejects, |p| {
-        match ids.intern(&p.first) {
-            Some(u) if only.is_none_or(|o| o.iter().any(|t| *t == *p.second)) => {
-                tb.add_tag(u, &p.second, p.weight)
-            }
-            Some(_) => {}
-            None => overflow = true,
-        }
+        overflow |= !add_tag(&mut ids, &mut tb, only, &p);
     })?;
     if overflow {
         return Err(InputError::too_many_users(Path::new(&tables.topics.label)));

@@ -101,6 +101,18 @@ pub enum TeleportMode {
     Earned,
 }
 
+impl TeleportMode {
+    /// The teleport of a run that names none: earned with the topic-biased
+    /// walk, tagged with the plain one (the plain walk is the textbook
+    /// topic-sensitive PageRank, restarting at every tagged user).
+    pub fn default_for(walk: &Walk) -> TeleportMode {
+        match walk {
+            Walk::Plain => TeleportMode::Tagged,
+            Walk::TopicBiased { .. } => TeleportMode::Earned,
+        }
+    }
+}
+
 /// How to run the power iteration.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RankConfig {
