@@ -51,6 +51,77 @@ fn line_sum<T: Real, const W: usize>(
     a
 }
 
+/// [`line_sum`] of a one-line region A row and its region B lanes in one
+/// loop over the followers: the B read (a second, smaller array) then
+/// waits in the same instruction window as the A miss instead of in a
+/// second loop of its own.
+#[inline(always)]
+fn line_sum_ab<T: Real, const W: usize, const WB: usize>(
+    rows: (&[T], &[T]),
+    srcs: &[u32],
+    ws: Option<&[f32]>,
+) -> ([T; W], [T; WB]) {
+    let (ra, rb) = rows;
+    let mut a = [T::default(); W];
+    let mut b = [T::default(); WB];
+    for (i, &u) in srcs.iter().enumerate() {
+        let at = u as usize * W;
+        let row: &[T; W] = ra[at..at + W].try_into().unwrap();
+        let bt = u as usize * WB;
+        let rowb: &[T; WB] = rb[bt..bt + WB].try_into().unwrap();
+        let w = ws.map_or(T::from_f64(1.0), |ws| T::from_f64(ws[i] as f64));
+        if ws.is_none() {
+            for j in 0..W {
+                a[j] += row[j];
+            }
+            for j in 0..WB {
+                b[j] += rowb[j];
+            }
+        } else {
+            for j in 0..W {
+                a[j] += w * row[j];
+            }
+            for j in 0..WB {
+                b[j] += w * rowb[j];
+            }
+        }
+    }
+    (a, b)
+}
+
+/// [`gather`] of a one-line region A row and its region B lanes together
+/// ([`line_sum_ab`]), block by block into f64 past [`BLOCK`] followers.
+#[inline(always)]
+fn gather_ab<T: Real, const W: usize, const WB: usize>(
+    out: (&mut [T; W], &mut [T; WB]),
+    rows: (&[T], &[T]),
+    srcs: &[u32],
+    ws: Option<&[f32]>,
+) {
+    if srcs.len() <= BLOCK {
+        let (a, b) = line_sum_ab::<T, W, WB>(rows, srcs, ws);
+        (*out.0, *out.1) = (a, b);
+        return;
+    }
+    let (mut wa, mut wb) = ([0f64; W], [0f64; WB]);
+    for (i, block) in srcs.chunks(BLOCK).enumerate() {
+        let bw = ws.map(|w| &w[i * BLOCK..i * BLOCK + block.len()]);
+        let (a, b) = line_sum_ab::<T, W, WB>(rows, block, bw);
+        for j in 0..W {
+            wa[j] += a[j].to_f64();
+        }
+        for j in 0..WB {
+            wb[j] += b[j].to_f64();
+        }
+    }
+    for j in 0..W {
+        out.0[j] = T::from_f64(wa[j]);
+    }
+    for j in 0..WB {
+        out.1[j] = T::from_f64(wb[j]);
+    }
+}
+
 /// `acc = Σ_u w(u→v) · rows[u]` over the followers `srcs`, for rows of
 /// `acc.len()` lines of `W` lanes. One line at a time, so each sum stays in
 /// registers; more than [`BLOCK`] followers are summed block by block into
@@ -168,6 +239,10 @@ fn pass_body<T: Real, const L: usize, const LB: usize>(
     let mut gb = vec![[T::default(); LB]; if LB > 0 { r.len() } else { 0 }];
     for (i, v) in r.clone().enumerate() {
         let (srcs, ws) = (graph.followers(v as u32), graph.follower_weights(v as u32));
+        if LB > 0 && m == 1 {
+            gather_ab::<T, L, LB>((&mut ga[i], &mut gb[i]), (xa, xb), srcs, ws);
+            continue;
+        }
         gather::<T, L>(&mut ga[i * m..(i + 1) * m], xa, srcs, ws);
         if LB > 0 {
             gather::<T, LB>(&mut gb[i..i + 1], xb, srcs, ws);
