@@ -14,6 +14,7 @@ use crate::input::load::TaggedGraph;
 use crate::input::ReadBudget;
 use crate::rank::{human_bytes, rank_observed, MemoryEstimate, TopicTeleport};
 use crate::snapshot::{prepare_snapshot, SnapshotContent};
+use std::borrow::Cow;
 use std::time::Instant;
 
 /// Builds a rayon pool with `threads` workers (0 = one per core).
@@ -131,9 +132,8 @@ pub fn run_rank_job(job: &RankJob, obs: &mut dyn Observer) -> Result<RankSummary
         };
         let result = {
             let progress = progress_observer(job, &*obs, teleport.len());
-            rank_observed(&data.graph, &teleport, &job.config, start.as_deref(), &progress)
+            rank_observed(&data.graph, &teleport, &job.config, start.map(Cow::Owned), &progress)
         };
-        drop(start);
         let result = compose_markets(job, result, &mixes)?;
         let rank_time = t1.elapsed();
         let ranked = [

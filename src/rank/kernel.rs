@@ -29,6 +29,7 @@ use super::teleport::TopicTeleport;
 use super::walk;
 use crate::graph::FollowerGraph;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Work per parallel chunk, in edges + users: large enough to amortise
@@ -59,7 +60,7 @@ pub fn rank_from(
     config: &RankConfig,
     start: Option<&[f32]>,
 ) -> RankResult {
-    rank_observed(graph, teleport, config, start, &|_| {})
+    rank_observed(graph, teleport, config, start.map(Cow::Borrowed), &|_| {})
 }
 
 /// What one finished iteration reports to an observer (progress displays).
@@ -73,12 +74,15 @@ pub struct IterationReport {
     pub max_residual: f64,
 }
 
-/// Like [`rank_from`], calling `observe` after every iteration.
+/// Like [`rank_from`], calling `observe` after every iteration. An owned
+/// `start` is dropped as soon as it is copied into the first iterate, so a
+/// warm start costs no memory beyond the block it arrives in, and that only
+/// until the second score block is allocated.
 pub fn rank_observed(
     graph: &FollowerGraph,
     teleport: &TopicTeleport,
     config: &RankConfig,
-    start: Option<&[f32]>,
+    start: Option<Cow<'_, [f32]>>,
     observe: &dyn Fn(&IterationReport),
 ) -> RankResult {
     let owned = graph.users();
@@ -116,7 +120,7 @@ pub(crate) fn rank_partition<P: Peers>(
     graph: &FollowerGraph,
     teleport: &TopicTeleport,
     config: &RankConfig,
-    start: Option<&[f32]>,
+    start: Option<Cow<'_, [f32]>>,
     owned: usize,
     peers: &mut P,
     observe: &dyn Fn(&IterationReport),
@@ -127,7 +131,7 @@ pub(crate) fn rank_partition<P: Peers>(
         start.is_none() || owned == graph.users(),
         "warm starts are single-process"
     );
-    if let Some(s) = start {
+    if let Some(s) = &start {
         assert_eq!(
             s.len(),
             graph.users() * teleport.len(),
@@ -269,7 +273,7 @@ fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
     tele: &TopicTeleport,
     config: &RankConfig,
     lay: Layout,
-    start: Option<&[f32]>,
+    start: Option<Cow<'_, [f32]>>,
     owned: usize,
     peers: &mut P,
     observe: &dyn Fn(&IterationReport),
@@ -299,7 +303,7 @@ fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
     let mut x: Block<T> = Block::zeroed(lay.len());
     fill_teleport(x.as_mut_slice(), tele, &lay);
     if let Some(start) = start {
-        warm_start(x.as_mut_slice(), start, &lay);
+        warm_start(x.as_mut_slice(), &start, &lay);
     }
     let mut dangling = peers.sum(dangling_mass(x.as_slice(), &ranges, &dangling_user, &lay));
     {
