@@ -60,7 +60,7 @@ pub use error::InputError;
 pub use graph::{FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
 pub use load::{load_tagged_graph, LoadReport, TaggedGraph};
 pub use rank::{
-    rank, MarketConvergence, Precision, RankConfig, RankResult, TeleportMode, TopicTeleport,
-    TrustConfig, Walk, GLOBAL_MARKET,
+    rank, MarketConvergence, Method, Precision, RankConfig, RankResult, TeleportMode,
+    TopicTeleport, TrustConfig, Walk, GLOBAL_MARKET,
 };
 pub use snapshot::{Snapshot, SnapshotError};

@@ -160,6 +160,7 @@ pub fn job_from(p: &RankParams, input: GraphInput, out: PathBuf) -> anyhow::Resu
             precision: p.precision.into(),
             walk,
             teleport,
+            method: p.method.into(),
         },
         markets: p.markets.clone(),
         global: !p.no_global,

@@ -20,7 +20,8 @@
 //! or 64.
 
 use super::block::Block;
-use super::config::{Precision, RankConfig, Walk};
+use super::config::{Method, Precision, RankConfig, Walk};
+use super::extrapolate;
 use super::layout::Layout;
 use super::pass::{pass_fn, Pass, PassSums};
 use super::real::Real;
@@ -328,6 +329,10 @@ fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
         };
         k
     ];
+    let extrapolated = config.method == Method::Extrapolated;
+    let mut extrapolator = extrapolated.then(|| extrapolate::Extrapolator::new(k));
+    let mut distance = extrapolated.then(|| extrapolate::Distance::new(k));
+    let mut jumped = vec![false; k];
     let mut iterations = 0;
     while iterations < config.max_iterations && conv.iter().any(|c| !c.converged) {
         iterations += 1;
@@ -379,16 +384,37 @@ fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
         };
         let mut both = by_market(sum_parts(parts.iter().map(|p| &p.0), lanes));
         both.extend(by_market(sum_parts(parts.iter().map(|p| &p.1), lanes)));
+        both.extend(by_market(sum_parts(parts.iter().map(|p| &p.2), lanes)));
         let mut both = peers.sum(both);
+        let drift = both.split_off(2 * k);
         dangling = both.split_off(k);
         let resid = both;
+        // What the stopping test compares with the tolerance: the L1 change
+        // (power iteration), or the distance to the fixed point it implies.
+        let gap = match distance.as_mut() {
+            Some(d) => d.after(&resid, &jumped),
+            None => resid.clone(),
+        };
+        jumped = vec![false; k];
+        if let Some(ex) = extrapolator.as_mut() {
+            let done: Vec<bool> = (0..k)
+                .map(|c| conv[c].converged || gap[c] <= config.tolerance)
+                .collect();
+            let factors = ex.factors(&resid, &drift, &done);
+            if factors.iter().any(Option::is_some) {
+                extrapolate::jump(next.as_mut_slice(), x.as_slice(), &lay, &factors);
+                let d = dangling_mass(next.as_slice(), &ranges, &dangling_user, &lay);
+                dangling = peers.sum(d);
+                jumped = factors.iter().map(Option::is_some).collect();
+            }
+        }
         std::mem::swap(&mut x, &mut next);
         peers.share_rows(x.as_mut_slice(), &lay);
         for c in 0..k {
             if !conv[c].converged {
                 conv[c].iterations = iterations;
                 conv[c].residual = resid[c];
-                conv[c].converged = resid[c] <= config.tolerance;
+                conv[c].converged = gap[c] <= config.tolerance;
                 conv[c].restart = restart[c];
             }
         }

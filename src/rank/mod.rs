@@ -38,6 +38,7 @@
 mod block;
 mod compose;
 mod config;
+mod extrapolate;
 mod kernel;
 mod layout;
 mod pass;
@@ -49,8 +50,8 @@ pub mod walk;
 
 pub use compose::{append_markets, mix_coefficients, ComposeError, MarketMix};
 pub use config::{
-    human_bytes, InvalidParameter, MemoryEstimate, Parameter, Precision, RankConfig, TeleportMode,
-    Walk, WalkKind,
+    human_bytes, InvalidParameter, MemoryEstimate, Method, Parameter, Precision, RankConfig,
+    TeleportMode, Walk, WalkKind,
 };
 pub use kernel::{rank, rank_from, rank_observed, IterationReport};
 #[cfg(feature = "cluster")]

@@ -175,8 +175,11 @@ pub(crate) struct Pass<'a, T> {
     pub biased: bool,
 }
 
-/// Per-chunk sums per lane: residuals and the new dangling mass.
-pub(crate) type PassSums = (Vec<f64>, Vec<f64>);
+/// Per-chunk sums per lane: residuals, the new dangling mass, and the
+/// drift `Σ old·(new − old)`: a signed summary of the change, whose ratio
+/// from sweep to sweep tells a slow mode that keeps its sign from one that
+/// alternates ([`super::extrapolate`]).
+pub(crate) type PassSums = (Vec<f64>, Vec<f64>, Vec<f64>);
 
 /// A chunk pass, monomorphised for the layout's line widths.
 pub(crate) type PassFn<T> = fn(&Pass<'_, T>, &mut [T], &mut [T], Range<usize>) -> PassSums;
@@ -192,23 +195,29 @@ fn finish<T: Real, const W: usize>(
     weight: (T, T),
     active: &[bool],
     dangling: bool,
-    resid: &mut [f64],
-    dang: &mut [f64],
+    sums: (&mut [f64], &mut [f64], &mut [f64]),
 ) {
+    let (resid, dang, drift) = sums;
     let (w, inv_w) = weight;
+    let mut changed = |j: usize, old: T, new: T| {
+        resid[j] += new.abs_diff(old);
+        drift[j] += old.to_f64() * (new.to_f64() - old.to_f64());
+    };
     for j in 0..W {
         if dangling {
             let v = if active[j] { new[j] } else { stored[j] };
-            resid[j] += v.abs_diff(stored[j]);
+            changed(j, stored[j], v);
             dang[j] += v.to_f64();
             new[j] = v;
         } else if let Some(z) = z {
-            let old = stored[j] * z[j];
-            resid[j] += if active[j] { new[j].abs_diff(old) } else { 0.0 };
+            if active[j] {
+                changed(j, stored[j] * z[j], new[j]);
+            }
             new[j] = if active[j] { new[j] / z[j] } else { stored[j] };
         } else {
-            let old = stored[j] * w;
-            resid[j] += if active[j] { new[j].abs_diff(old) } else { 0.0 };
+            if active[j] {
+                changed(j, stored[j] * w, new[j]);
+            }
             new[j] = if active[j] { new[j] * inv_w } else { stored[j] };
         }
     }
@@ -251,6 +260,7 @@ fn pass_body<T: Real, const L: usize, const LB: usize>(
     let lanes = lay.lanes();
     let mut resid = vec![0f64; lanes];
     let mut dang = vec![0f64; lanes];
+    let mut drift = vec![0f64; lanes];
     let mut row = vec![T::default(); lanes];
     let mut extra: Vec<f64> = Vec::new();
     for (i, v) in r.clone().enumerate() {
@@ -306,8 +316,7 @@ fn pass_body<T: Real, const L: usize, const LB: usize>(
                 weight,
                 &ctx.lane_active[lo..hi],
                 dangling,
-                &mut resid[lo..hi],
-                &mut dang[lo..hi],
+                (&mut resid[lo..hi], &mut dang[lo..hi], &mut drift[lo..hi]),
             );
             out_a[i * sa + lo..i * sa + hi].copy_from_slice(new);
         }
@@ -327,13 +336,16 @@ fn pass_body<T: Real, const L: usize, const LB: usize>(
                 weight,
                 act,
                 dangling,
-                &mut resid[sa..sa + LB],
-                &mut dang[sa..sa + LB],
+                (
+                    &mut resid[sa..sa + LB],
+                    &mut dang[sa..sa + LB],
+                    &mut drift[sa..sa + LB],
+                ),
             );
             out_b[i * LB..(i + 1) * LB].copy_from_slice(new);
         }
     }
-    (resid, dang)
+    (resid, dang, drift)
 }
 
 fn pass_portable<T: Real, const L: usize, const LB: usize>(

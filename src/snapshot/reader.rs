@@ -90,6 +90,15 @@ fn map_file(path: &Path) -> Result<(Mmap, String), SnapshotError> {
     Ok((map, p))
 }
 
+/// What a map holds: a file's pages, or the process's own memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backing {
+    /// `mmap` of a file: pages dropped are read again from the file.
+    File,
+    /// Anonymous memory (a private copy): pages dropped are lost.
+    Memory,
+}
+
 /// Bytes hashed between handing pages back ([`body_crc_releasing`]).
 const RELEASE_EVERY: usize = 64 << 20;
 
@@ -111,7 +120,8 @@ fn body_crc_releasing(map: &Mmap) -> u32 {
     h.finalize()
 }
 
-/// Drops the process's mapping of `map[at..at + len]` (`at` page-aligned):
+/// Drops the process's mapping of `map[at..at + len]` (`at` page-aligned;
+/// a [`Backing::File`] map only):
 /// the memory it counts falls, the next read refaults the same bytes from
 /// the page cache. Advice only: a failure changes nothing.
 fn release(map: &Mmap, at: usize, len: usize) {
@@ -137,7 +147,7 @@ impl Part {
     /// file and renames it), so this holds for files it wrote.
     pub fn open(path: impl AsRef<Path>) -> Result<Part, SnapshotError> {
         let (map, p) = map_file(path.as_ref())?;
-        Self::from_map(map, &p, Check::Full)
+        Self::from_map_backed(map, &p, Check::Full, Backing::File)
     }
 
     /// Opens without the whole-file checks: the header checksum, the
@@ -154,6 +164,18 @@ impl Part {
     }
 
     fn from_map(map: Mmap, p: &str, check: Check) -> Result<Part, SnapshotError> {
+        Self::from_map_backed(map, p, check, Backing::Memory)
+    }
+
+    /// [`from_map`](Self::from_map) of a map that is `backing`: only a
+    /// file's pages may be handed back while checking ([`release`]); an
+    /// anonymous map's would read back as zeros.
+    fn from_map_backed(
+        map: Mmap,
+        p: &str,
+        check: Check,
+        backing: Backing,
+    ) -> Result<Part, SnapshotError> {
         let verify = !matches!(check, Check::Header);
         let bad = |reason: String| SnapshotError::Malformed {
             path: p.to_string(),
@@ -199,7 +221,8 @@ impl Part {
             )));
         }
         let bcrc = match check {
-            Check::Full => body_crc_releasing(&map),
+            Check::Full if backing == Backing::File => body_crc_releasing(&map),
+            Check::Full => crc32fast::hash(&map[HEADER_LEN..]),
             Check::Header => h.body_crc,
             Check::WithoutModel { body_crc } => body_crc,
         };
@@ -293,7 +316,9 @@ impl Part {
             return Ok(snap);
         }
         snap.check_structure()?;
-        release(&snap.map, 0, snap.map.len());
+        if backing == Backing::File {
+            release(&snap.map, 0, snap.map.len());
+        }
         Ok(snap)
     }
 

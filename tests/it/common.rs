@@ -109,6 +109,7 @@ pub fn tight() -> RankConfig {
         tolerance: 1e-13,
         max_iterations: 10_000,
         precision: marketrank::Precision::F64,
+        method: marketrank::Method::Power,
         ..RankConfig::plain()
     }
 }

@@ -3,9 +3,9 @@
 
 use crate::common::{cmd, real_data};
 
-fn rank_bytes(threads: usize, dir: &std::path::Path, precision: &str) -> Vec<u8> {
+fn rank_bytes(threads: usize, dir: &std::path::Path, precision: &str, method: &str) -> Vec<u8> {
     let data = real_data("ciao");
-    let out = dir.join(format!("t{threads}-{precision}.snap"));
+    let out = dir.join(format!("t{threads}-{precision}-{method}.snap"));
     cmd()
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .args([
@@ -15,6 +15,8 @@ fn rank_bytes(threads: usize, dir: &std::path::Path, precision: &str) -> Vec<u8>
             &threads.to_string(),
             "--precision",
             precision,
+            "--method",
+            method,
         ])
         .arg("--edges")
         .arg(data.join("edges.tsv"))
@@ -30,13 +32,24 @@ fn rank_bytes(threads: usize, dir: &std::path::Path, precision: &str) -> Vec<u8>
 #[test]
 fn snapshot_bytes_identical_for_1_2_and_4_threads() {
     let dir = tempfile::tempdir().unwrap();
-    for precision in ["f32", "f64"] {
-        let one = rank_bytes(1, dir.path(), precision);
-        for t in [2, 4] {
-            let many = rank_bytes(t, dir.path(), precision);
-            assert!(one == many, "{precision}: 1 thread and {t} threads differ");
+    for method in ["extrapolated", "power"] {
+        for precision in ["f32", "f64"] {
+            let one = rank_bytes(1, dir.path(), precision, method);
+            for t in [2, 4] {
+                let many = rank_bytes(t, dir.path(), precision, method);
+                assert!(
+                    one == many,
+                    "{method} {precision}: 1 thread and {t} threads differ"
+                );
+            }
         }
     }
+    // The two methods are different iterations (extrapolation jumped), so
+    // the comparison above covers the new one.
+    assert!(
+        rank_bytes(1, dir.path(), "f32", "extrapolated")
+            != rank_bytes(1, dir.path(), "f32", "power")
+    );
 }
 
 #[test]
