@@ -291,6 +291,14 @@ if [[ -d "$BENCH_DIR/g1m" ]]; then
     env MARKETRANK="$BIN/marketrank" scripts/bench_cluster.sh "$BENCH_DIR/g1m"
 fi
 
+# ---------------------------------------------------------------- sweeps
+# Issue 22: power vs extrapolated, the 17th market's per-sweep cost, warm
+# starts after 0.1% / 1% of follows change, peers side by side (3 rounds).
+if [[ -d "$BENCH_DIR/g1m" ]]; then
+  step "sweeps and warm starts g1m" "$RES/sweeps.md" \
+    env MARKETRANK="$BIN/marketrank" SHARED_BENCH="$SHARED_BENCH" scripts/bench_sweeps.sh "$BENCH_DIR/g1m" 3
+fi
+
 # ---------------------------------------------------------------- report
 log "writing $BENCH_OUT"
 $PY scripts/bench_report.py "$RES" > "$BENCH_OUT.tmp"

@@ -497,6 +497,19 @@ def main(argv):
             p(line)
         p("")
 
+    # -------------------------------------------------- sweeps (issue 22)
+    sweeps = os.path.join(res, "sweeps.md")
+    if os.path.exists(sweeps):
+        p("## Sweeps, the 17th market and warm starts, 1M users / 20M follows")
+        p("")
+        p("From `scripts/bench_sweeps.sh` (3 rounds each): `--method power` vs `extrapolated`, "
+          "the default 17-market run's cost per sweep vs the plain 16-market run, warm starts "
+          "vs cold runs of the changed graph, and the peers beside the extrapolated engine.")
+        p("")
+        for line in open(sweeps).read().rstrip().splitlines():
+            p(line)
+        p("")
+
     # -------------------------------------------------- scaling
     p("## Scaling")
     p("")

@@ -16,7 +16,7 @@
 set -euo pipefail
 G="$(cd "$1" && pwd)"; ROUNDS="${2:-3}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-M="$ROOT/target/release/marketrank"
+M="${MARKETRANK:-$ROOT/target/release/marketrank}"
 SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
 [[ -f $SHARED_BENCH/peers.py ]] || SHARED_BENCH=/work/shared/bench
 W="$G/sweeps"; mkdir -p "$W"

@@ -16,7 +16,7 @@ use marketrank::input::{BadLines, ColumnNames, Dialect, HeaderMode, InputColumns
 use marketrank::job::{
     run_rank_job, AccountsInput, GraphInput, Level, Observer, Phase, Progress, RankJob,
 };
-use marketrank::{Precision, RankConfig, TeleportMode, TrustConfig, Walk};
+use marketrank::{Method, Precision, RankConfig, TeleportMode, TrustConfig, Walk};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -203,6 +203,7 @@ pub struct Params {
     tol: f64,
     max_iter: u32,
     precision: String,
+    method: String,
     walk: String,
     topic_bias: f64,
     teleport: Option<String>,
@@ -292,6 +293,11 @@ fn config_of(p: &Params) -> PyResult<RankConfig> {
         "f64" => Precision::F64,
         v => return Err(bad("precision", v, "f32, f64")),
     };
+    let method = match p.method.as_str() {
+        "extrapolated" => Method::Extrapolated,
+        "power" => Method::Power,
+        v => return Err(bad("method", v, "extrapolated, power")),
+    };
     Ok(RankConfig {
         damping: p.damping,
         tolerance: p.tol,
@@ -299,6 +305,7 @@ fn config_of(p: &Params) -> PyResult<RankConfig> {
         precision,
         walk,
         teleport,
+        method,
     })
 }
 
@@ -422,6 +429,7 @@ pub fn defaults<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("tol", RankConfig::DEFAULT_TOLERANCE)?;
     d.set_item("max_iter", RankConfig::DEFAULT_MAX_ITERATIONS)?;
     d.set_item("precision", "f32")?;
+    d.set_item("method", "extrapolated")?;
     d.set_item("walk", "topic-biased")?;
     d.set_item("topic_bias", RankConfig::DEFAULT_TOPIC_BIAS)?;
     d.set_item("global_market", true)?;
