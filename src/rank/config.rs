@@ -37,7 +37,7 @@ pub enum Method {
     /// mostly one geometric mode): `x ← x + λ/(1 − λ) · (x − x_prev)`, the
     /// Aitken-style extrapolation of Kamvar et al. (WWW 2003) with λ taken
     /// from the residuals. Needs no memory beyond the two blocks power
-    /// iteration holds ([`super::extrapolate`]).
+    /// iteration holds (`src/rank/extrapolate.rs`).
     #[default]
     Extrapolated,
 }
