@@ -261,11 +261,11 @@ fn split_rows<'a, T>(
     out
 }
 
-/// The power iteration for one lane width.
+/// The iteration (power, or extrapolated: [`Method`]) for one lane width.
 ///
-/// (~150 lines: the setup and the iteration loop share a dozen per-run
-/// tables — ε, Z, the divisor, the chunk ranges, the per-lane constants —
-/// and the loop is the hot path; cut into functions they would travel as
+/// (~175 lines: the setup and the iteration loop share a dozen per-run
+/// tables — ε, Z, the divisor, the chunk ranges, the per-lane constants,
+/// the extrapolation state — and the loop is the hot path; cut into functions they would travel as
 /// one long argument list, which hides the order of the steps that makes
 /// the result deterministic.)
 #[allow(clippy::too_many_arguments)]
