@@ -286,9 +286,9 @@ pub struct RankParams {
     #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
     pub precision: PrecisionArg,
     /// Iteration method: `extrapolated` (default: power iteration that jumps
-    /// ahead once a market's changes shrink steadily; fewer sweeps) or
-    /// `power` (plain power iteration). Same stopping test, same scores
-    /// within the tolerance.
+    /// ahead once a market's changes shrink steadily, and stops when the
+    /// estimated distance to the fixed point is at most --tol) or `power`
+    /// (plain power iteration, stopping when the L1 change is at most --tol).
     #[arg(long, value_enum, default_value_t = MethodArg::Extrapolated)]
     pub method: MethodArg,
     /// Walk model: `topic-biased` (default: walkers prefer followees in the

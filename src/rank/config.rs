@@ -24,20 +24,23 @@ impl Precision {
     }
 }
 
-/// How the iteration approaches the fixed point. Both stop on the same
-/// test (a plain sweep's L1 change at most the tolerance) and reach the
-/// same scores within it; they differ in how many sweeps that takes.
+/// How the iteration approaches the fixed point: the same fixed point,
+/// reached in a different number of sweeps, and a different stopping test
+/// (see each variant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
-    /// Power (Jacobi) iteration: every step is one sweep.
+    /// Power (Jacobi) iteration: every step is one sweep; a market stops
+    /// when a sweep's L1 change is at most the tolerance.
     Power,
     /// Power iteration that, per market, jumps ahead along the last step
-    /// once the L1 changes shrink by a steady ratio λ (the error is then
-    /// mostly one geometric mode): `x ← x + λ/(1 − λ) · (x − x_prev)`, the
-    /// Aitken-style extrapolation of Kamvar et al. (WWW 2003) with λ taken
-    /// from the residuals. Needs no memory beyond the two blocks power
-    /// iteration holds (`src/rank/extrapolate.rs`).
+    /// once the changes shrink by a steady ratio μ (the error is then
+    /// mostly one geometric mode): `x ← x + μ/(1 − μ) · (x − x_prev)`, the
+    /// Aitken-style extrapolation of Kamvar et al. (WWW 2003) with μ, sign
+    /// included, taken from per-market sums of the change. A market stops
+    /// when the distance to the fixed point those changes imply is at most
+    /// the tolerance. Needs no memory beyond the two blocks power iteration
+    /// holds (`src/rank/extrapolate.rs`).
     #[default]
     Extrapolated,
 }

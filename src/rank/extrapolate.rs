@@ -7,8 +7,8 @@
 //! instead of per entry, which on PageRank amplifies noise; Kamvar et al.,
 //! WWW 2003, for the idea). The next sweeps measure the ratio afresh
 //! before another jump, so a jump that helped little costs nothing
-//! lasting, and convergence is still only ever judged on a plain sweep's
-//! change.
+//! lasting, and convergence is only ever judged on plain sweeps' changes
+//! (the distance to the fixed point they imply, [`Distance`]).
 //!
 //! Deterministic: λ comes from the per-market sums, which are the same at
 //! any thread count, and the jump is element by element.
@@ -32,8 +32,6 @@ const MAX_RATIO: f64 = 0.9;
 /// Per-market (residual, drift) of each sweep since the last jump.
 pub(crate) struct Extrapolator {
     since_jump: Vec<Vec<(f64, f64)>>,
-    /// Jumps made, for the run's report.
-    pub jumps: u32,
 }
 
 impl Extrapolator {
@@ -41,7 +39,6 @@ impl Extrapolator {
     pub fn new(k: usize) -> Self {
         Extrapolator {
             since_jump: vec![Vec::new(); k],
-            jumps: 0,
         }
     }
 
@@ -78,7 +75,6 @@ impl Extrapolator {
             if let Some(mu) = mu {
                 out[c] = Some(mu / (1.0 - mu));
                 hist.clear();
-                self.jumps += 1;
             }
         }
         out
@@ -179,7 +175,6 @@ mod tests {
         assert_eq!(f, vec![Some(1.0), None, Some(-1.0 / 3.0)]);
         // The history restarts after a jump.
         assert_eq!(step([0.1; 3], [0.1; 3])[0], None);
-        assert_eq!(e.jumps, 2);
     }
 
     #[test]

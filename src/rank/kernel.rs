@@ -265,9 +265,9 @@ fn split_rows<'a, T>(
 ///
 /// (~175 lines: the setup and the iteration loop share a dozen per-run
 /// tables — ε, Z, the divisor, the chunk ranges, the per-lane constants,
-/// the extrapolation state — and the loop is the hot path; cut into functions they would travel as
-/// one long argument list, which hides the order of the steps that makes
-/// the result deterministic.)
+/// the extrapolation state — and the loop is the hot path; cut into
+/// functions they would travel as one long argument list, which hides the
+/// order of the steps that makes the result deterministic.)
 #[allow(clippy::too_many_arguments)]
 fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
     graph: &FollowerGraph,
@@ -395,7 +395,7 @@ fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
             Some(d) => d.after(&resid, &jumped),
             None => resid.clone(),
         };
-        jumped = vec![false; k];
+        jumped.fill(false);
         if let Some(ex) = extrapolator.as_mut() {
             let done: Vec<bool> = (0..k)
                 .map(|c| conv[c].converged || gap[c] <= config.tolerance)
@@ -405,7 +405,9 @@ fn run<T: Real, const L: usize, const LB: usize, P: Peers>(
                 extrapolate::jump(next.as_mut_slice(), x.as_slice(), &lay, &factors);
                 let d = dangling_mass(next.as_slice(), &ranges, &dangling_user, &lay);
                 dangling = peers.sum(d);
-                jumped = factors.iter().map(Option::is_some).collect();
+                for (j, f) in jumped.iter_mut().zip(&factors) {
+                    *j = f.is_some();
+                }
             }
         }
         std::mem::swap(&mut x, &mut next);

@@ -64,25 +64,35 @@ fn line_sum_ab<T: Real, const W: usize, const WB: usize>(
     let (ra, rb) = rows;
     let mut a = [T::default(); W];
     let mut b = [T::default(); WB];
-    for (i, &u) in srcs.iter().enumerate() {
-        let at = u as usize * W;
-        let row: &[T; W] = ra[at..at + W].try_into().unwrap();
-        let bt = u as usize * WB;
-        let rowb: &[T; WB] = rb[bt..bt + WB].try_into().unwrap();
-        let w = ws.map_or(T::from_f64(1.0), |ws| T::from_f64(ws[i] as f64));
-        if ws.is_none() {
-            for j in 0..W {
-                a[j] += row[j];
+    let rows_of = |u: u32| -> (&[T; W], &[T; WB]) {
+        let (at, bt) = (u as usize * W, u as usize * WB);
+        (
+            ra[at..at + W].try_into().unwrap(),
+            rb[bt..bt + WB].try_into().unwrap(),
+        )
+    };
+    match ws {
+        None => {
+            for &u in srcs {
+                let (row, rowb) = rows_of(u);
+                for j in 0..W {
+                    a[j] += row[j];
+                }
+                for j in 0..WB {
+                    b[j] += rowb[j];
+                }
             }
-            for j in 0..WB {
-                b[j] += rowb[j];
-            }
-        } else {
-            for j in 0..W {
-                a[j] += w * row[j];
-            }
-            for j in 0..WB {
-                b[j] += w * rowb[j];
+        }
+        Some(ws) => {
+            for (&u, &w) in srcs.iter().zip(ws) {
+                let (row, rowb) = rows_of(u);
+                let w = T::from_f64(w as f64);
+                for j in 0..W {
+                    a[j] += w * row[j];
+                }
+                for j in 0..WB {
+                    b[j] += w * rowb[j];
+                }
             }
         }
     }

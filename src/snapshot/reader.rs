@@ -92,7 +92,7 @@ fn map_file(path: &Path) -> Result<(Mmap, String), SnapshotError> {
 
 /// What a map holds: a file's pages, or the process's own memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backing {
+pub(super) enum Backing {
     /// `mmap` of a file: pages dropped are read again from the file.
     File,
     /// Anonymous memory (a private copy): pages dropped are lost.
@@ -147,7 +147,7 @@ impl Part {
     /// file and renames it), so this holds for files it wrote.
     pub fn open(path: impl AsRef<Path>) -> Result<Part, SnapshotError> {
         let (map, p) = map_file(path.as_ref())?;
-        Self::from_map_backed(map, &p, Check::Full, Backing::File)
+        Self::from_map(map, &p, Check::Full, Backing::File)
     }
 
     /// Opens without the whole-file checks: the header checksum, the
@@ -160,22 +160,13 @@ impl Part {
     /// on a damaged file, lookups may panic instead of returning an error.
     pub fn open_unverified(path: impl AsRef<Path>) -> Result<Part, SnapshotError> {
         let (map, p) = map_file(path.as_ref())?;
-        Self::from_map(map, &p, Check::Header)
+        Self::from_map(map, &p, Check::Header, Backing::File)
     }
 
-    fn from_map(map: Mmap, p: &str, check: Check) -> Result<Part, SnapshotError> {
-        Self::from_map_backed(map, p, check, Backing::Memory)
-    }
-
-    /// [`from_map`](Self::from_map) of a map that is `backing`: only a
-    /// file's pages may be handed back while checking ([`release`]); an
-    /// anonymous map's would read back as zeros.
-    fn from_map_backed(
-        map: Mmap,
-        p: &str,
-        check: Check,
-        backing: Backing,
-    ) -> Result<Part, SnapshotError> {
+    /// Checks `map` as `check` says and indexes its sections. `backing`
+    /// says what the map holds: only a file's pages may be handed back while
+    /// checking ([`release`]); an anonymous map's would read back as zeros.
+    fn from_map(map: Mmap, p: &str, check: Check, backing: Backing) -> Result<Part, SnapshotError> {
         let verify = !matches!(check, Check::Header);
         let bad = |reason: String| SnapshotError::Malformed {
             path: p.to_string(),

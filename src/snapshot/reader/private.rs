@@ -21,7 +21,7 @@
 //! 2 MiB pages; 3.2 s → 11.5–14.7 s), for no lookup speed-up measurable
 //! beside the other loads on it.
 
-use super::{Check, Part};
+use super::{Backing, Check, Part};
 use crate::snapshot::format::*;
 use crate::store::container::{parse_table, Header, HEADER_LEN};
 use memmap2::MmapMut;
@@ -100,7 +100,8 @@ impl Part {
         else {
             read_into(&mut file, &mut buf, 0..len, None, &p)?;
             check_end(&mut file, len, &p)?;
-            return Self::from_map(buf.make_read_only().map_err(io)?, &p, Check::Full);
+            let map = buf.make_read_only().map_err(io)?;
+            return Self::from_map(map, &p, Check::Full, Backing::Memory);
         };
         let mut crc = crc32fast::Hasher::new();
         let mut scratch = vec![0u8; SCRATCH.min(len)];
@@ -132,6 +133,7 @@ impl Part {
             buf.make_read_only().map_err(io)?,
             &p,
             Check::WithoutModel { body_crc },
+            Backing::Memory,
         )
     }
 }
