@@ -119,7 +119,9 @@ fn graph_input(
         (Err(_), Err(_)) => {
             let e: Vec<PathBuf> = edges.extract()?;
             let t: Vec<PathBuf> = topics.extract()?;
-            Ok(GraphInput::Text(GraphFiles { edges: e, topics: t, read }))
+            // The library default: spills to the temporary directory beyond
+            // 2²⁸ follows held, the same graph either way.
+            Ok(GraphInput::Text(GraphFiles { edges: e, topics: t, read, spill: Default::default() }))
         }
         _ => Err(ConfigError::new_err(
             "give edges and topics both as paths or both as tables (write the table to Parquet, or read the file into a DataFrame)",

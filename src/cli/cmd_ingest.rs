@@ -41,13 +41,17 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
     pending.publish(&mut obs)?;
     if !a.quiet {
         eprintln!(
-            "wrote {}: {} users, {} follows, {} topics ({}); parse+build {:.2?}, write {:.2?}; peak memory {}",
+            "wrote {}: {} users, {} follows, {} topics ({}); parse+build {:.2?}{}, write {:.2?}; peak memory {}",
             a.out.display(),
             data.ids.len(),
             data.graph.edges(),
             data.tags.len(),
             human_bytes(std::fs::metadata(&a.out).map_or(0, |m| m.len())),
             load,
+            match data.report.follows_spilled {
+                0 => String::new(),
+                n => format!(" ({n} follows spilled to disk by followee range)"),
+            },
             t1.elapsed(),
             marketrank::job::memory::peak_rss_text(),
         );

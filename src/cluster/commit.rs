@@ -38,6 +38,8 @@ fn report_of(job: &RankJob, t: &Totals) -> LoadReport {
         },
         duplicate_tags_merged: t.duplicate_tags_merged,
         users_only_in_topics: t.users_only_in_topics,
+        // Workers read their follow partitions in memory.
+        follows_spilled: 0,
     }
 }
 

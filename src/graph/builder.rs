@@ -133,138 +133,9 @@ impl GraphBuilder {
             weighted,
             mut stats,
         } = self;
-
-        // Counting sort by followee.
-        let mut offsets = vec![0u64; users + 1];
-        for &d in &dst {
-            offsets[d as usize + 1] += 1;
-        }
-        for i in 0..users {
-            offsets[i + 1] += offsets[i];
-        }
-        let mut cursor: Vec<u64> = offsets[..users].to_vec();
-        let mut sources = vec![0u32; src.len()];
-        let mut wsorted = if weighted {
-            vec![0f32; src.len()]
-        } else {
-            Vec::new()
-        };
-        for (i, (&s, &d)) in src.iter().zip(&dst).enumerate() {
-            let at = cursor[d as usize] as usize;
-            cursor[d as usize] += 1;
-            sources[at] = s;
-            if weighted {
-                wsorted[at] = weights[i];
-            }
-        }
-        drop((src, dst, weights, cursor));
-
-        // Sort each followee's followers and merge repeated follows within
-        // its segment, in parallel over node ranges (segments are disjoint).
-        let ranges = node_ranges(&offsets, 1 << 16);
-        let mut lens = vec![0u32; users];
-        {
-            let mut src_parts = Vec::with_capacity(ranges.len());
-            let mut w_parts = Vec::with_capacity(ranges.len());
-            let mut len_parts = Vec::with_capacity(ranges.len());
-            let (mut rest_s, mut rest_w, mut rest_l) =
-                (&mut sources[..], &mut wsorted[..], &mut lens[..]);
-            for r in &ranges {
-                let edges = (offsets[r.end] - offsets[r.start]) as usize;
-                let (s_head, s_tail) = rest_s.split_at_mut(edges);
-                let (w_head, w_tail) = rest_w.split_at_mut(if weighted { edges } else { 0 });
-                let (l_head, l_tail) = rest_l.split_at_mut(r.len());
-                src_parts.push(s_head);
-                w_parts.push(w_head);
-                len_parts.push(l_head);
-                (rest_s, rest_w, rest_l) = (s_tail, w_tail, l_tail);
-            }
-            let offsets = &offsets;
-            stats.duplicate_follows_merged = src_parts
-                .into_par_iter()
-                .zip(w_parts)
-                .zip(len_parts)
-                .zip(&ranges)
-                .map(|(((srcs, ws), lens), r)| {
-                    let base = offsets[r.start] as usize;
-                    let mut dups = 0u64;
-                    let mut pairs: Vec<(u32, f32)> = Vec::new();
-                    for (i, v) in r.clone().enumerate() {
-                        let (a, b) = (offsets[v] as usize - base, offsets[v + 1] as usize - base);
-                        let kept = if weighted {
-                            pairs.clear();
-                            pairs.extend(srcs[a..b].iter().copied().zip(ws[a..b].iter().copied()));
-                            // Largest weight first among repeats, so the kept one wins.
-                            pairs.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)));
-                            let mut n = 0;
-                            for j in 0..pairs.len() {
-                                if j > 0 && pairs[j].0 == pairs[j - 1].0 {
-                                    continue;
-                                }
-                                srcs[a + n] = pairs[j].0;
-                                ws[a + n] = pairs[j].1;
-                                n += 1;
-                            }
-                            n
-                        } else {
-                            let seg = &mut srcs[a..b];
-                            seg.sort_unstable();
-                            let mut n = 0;
-                            for j in 0..seg.len() {
-                                if j > 0 && seg[j] == seg[n - 1] {
-                                    continue;
-                                }
-                                seg[n] = seg[j];
-                                n += 1;
-                            }
-                            n
-                        };
-                        dups += (b - a - kept) as u64;
-                        lens[i] = kept as u32;
-                    }
-                    dups
-                })
-                .sum();
-        }
-        if stats.duplicate_follows_merged > 0 {
-            // Close the gaps the merged repeats left (sequential, rare).
-            let mut write = 0usize;
-            for v in 0..users {
-                let a = offsets[v] as usize;
-                let len = lens[v] as usize;
-                offsets[v] = write as u64;
-                sources.copy_within(a..a + len, write);
-                if weighted {
-                    wsorted.copy_within(a..a + len, write);
-                }
-                write += len;
-            }
-            offsets[users] = write as u64;
-            sources.truncate(write);
-            sources.shrink_to_fit();
-            if weighted {
-                wsorted.truncate(write);
-                wsorted.shrink_to_fit();
-            }
-        }
-        drop(lens);
-
-        let out_weight: Vec<f64> = if weighted {
-            let mut ow = vec![0f64; users];
-            for (&s, &w) in sources.iter().zip(&wsorted) {
-                ow[s as usize] += w as f64;
-            }
-            ow
-        } else {
-            // Integer counts: the order of the atomic adds cannot matter.
-            let counts: Vec<AtomicU32> = (0..users).map(|_| AtomicU32::new(0)).collect();
-            sources.par_chunks(1 << 16).for_each(|c| {
-                for &s in c {
-                    counts[s as usize].fetch_add(1, Ordering::Relaxed);
-                }
-            });
-            counts.into_iter().map(|c| c.into_inner() as f64).collect()
-        };
+        let (offsets, sources, wsorted, merged) = csr_of_pairs(src, dst, weights, weighted, users);
+        stats.duplicate_follows_merged = merged;
+        let out_weight = out_weights(&sources, &wsorted, weighted, users);
         let graph = FollowerGraph {
             offsets,
             sources,
@@ -272,6 +143,163 @@ impl GraphBuilder {
             out_weight,
         };
         (graph, stats)
+    }
+}
+
+/// The incoming-follow CSR of followees `0..users` from follows in any
+/// order (self-follows already dropped): offsets, followers ascending per
+/// followee, their weights (empty unless `weighted`), and the number of
+/// repeated follows merged. Each followee's segment is sorted on its own,
+/// so the result does not depend on the order of the pairs — which is what
+/// lets [`super::FollowSpill`] build the same graph one followee range at a
+/// time.
+pub(super) fn csr_of_pairs(
+    src: Vec<u32>,
+    dst: Vec<u32>,
+    weights: Vec<f32>,
+    weighted: bool,
+    users: usize,
+) -> (Vec<u64>, Vec<u32>, Vec<f32>, u64) {
+    // Counting sort by followee.
+    let mut offsets = vec![0u64; users + 1];
+    for &d in &dst {
+        offsets[d as usize + 1] += 1;
+    }
+    for i in 0..users {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut cursor: Vec<u64> = offsets[..users].to_vec();
+    let mut sources = vec![0u32; src.len()];
+    let mut wsorted = if weighted {
+        vec![0f32; src.len()]
+    } else {
+        Vec::new()
+    };
+    for (i, (&s, &d)) in src.iter().zip(&dst).enumerate() {
+        let at = cursor[d as usize] as usize;
+        cursor[d as usize] += 1;
+        sources[at] = s;
+        if weighted {
+            wsorted[at] = weights[i];
+        }
+    }
+    drop((src, dst, weights, cursor));
+
+    // Sort each followee's followers and merge repeated follows within
+    // its segment, in parallel over node ranges (segments are disjoint).
+    let ranges = node_ranges(&offsets, 1 << 16);
+    let mut lens = vec![0u32; users];
+    let merged: u64;
+    {
+        let mut src_parts = Vec::with_capacity(ranges.len());
+        let mut w_parts = Vec::with_capacity(ranges.len());
+        let mut len_parts = Vec::with_capacity(ranges.len());
+        let (mut rest_s, mut rest_w, mut rest_l) =
+            (&mut sources[..], &mut wsorted[..], &mut lens[..]);
+        for r in &ranges {
+            let edges = (offsets[r.end] - offsets[r.start]) as usize;
+            let (s_head, s_tail) = rest_s.split_at_mut(edges);
+            let (w_head, w_tail) = rest_w.split_at_mut(if weighted { edges } else { 0 });
+            let (l_head, l_tail) = rest_l.split_at_mut(r.len());
+            src_parts.push(s_head);
+            w_parts.push(w_head);
+            len_parts.push(l_head);
+            (rest_s, rest_w, rest_l) = (s_tail, w_tail, l_tail);
+        }
+        let offsets = &offsets;
+        merged = src_parts
+            .into_par_iter()
+            .zip(w_parts)
+            .zip(len_parts)
+            .zip(&ranges)
+            .map(|(((srcs, ws), lens), r)| {
+                let base = offsets[r.start] as usize;
+                let mut dups = 0u64;
+                let mut pairs: Vec<(u32, f32)> = Vec::new();
+                for (i, v) in r.clone().enumerate() {
+                    let (a, b) = (offsets[v] as usize - base, offsets[v + 1] as usize - base);
+                    let kept = if weighted {
+                        pairs.clear();
+                        pairs.extend(srcs[a..b].iter().copied().zip(ws[a..b].iter().copied()));
+                        // Largest weight first among repeats, so the kept one wins.
+                        pairs.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)));
+                        let mut n = 0;
+                        for j in 0..pairs.len() {
+                            if j > 0 && pairs[j].0 == pairs[j - 1].0 {
+                                continue;
+                            }
+                            srcs[a + n] = pairs[j].0;
+                            ws[a + n] = pairs[j].1;
+                            n += 1;
+                        }
+                        n
+                    } else {
+                        let seg = &mut srcs[a..b];
+                        seg.sort_unstable();
+                        let mut n = 0;
+                        for j in 0..seg.len() {
+                            if j > 0 && seg[j] == seg[n - 1] {
+                                continue;
+                            }
+                            seg[n] = seg[j];
+                            n += 1;
+                        }
+                        n
+                    };
+                    dups += (b - a - kept) as u64;
+                    lens[i] = kept as u32;
+                }
+                dups
+            })
+            .sum();
+    }
+    if merged > 0 {
+        // Close the gaps the merged repeats left (sequential, rare).
+        let mut write = 0usize;
+        for v in 0..users {
+            let a = offsets[v] as usize;
+            let len = lens[v] as usize;
+            offsets[v] = write as u64;
+            sources.copy_within(a..a + len, write);
+            if weighted {
+                wsorted.copy_within(a..a + len, write);
+            }
+            write += len;
+        }
+        offsets[users] = write as u64;
+        sources.truncate(write);
+        sources.shrink_to_fit();
+        if weighted {
+            wsorted.truncate(write);
+            wsorted.shrink_to_fit();
+        }
+    }
+    drop(lens);
+    (offsets, sources, wsorted, merged)
+}
+
+/// Each user's total weight of follows given (the count, unweighted).
+pub(super) fn out_weights(
+    sources: &[u32],
+    wsorted: &[f32],
+    weighted: bool,
+    users: usize,
+) -> Vec<f64> {
+    if weighted {
+        let mut ow = vec![0f64; users];
+        for (&s, &w) in sources.iter().zip(wsorted) {
+            ow[s as usize] += w as f64;
+        }
+        ow
+    } else {
+        // Integer counts: the order of the atomic adds cannot matter.
+        let counts: Vec<AtomicU32> = (0..users).map(|_| AtomicU32::new(0)).collect();
+        sources.par_chunks(1 << 16).for_each(|c| {
+            for &s in c {
+                counts[s as usize].fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        counts.into_iter().map(|c| c.into_inner() as f64).collect()
     }
 }
 

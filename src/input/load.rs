@@ -1,7 +1,7 @@
 //! From input files to a [`FollowerGraph`] and [`TopicTags`]: the whole
 //! loading step of a rank run.
 
-use crate::graph::{BuildStats, FollowerGraph, GraphBuilder, TopicTags, TopicsBuilder, UserIds};
+use crate::graph::{BuildStats, FollowerGraph, SpillOptions, TopicTags, TopicsBuilder, UserIds};
 use crate::input::error::InputError;
 use crate::input::files::expand_inputs;
 use crate::input::read::{read_follow_file, read_pair_file, FileRead};
@@ -20,6 +20,9 @@ pub struct GraphFiles {
     pub topics: Vec<PathBuf>,
     /// Delimiter, header, null tokens, Parquet columns.
     pub read: ReadOptions,
+    /// When follows go to disk while read (bounded memory for graphs of
+    /// billions of follows; the graph built is the same).
+    pub spill: SpillOptions,
 }
 
 impl GraphFiles {
@@ -29,6 +32,7 @@ impl GraphFiles {
             edges: vec![edges.into()],
             topics: vec![topics.into()],
             read: ReadOptions::default(),
+            spill: SpillOptions::default(),
         }
     }
 
@@ -81,6 +85,14 @@ pub struct LoadReport {
     pub duplicate_tags_merged: u64,
     /// Users who appear only in the topic file.
     pub users_only_in_topics: u64,
+    /// Follows that went to disk while read ([`GraphFiles::spill`]); 0 when
+    /// the graph was built in memory (and then not written).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub follows_spilled: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl LoadReport {
@@ -164,7 +176,7 @@ pub fn load_graph_files(
 ) -> Result<TaggedGraph, InputError> {
     let (edge_paths, topic_paths) = files.expand()?;
     let mut ids = UserIds::new();
-    let mut cols = EdgeColumns::default();
+    let mut cols = EdgeColumns::spilling(&files.spill);
     let mut edge_files = Vec::with_capacity(edge_paths.len());
     for path in &edge_paths {
         let read = read_follow_file(
@@ -176,9 +188,10 @@ pub fn load_graph_files(
             rejects.as_deref_mut(),
             budget,
         )?;
+        // Parquet and table reads spill between files, text between windows.
+        cols.relieve()?;
         edge_files.push(read);
     }
-    let builder = GraphBuilder::from_columns(cols.src, cols.dst, cols.weights);
     let mut overflow = None;
     let users_in_edges = ids.len();
     let mut tb = TopicsBuilder::new();
@@ -214,7 +227,7 @@ pub fn load_graph_files(
     let (edge_lines, topic_lines) = (sum(&edge_files), sum(&topic_files));
     let read = Read {
         ids,
-        builder,
+        follows: cols,
         tags: tb,
         users_in_edges,
         edges: edges.to_path_buf(),
@@ -249,7 +262,7 @@ fn add_tag(
 /// What a load read, before the graph and the tags are built.
 struct Read {
     ids: UserIds,
-    builder: GraphBuilder,
+    follows: EdgeColumns,
     tags: TopicsBuilder,
     users_in_edges: usize,
     edges: PathBuf,
@@ -265,7 +278,7 @@ struct Read {
 fn assemble(r: Read, only: Option<&[String]>) -> Result<TaggedGraph, InputError> {
     let Read {
         ids,
-        builder,
+        follows,
         tags: tb,
         users_in_edges,
         edges,
@@ -277,7 +290,8 @@ fn assemble(r: Read, only: Option<&[String]>) -> Result<TaggedGraph, InputError>
     } = r;
     let (edges, topics) = (edges.as_path(), topics.as_path());
     let users = ids.len();
-    let (graph, build) = builder.build(users);
+    let follows_spilled = follows.spilled();
+    let (graph, build) = follows.build(users)?;
     if graph.edges() == 0 {
         return Err(InputError::Unusable {
             path: edges.to_path_buf(),
@@ -311,6 +325,7 @@ fn assemble(r: Read, only: Option<&[String]>) -> Result<TaggedGraph, InputError>
         build,
         duplicate_tags_merged: tags.duplicates_merged(),
         users_only_in_topics: (users - users_in_edges) as u64,
+        follows_spilled,
     };
     Ok(TaggedGraph {
         ids,
@@ -334,7 +349,6 @@ pub fn load_graph_tables(
     let mut cols = EdgeColumns::default();
     let follows = &tables.follows;
     let edge_lines = read_follow_table(follows, &mut ids, &mut cols, bad, rejects.as_deref_mut())?;
-    let builder = GraphBuilder::from_columns(cols.src, cols.dst, cols.weights);
     let users_in_edges = ids.len();
     let mut tb = TopicsBuilder::new();
     let mut overflow = false;
@@ -346,7 +360,7 @@ pub fn load_graph_tables(
     }
     let read = Read {
         ids,
-        builder,
+        follows: cols,
         tags: tb,
         users_in_edges,
         edges: PathBuf::from(&follows.label),

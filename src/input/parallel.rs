@@ -12,7 +12,7 @@ use super::{
     overlong_line, BadLines, Dialect, InputStream, LineStats, ReadBudget, ReadProgress, Rejects,
     Syntax,
 };
-use crate::graph::UserIds;
+use crate::graph::{BuildStats, FollowSpill, FollowerGraph, GraphBuilder, SpillOptions, UserIds};
 use crate::input::error::InputError;
 use rayon::prelude::*;
 use std::io::Read;
@@ -21,18 +21,96 @@ use std::path::Path;
 /// Bytes handled per window: bounds the parsed rows held at once (about
 /// 24 bytes per line, twice the text) whatever the file size.
 const WINDOW: usize = 8 << 20;
-/// Follows read from a file, as dense user indices.
+/// Follows read from a file, as dense user indices: the ones held in
+/// memory, and (when reading with [`EdgeColumns::spilling`]) the ones
+/// already moved to disk by followee range.
 #[derive(Debug, Default)]
 pub struct EdgeColumns {
-    /// Followers.
+    /// Followers (held in memory).
     pub src: Vec<u32>,
-    /// Followees.
+    /// Followees (held in memory).
     pub dst: Vec<u32>,
-    /// Weights (empty when all are 1).
+    /// Weights (empty when all held ones are 1).
     pub weights: Vec<f32>,
+    /// When and where to spill; `None`: everything stays in memory.
+    spill_options: Option<SpillOptions>,
+    /// The follows already on disk.
+    spilled: Option<FollowSpill>,
 }
 
 impl EdgeColumns {
+    /// Empty columns that move their follows to disk whenever more than
+    /// `options.after_follows` are held ([`EdgeColumns::relieve`]).
+    pub fn spilling(options: &SpillOptions) -> EdgeColumns {
+        EdgeColumns {
+            spill_options: Some(options.clone()),
+            ..EdgeColumns::default()
+        }
+    }
+
+    /// Follows read so far, held and spilled.
+    pub fn len(&self) -> usize {
+        self.src.len() + self.spilled.as_ref().map_or(0, |s| s.len() as usize)
+    }
+
+    /// True when no follow was read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Follows moved to disk so far.
+    pub fn spilled(&self) -> u64 {
+        self.spilled.as_ref().map_or(0, |s| s.len())
+    }
+
+    /// Moves the held follows to disk when there are more than the spill
+    /// options allow (called between windows of a read, never per row).
+    /// Errors name the spill directory.
+    pub fn relieve(&mut self) -> Result<(), InputError> {
+        let Some(opts) = &self.spill_options else {
+            return Ok(());
+        };
+        let Some(after) = opts.after_follows else {
+            return Ok(());
+        };
+        if (self.src.len() as u64) < after.max(1) {
+            return Ok(());
+        }
+        if self.spilled.is_none() {
+            let dir = opts.dir.clone();
+            let spill = FollowSpill::new(dir.as_deref()).map_err(|e| {
+                let at = dir.unwrap_or_else(std::env::temp_dir);
+                spill_error(&at, &e)
+            })?;
+            self.spilled = Some(spill);
+        }
+        let spill = self.spilled.as_mut().expect("just made");
+        spill
+            .write(&self.src, &self.dst, &self.weights)
+            .map_err(|e| spill_error(spill.dir(), &e))?;
+        self.src.clear();
+        self.dst.clear();
+        self.weights.clear();
+        Ok(())
+    }
+
+    /// Builds the graph of every follow read, over `users` users: in memory
+    /// ([`GraphBuilder`]) when nothing was spilled, else one followee range
+    /// at a time from disk ([`FollowSpill::build`]) — the same graph.
+    pub fn build(self, users: usize) -> Result<(FollowerGraph, BuildStats), InputError> {
+        match self.spilled {
+            None => Ok(GraphBuilder::from_columns(self.src, self.dst, self.weights).build(users)),
+            Some(mut spill) => {
+                spill
+                    .write(&self.src, &self.dst, &self.weights)
+                    .map_err(|e| spill_error(spill.dir(), &e))?;
+                drop((self.src, self.dst, self.weights));
+                let dir = spill.dir().to_path_buf();
+                spill.build(users).map_err(|e| spill_error(&dir, &e))
+            }
+        }
+    }
+
     /// Appends a follow. The weights column appears with the first weight
     /// other than 1 (the follows before it weighing 1), so an unweighted
     /// graph never holds one.
@@ -265,6 +343,17 @@ pub fn read_edges_within(
     Ok((out, stats))
 }
 
+/// A spill file that could not be written or read: the directory, and
+/// what to do.
+fn spill_error(dir: &Path, e: &std::io::Error) -> InputError {
+    InputError::Unusable {
+        path: dir.to_path_buf(),
+        reason: format!(
+            "spilling follows to disk: {e} (it needs about 8 bytes a follow free; choose another place with --spill-dir)"
+        ),
+    }
+}
+
 /// Bytes the parallel reader itself holds at most, whatever the file: two
 /// windows in flight (one parsed while the other is interned), each its
 /// text and its parsed rows (24 bytes a line, at the shortest line
@@ -398,6 +487,7 @@ pub fn read_edges_into(
             },
         );
         absorbed?;
+        out.relieve()?;
         pool.append(&mut spent);
         first = false;
         pending = Some((window, parts));
@@ -407,12 +497,12 @@ pub fn read_edges_into(
                 path,
                 line: reader.lines_before + 1,
                 bytes_read: text_read,
-                records: out.src.len() as u64,
+                records: out.len() as u64,
                 users: ids.len() as u64,
             };
             b.check(
                 progress,
-                build_ahead(out.src.len() as u64, ids.len() as u64, weighted),
+                build_ahead(out.len() as u64, ids.len() as u64, weighted),
             )?;
         }
         if eof {
@@ -422,6 +512,7 @@ pub fn read_edges_into(
     if let Some((bytes, parts)) = pending.take() {
         reader.absorb(&bytes, parts, ids, out, &mut pool)?;
     }
+    out.relieve()?;
     stream.check_unchanged()?;
     reader.stats.bytes = stream.raw_bytes();
     Ok(reader.stats)

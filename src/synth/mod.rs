@@ -12,7 +12,8 @@
 //! Layout: `config` (what to plant), `rng` (the random stream), `generate`
 //! (the planting, phase by phase), `planted` (the result types), `write`
 //! (the files), `attacks` (the attack layer on top), `quality` (scoring a
-//! ranking against the truth).
+//! ranking against the truth), `scale` (a twitter-2010-sized graph streamed
+//! to disk, without planted truth).
 
 mod attacks;
 mod config;
@@ -20,6 +21,7 @@ mod generate;
 mod planted;
 pub mod quality;
 mod rng;
+mod scale;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -28,6 +30,7 @@ pub use attacks::{plant_attacks, Attack, AttackConfig, Attacked, HonestPlant};
 pub use config::{topic_name, PlantedConfig};
 pub use generate::generate;
 pub use planted::{Celebrity, Farm, Planted, Truth};
+pub use scale::{write_scale_graph, ScaleConfig, ScaleReport};
 pub(crate) use write::push_u32;
 
 /// The attack layer draws from the same generator as [`generate()`].

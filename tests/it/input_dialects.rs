@@ -25,6 +25,7 @@ fn load_with(
             dialect,
             ..ReadOptions::default()
         },
+        spill: Default::default(),
     };
     load_graph_files(&files, bad, None, None, None)
 }
@@ -495,6 +496,7 @@ fn headers_per_shard_and_by_weight() {
         edges: vec![a, b],
         topics: vec![t],
         read: ReadOptions::default(),
+        spill: Default::default(),
     };
     let g = load_graph_files(&files, BadLines::Fail, None, None, None).unwrap();
     assert_eq!(follows(&g), set(&[("1", "2"), ("2", "3")]));

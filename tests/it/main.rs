@@ -24,6 +24,7 @@ mod reference;
 mod relative;
 mod report;
 mod roundtrip;
+mod scale;
 mod serve;
 mod serve_api;
 mod serve_limits;

@@ -362,18 +362,13 @@ pub fn read_parquet_follows(
                 path,
                 line: sink.stats.lines + 1,
                 bytes_read: source.size,
-                records: out.src.len() as u64,
+                records: out.len() as u64,
                 users: ids.len() as u64,
             };
             let weighted = !out.weights.is_empty() || source.chosen.weight.is_some();
             b.check(
                 progress,
-                build_ahead(
-                    out.src.len() as u64,
-                    ids.len() as u64,
-                    weighted,
-                    held as u64,
-                ),
+                build_ahead(out.len() as u64, ids.len() as u64, weighted, held as u64),
             )?;
         }
         pending = Some(decoded);
