@@ -7,6 +7,11 @@
 //! `cargo bench --bench gather_probe -- EDGES TOPICS [K] [ROUNDS]`
 //! (prints `probe_s_per_sweep` for the CSR as built and in marketrank's
 //! locality order).
+//!
+//! `cargo bench --bench gather_probe -- GRAPH.mrg [ROUNDS]`: the plain
+//! sweep only, over a graph cache (twitter-2010 scale: two 16-wide blocks
+//! of 41.7M rows are 5.3 GB beside the 6 GB graph; the variants below would
+//! need three times that).
 
 use marketrank::input::BadLines;
 use marketrank::load_tagged_graph;
@@ -92,9 +97,12 @@ fn sweep_flat(offsets: &[u64], sources: &[u32], rows: &[f32], out: &mut [f32]) {
 
 fn main() {
     let args: Vec<String> = std::env::args().filter(|a| a != "--bench").collect();
-    if args.len() < 3 {
-        eprintln!("usage: gather_probe EDGES TOPICS [ROUNDS]");
+    if args.len() < 3 && !args.get(1).is_some_and(|a| a.ends_with(".mrg")) {
+        eprintln!("usage: gather_probe EDGES TOPICS [ROUNDS] | gather_probe GRAPH.mrg [ROUNDS]");
         return;
+    }
+    if args[1].ends_with(".mrg") {
+        return probe_cache(&args[1], args.get(2).map_or(3, |s| s.parse().unwrap()));
     }
     let rounds: usize = args.get(3).map_or(10, |s| s.parse().unwrap());
     let data = load_tagged_graph(args[1].as_ref(), args[2].as_ref(), BadLines::Fail).unwrap();
@@ -177,4 +185,57 @@ fn main() {
         g.edges(),
         rayon::current_num_threads()
     );
+}
+
+/// The plain sweep over a graph cache: one warm-up, then `rounds` timed.
+fn probe_cache(path: &str, rounds: usize) {
+    let t = Instant::now();
+    let data = marketrank::graph_cache::read_graph_cache(path.as_ref()).unwrap();
+    eprintln!("read {path} in {:.1?}", t.elapsed());
+    let g = &data.graph;
+    let n = g.users();
+    // PROBE_HUGE=1: the two blocks in 2 MiB pages, as the kernel's blocks
+    // are (rank/block.rs); else plain heap memory in 4 KiB pages.
+    let huge = std::env::var_os("PROBE_HUGE").is_some();
+    let mut rows_map = rows_of(n, huge);
+    let mut out_map = rows_of(n, huge);
+    let rows: &mut [Row] = bytemuck_rows(&mut rows_map, n);
+    rows.fill(Row([1.0 / n as f32; 16]));
+    let rows: &[Row] = rows;
+    let out: &mut [Row] = bytemuck_rows(&mut out_map, n);
+    sweep(g.offsets(), g.sources(), rows, out);
+    let t = Instant::now();
+    for _ in 0..rounds {
+        sweep(g.offsets(), g.sources(), rows, out);
+    }
+    let per = t.elapsed().as_secs_f64() / rounds as f64;
+    let check: f32 = out.iter().map(|r| r.0[0]).sum();
+    println!(
+        "probe users={n} follows={} K=16 threads={} huge_pages={huge} probe_s_per_sweep={per:.4} (checksum {check:.3})",
+        g.edges(),
+        rayon::current_num_threads()
+    );
+}
+
+/// Zeroed memory for `n` rows, in an anonymous map (2 MiB-aligned, huge
+/// pages asked for when `huge`).
+fn rows_of(n: usize, huge: bool) -> (memmap2::MmapMut, usize) {
+    const HUGE: usize = 2 << 20;
+    let bytes = n * std::mem::size_of::<Row>();
+    let map = memmap2::MmapMut::map_anon(bytes + HUGE).unwrap();
+    let at = (map.as_ptr() as usize).next_multiple_of(HUGE) - map.as_ptr() as usize;
+    #[cfg(target_os = "linux")]
+    if huge {
+        map.advise_range(memmap2::Advice::HugePage, at, bytes)
+            .unwrap();
+    }
+    (map, at)
+}
+
+fn bytemuck_rows(m: &mut (memmap2::MmapMut, usize), n: usize) -> &mut [Row] {
+    let at = m.1;
+    let bytes = &mut m.0[at..at + n * std::mem::size_of::<Row>()];
+    // SAFETY: the map is 2 MiB-aligned at `at` (Row needs 64), zeroed, and
+    // an all-zero Row is a valid value.
+    unsafe { std::slice::from_raw_parts_mut(bytes.as_mut_ptr() as *mut Row, n) }
 }

@@ -275,28 +275,71 @@ pub fn account_trust(
 
 /// The graph the walk runs on: `graph` without the follows of accounts
 /// whose follows pass no endorsement (`!in_walk`).
+///
+/// In parallel over fixed ranges of users (the same graph at any thread
+/// count): at twitter-2010 scale the filter reads 1.47B followers and
+/// their flags at random, 72 s on one core.
 pub fn walk_graph(graph: &FollowerGraph, in_walk: &[bool]) -> FollowerGraph {
+    const USERS_PER_RANGE: usize = 1 << 14;
     let n = graph.users();
+    let weighted = graph.is_weighted();
+    let kept: Vec<u64> = (0..n as u32)
+        .into_par_iter()
+        .with_min_len(USERS_PER_RANGE)
+        .map(|v| {
+            graph
+                .followers(v)
+                .iter()
+                .filter(|&&f| in_walk[f as usize])
+                .count() as u64
+        })
+        .collect();
     let mut offsets = Vec::with_capacity(n + 1);
-    let mut sources = Vec::with_capacity(graph.sources.len());
-    let mut weights = Vec::with_capacity(graph.weights.len());
     offsets.push(0u64);
-    for v in 0..n as u32 {
-        let fs = graph.followers(v);
-        match graph.follower_weights(v) {
-            None => sources.extend(fs.iter().filter(|&&f| in_walk[f as usize])),
-            Some(ws) => {
-                for (&f, &w) in fs.iter().zip(ws) {
-                    if in_walk[f as usize] {
-                        sources.push(f);
-                        weights.push(w);
+    let mut total = 0u64;
+    for k in &kept {
+        total += k;
+        offsets.push(total);
+    }
+    drop(kept);
+    let mut sources = vec![0u32; total as usize];
+    let mut weights = vec![0f32; if weighted { total as usize } else { 0 }];
+    // Each range of users fills its own part of the new columns.
+    let mut parts = Vec::with_capacity(n.div_ceil(USERS_PER_RANGE));
+    let (mut rest_s, mut rest_w) = (&mut sources[..], &mut weights[..]);
+    for lo in (0..n).step_by(USERS_PER_RANGE) {
+        let hi = (lo + USERS_PER_RANGE).min(n);
+        let len = (offsets[hi] - offsets[lo]) as usize;
+        let (s_head, s_tail) = rest_s.split_at_mut(len);
+        let (w_head, w_tail) = rest_w.split_at_mut(if weighted { len } else { 0 });
+        parts.push((lo..hi, s_head, w_head));
+        (rest_s, rest_w) = (s_tail, w_tail);
+    }
+    parts.into_par_iter().for_each(|(users, s_out, w_out)| {
+        let mut at = 0;
+        for v in users {
+            let fs = graph.followers(v as u32);
+            match graph.follower_weights(v as u32) {
+                None => {
+                    for &f in fs.iter().filter(|&&f| in_walk[f as usize]) {
+                        s_out[at] = f;
+                        at += 1;
+                    }
+                }
+                Some(ws) => {
+                    for (&f, &w) in fs.iter().zip(ws) {
+                        if in_walk[f as usize] {
+                            s_out[at] = f;
+                            w_out[at] = w;
+                            at += 1;
+                        }
                     }
                 }
             }
         }
-        offsets.push(sources.len() as u64);
-    }
+    });
     let out_weight = (0..n)
+        .into_par_iter()
         .map(|u| {
             if in_walk[u] {
                 graph.out_weight(u as u32)

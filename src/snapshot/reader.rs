@@ -47,6 +47,10 @@ pub(crate) struct Part {
     /// The body CRC its header stores: with the file length, what a
     /// sharded snapshot's manifest binds each part by.
     body_crc: u32,
+    /// What the map holds: a file's pages are handed back as each section
+    /// is checked (`checked`), so verifying a 13 GB snapshot does not hold
+    /// 13 GB of it in the process's memory at once.
+    backing: Backing,
 }
 
 /// Byte ranges of the optional graph / teleport / affinity sections.
@@ -118,6 +122,21 @@ fn body_crc_releasing(map: &Mmap) -> u32 {
         at = end;
     }
     h.finalize()
+}
+
+impl Part {
+    /// Done reading section bytes `r` while checking: a file's pages are
+    /// handed back (the whole pages inside `r`; a later read refaults them
+    /// from the page cache), an anonymous copy's are kept.
+    pub(super) fn checked(&self, r: &Range<usize>) {
+        if self.backing == Backing::File {
+            const PAGE: usize = 4096;
+            let (at, end) = (r.start.next_multiple_of(PAGE), r.end / PAGE * PAGE);
+            if end > at {
+                release(&self.map, at, end - at);
+            }
+        }
+    }
 }
 
 /// Drops the process's mapping of `map[at..at + len]` (`at` page-aligned;
@@ -299,6 +318,7 @@ impl Part {
             id_index,
             model,
             body_crc: h.body_crc,
+            backing,
         };
         // Whole records, or the casts to them would panic: O(1), so done
         // even without `verify`.

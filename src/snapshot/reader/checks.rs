@@ -78,12 +78,30 @@ impl Part {
         {
             return Err(bad("user index out of range"));
         }
+        self.checked(&self.order);
+        self.checked(&self.id_index);
         // Ids are UTF-8 (one sequential pass), so lookups compare real ids.
         if (0..self.users as u32).any(|u| std::str::from_utf8(self.id_bytes_of(u)).is_err()) {
             return Err(bad("a user id is not UTF-8"));
         }
+        self.checked(&self.id_offsets);
+        self.checked(&self.id_bytes);
         self.check_scores()?;
-        self.check_model_bounds()
+        self.checked(&self.scores);
+        self.check_model_bounds()?;
+        if let Some(m) = &self.model {
+            for r in [
+                &m.offsets,
+                &m.sources,
+                &m.aff_offsets,
+                &m.affinity,
+                &m.tele_offsets,
+                &m.teleport,
+            ] {
+                self.checked(r);
+            }
+        }
+        Ok(())
     }
 
     /// Every score finite and in [0, 1]: ranks, ties and the loops over them
