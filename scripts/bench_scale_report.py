@@ -56,7 +56,7 @@ m = re.search(r"wrote .*?: (\d+) users, (\d+) follows, (\d+) topics", ing)
 if m:
     print(f"Ingested: {int(m.group(1)):,} users, {int(m.group(2)):,} follows after merging repeats and dropping self-follows, {m.group(3)} topics.")
 print()
-print("| step | wall s | peak RSS GB | detail |")
+print("| step | wall s | peak RSS GiB | detail |")
 print("|---|---|---|---|")
 w, p = wall_and_peak(gen)
 m = re.search(r"follows ([\d.]+) s, cache \S+ ([\d.]+) s", gen)
@@ -84,7 +84,7 @@ if iters:
     sweeps = int(iters.group(2))
     per = dur(iters.group(3)) / sweeps if dur(iters.group(3)) else None
     print(f"- sweeps: {sweeps} for {iters.group(1)} markets; rank step {f(dur(iters.group(3)))} s in all, "
-          f"{f(per, '{:.2f}')} s a sweep on average (the step includes the earned-teleport set-up)")
+          f"{f(per, '{:.2f}')} s a sweep on average (the step includes the trust step and the earned-teleport set-up)")
 pm = re.search(r"probe_s_per_sweep=([\d.]+)", probe)
 steps = [float(x) for x in re.findall(r"iteration \d+: .*\((?:[\d.]+)(?:ms|s)\)", rank) and []]
 its = re.findall(r"iteration (\d+): .*?\(([\d.]+(?:ms|s|µs))\)", rank)
