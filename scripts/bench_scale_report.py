@@ -9,21 +9,15 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_report import duration_s as dur  # noqa: E402  (Rust Duration text -> s)
+
 d = Path(sys.argv[1])
 
 
 def text(name):
     p = d / name
     return p.read_text(errors="replace") if p.exists() else ""
-
-
-def dur(s):
-    """Seconds of a Rust Duration as Debug prints it (`44.48ms`, `1.23s`)."""
-    m = re.fullmatch(r"([\d.]+)(ns|µs|us|ms|s)", s)
-    if not m:
-        return None
-    scale = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
-    return float(m.group(1)) * scale
 
 
 def wall_and_peak(log):
@@ -86,7 +80,6 @@ if iters:
     print(f"- sweeps: {sweeps} for {iters.group(1)} markets; rank step {f(dur(iters.group(3)))} s in all, "
           f"{f(per, '{:.2f}')} s a sweep on average (the step includes the trust step and the earned-teleport set-up)")
 pm = re.search(r"probe_s_per_sweep=([\d.]+)", probe)
-steps = [float(x) for x in re.findall(r"iteration \d+: .*\((?:[\d.]+)(?:ms|s)\)", rank) and []]
 its = re.findall(r"iteration (\d+): .*?\(([\d.]+(?:ms|s|µs))\)", rank)
 if its and len(its) > 2:
     cum = [dur(t) for _, t in its]
