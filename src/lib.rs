@@ -41,6 +41,8 @@ pub mod synth;
 pub mod cluster;
 #[cfg(feature = "crm")]
 pub mod crm;
+#[cfg(feature = "postgres")]
+pub mod publish;
 #[cfg(feature = "report")]
 pub mod report;
 #[cfg(feature = "serve")]

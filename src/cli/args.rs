@@ -45,6 +45,8 @@ pub enum Command {
     Enrich(EnrichArgs),
     /// Write a self-contained HTML report of a snapshot.
     Report(ReportArgs),
+    /// Put a snapshot's scores into a PostgreSQL table, swapped in atomically.
+    Publish(PublishArgs),
 }
 
 /// `marketrank report`
@@ -199,6 +201,7 @@ pub struct ClusterArgs {
 }
 
 pub use super::input_args::InputArgs;
+pub use super::publish_args::PublishArgs;
 
 /// `marketrank rank`
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ mod cmd_export;
 mod cmd_info;
 mod cmd_ingest;
 mod cmd_merge;
+mod cmd_publish;
 mod cmd_rank;
 mod cmd_report;
 mod cmd_serve;
@@ -19,6 +20,7 @@ mod cmd_top;
 pub mod hints;
 mod input_args;
 pub mod observe;
+mod publish_args;
 mod table;
 
 use args::{Cli, Command};
@@ -92,6 +94,7 @@ fn dispatch(command: Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Serve(a) => cmd_serve::run(a),
         Command::Enrich(a) => cmd_enrich::run(a),
         Command::Report(a) => cmd_report::run(a),
+        Command::Publish(a) => cmd_publish::run(a),
     }
 }
 

@@ -40,6 +40,19 @@ pub fn influence_scale(score: f64, users: usize) -> f64 {
     (50.0 + 10.0 * (score * users as f64).log10()).clamp(0.0, 100.0)
 }
 
+/// The tier a support desk reads: `top 1%`, `top 5%`, `top 10%`,
+/// `top 25%` or `rest`, from the market percentile (the share of users
+/// with a lower score). One definition for `enrich` and `publish`.
+pub fn tier(percentile: f64) -> &'static str {
+    match percentile {
+        p if p >= 99.0 => "top 1%",
+        p if p >= 95.0 => "top 5%",
+        p if p >= 90.0 => "top 10%",
+        p if p >= 75.0 => "top 25%",
+        _ => "rest",
+    }
+}
+
 /// The full view of user `u` in market column `m`.
 pub fn user_view(snap: &Snapshot, u: u32, m: usize) -> UserView {
     view(snap, None, u, m)

@@ -15,7 +15,7 @@ pub fn real_data(name: &str) -> PathBuf {
 
 /// A tool beyond Rust that some tests need. Absent, such a test prints
 /// `SKIPPED: ...` and passes, unless `MARKETRANK_REQUIRE` (a comma-separated
-/// list such as `python,browser,netns,schemathesis`, set by `.ci/run`) names it: then
+/// list such as `python,browser,netns,schemathesis,postgres`, set by `.ci/run`) names it: then
 /// its absence fails the test, so CI cannot pass by skipping.
 #[derive(Clone, Copy, Debug)]
 pub enum Tool {
@@ -27,6 +27,8 @@ pub enum Tool {
     Netns,
     /// Python 3 with openapi-spec-validator and schemathesis (issue 19).
     Schemathesis,
+    /// PostgreSQL's server binaries, for a throwaway cluster (issue 23).
+    Postgres,
 }
 
 impl Tool {
@@ -36,6 +38,7 @@ impl Tool {
             Tool::Browser => "browser",
             Tool::Netns => "netns",
             Tool::Schemathesis => "schemathesis",
+            Tool::Postgres => "postgres",
         }
     }
 
@@ -45,6 +48,7 @@ impl Tool {
             Tool::Browser => "apt-get install chromium",
             Tool::Netns => "run as root with iproute2: apt-get install iproute2",
             Tool::Schemathesis => "pip install openapi-spec-validator==0.9.0 schemathesis==4.32.5",
+            Tool::Postgres => "apt-get install postgresql",
         }
     }
 
