@@ -7,7 +7,7 @@ use super::escape;
 use super::rules::{self, is_specialist, MICRO_PERCENTILE};
 use crate::query::compare::Specialist;
 use crate::query::diff::diff_market;
-use crate::query::explain::explain;
+use crate::query::explain::explain_many;
 use crate::query::standing::user_view;
 use crate::snapshot::Snapshot;
 use std::fmt::Write;
@@ -175,20 +175,21 @@ pub(super) fn micro_influencers(o: &mut String, snap: &Snapshot, m: usize, top: 
 /// "Who carries this user": for the market's top [`CARRIED_USERS`], the
 /// [`CARRIERS`] followers whose endorsement passes them the most score,
 /// with their share — the computation behind `marketrank explain`, so the
-/// page and the command agree. Each explanation scans the follows once, so
-/// this costs `CARRIED_USERS` scans per market (a bounded number, at any
-/// size). A snapshot without its graph (a sharded part) gets a note.
+/// page and the command agree. The market's users share one scan over the
+/// follows ([`explain_many`]): one scan per market at any size. A snapshot
+/// without its graph (a sharded part) gets a note.
 pub(super) fn who_carries(o: &mut String, snap: &Snapshot, m: usize) {
     let name = &snap.markets()[m];
     o.push_str("<h3>Who carries the top users</h3>");
-    for (i, &u) in snap.order(m).iter().take(CARRIED_USERS).enumerate() {
-        let e = match explain(snap, u, m) {
-            Ok(e) => e,
-            Err(err) => {
-                let _ = write!(o, "<p class=\"note\">{}</p>", escape(&err.to_string()));
-                return;
-            }
-        };
+    let top: Vec<u32> = snap.order(m).iter().take(CARRIED_USERS).copied().collect();
+    let explained = match explain_many(snap, &top, m) {
+        Ok(e) => e,
+        Err(err) => {
+            let _ = write!(o, "<p class=\"note\">{}</p>", escape(&err.to_string()));
+            return;
+        }
+    };
+    for (i, (&u, e)) in top.iter().zip(&explained).enumerate() {
         let user = snap.user_id(u);
         let pct = |x: f64| {
             if e.score > 0.0 {
