@@ -25,11 +25,12 @@ td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-ch
 .charts{{display:flex;flex-wrap:wrap;gap:1em}} .ax{{font-size:12px;fill:#444}} .tick{{font-size:10px;fill:#666}}
 .note{{color:#666;font-size:12px}} nav a{{margin-right:1em}} input{{font-size:14px;padding:3px}}
 h3{{font-size:1.1em;margin:1.5em 0 .3em}} p.csv{{margin:0 0 1em;font-size:12px}} .carries{{display:inline-block;vertical-align:top;margin:0 1.5em 0 0;max-width:520px}}
-circle.specialist{{fill:#1b9e77}} circle.celebrity{{fill:#d95f02}} circle.other{{fill:#7570b3}}
+{points}
 </style></head><body>
 <h1>marketrank report: {t}</h1>
 "#,
-        t = escape(title)
+        t = escape(title),
+        points = svg::point_css()
     );
 }
 

@@ -190,14 +190,15 @@ impl PointKind {
             PointKind::Other => "other",
         }
     }
+}
 
-    fn color(self) -> &'static str {
-        match self {
-            PointKind::Specialist => GREEN,
-            PointKind::Celebrity => ORANGE,
-            PointKind::Other => PURPLE,
-        }
-    }
+/// The scatter points' colours, for the page's stylesheet: by class, so
+/// each of up to 2,000 points per market carries a class name only, not
+/// its colour and opacity (about 0.5 MB less at 17 markets).
+pub fn point_css() -> String {
+    format!(
+        "circle.specialist{{fill:{GREEN}}} circle.celebrity{{fill:{ORANGE}}} circle.other{{fill:{PURPLE}}} circle{{fill-opacity:.75}}"
+    )
 }
 
 /// One user in the scatter.
@@ -254,9 +255,8 @@ pub fn rank_scatter(points: &[ScatterPoint], users: usize) -> String {
             );
             let _ = write!(
                 o,
-                r#"<circle class="{}" cx="{x:.1}" cy="{y:.1}" r="2.4" fill="{}" fill-opacity="0.75"><title>{} (market #{}, global #{})</title></circle>"#,
+                r#"<circle class="{}" cx="{x:.1}" cy="{y:.1}" r="2.4"><title>{} (market #{}, global #{})</title></circle>"#,
                 kind.class(),
-                kind.color(),
                 super::escape(&p.label),
                 p.market_rank,
                 p.global_rank
