@@ -3,17 +3,31 @@
 //! convergence, run metadata), optionally against an earlier run
 //! (risers and fallers) and between two markets (overlap, correlation).
 //!
+//! Per market, besides the top list and charts: its micro-influencers (top
+//! 1% standing, few followers; the rules are in `rules.rs`) and
+//! who carries its top users (the followers `marketrank explain` names).
+//! Every table is followed by a link that downloads it as CSV, carried in
+//! the page as a `data:` URI.
+//!
 //! Inline CSS and SVG, no network access; a few lines of JavaScript only
 //! filter the tables by user id (the page reads fine without it). Size is
-//! bounded whatever the number of users: top lists are `top` long, the
-//! histogram has 40 bars, and the scatter shows at most [`SCATTER_POINTS`].
+//! bounded whatever the number of users: top lists and micro-influencer
+//! lists are `top` long, the comparison's specialists at most `max(top,
+//! 10)`, carriers [`CARRIERS`] for each of [`CARRIED_USERS`] users, the
+//! histogram has 40 bars, and the scatter shows at most [`SCATTER_POINTS`];
+//! each CSV link repeats one of these tables.
 
+mod csv_link;
+mod rules;
 mod sections;
 mod svg;
+mod tables;
+
+pub use rules::{MICRO_PERCENTILE, MICRO_REFERENCE};
+pub use tables::{CARRIED_USERS, CARRIERS};
 
 use crate::snapshot::Snapshot;
 use crate::GLOBAL_MARKET;
-use std::fmt::Write;
 
 /// Most points in a market's scatter.
 pub const SCATTER_POINTS: usize = 2_000;
@@ -36,28 +50,6 @@ pub fn escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-/// Writes an HTML table (escaped cells); `users` tables (user id in the
-/// second column) are the ones the page's search box filters.
-fn table(o: &mut String, users: bool, head: &[&str], rows: impl Iterator<Item = Vec<String>>) {
-    o.push_str(if users {
-        "<table class=\"users\"><tr>"
-    } else {
-        "<table><tr>"
-    });
-    for h in head {
-        let _ = write!(o, "<th>{}</th>", escape(h));
-    }
-    o.push_str("</tr>");
-    for row in rows {
-        o.push_str("<tr>");
-        for cell in row {
-            let _ = write!(o, "<td>{}</td>", escape(&cell));
-        }
-        o.push_str("</tr>");
-    }
-    o.push_str("</table>");
 }
 
 /// Writes the whole page: a header about the run, convergence, the

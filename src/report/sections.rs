@@ -3,10 +3,12 @@
 //! Kept as separate functions so one section can change without reading
 //! (or risking) the others.
 
-use super::{escape, svg, table, ReportOptions, SCATTER_POINTS};
+use super::csv_link::file_name;
+use super::rules::{is_specialist, specialist_k};
+use super::svg::{PointKind, ScatterPoint};
+use super::tables::{self, table};
+use super::{escape, svg, ReportOptions, SCATTER_POINTS};
 use crate::query::compare::compare_markets;
-use crate::query::diff::diff_market;
-use crate::query::standing::user_view;
 use crate::snapshot::Snapshot;
 use std::fmt::Write;
 
@@ -22,10 +24,13 @@ h1{{font-size:1.5em}} h2{{margin-top:2em;border-bottom:1px solid #ddd}} table{{b
 td,th{{padding:2px 8px;text-align:right;border-bottom:1px solid #eee}} td:nth-child(2),th:nth-child(2){{text-align:left}}
 .charts{{display:flex;flex-wrap:wrap;gap:1em}} .ax{{font-size:12px;fill:#444}} .tick{{font-size:10px;fill:#666}}
 .note{{color:#666;font-size:12px}} nav a{{margin-right:1em}} input{{font-size:14px;padding:3px}}
+h3{{font-size:1.1em;margin:1.5em 0 .3em}} p.csv{{margin:0 0 1em;font-size:12px}} .carries{{display:inline-block;vertical-align:top;margin:0 1.5em 0 0;max-width:520px}}
+{points}
 </style></head><body>
 <h1>marketrank report: {t}</h1>
 "#,
-        t = escape(title)
+        t = escape(title),
+        points = svg::point_css()
     );
 }
 
@@ -78,16 +83,20 @@ pub(super) fn convergence(o: &mut String, snap: &Snapshot) {
         .metadata()
         .markets
         .iter()
-        .map(|mk| mk.convergence_cells());
+        .map(|mk| mk.convergence_cells())
+        .collect::<Vec<_>>();
     let head = crate::snapshot::MarketMeta::CONVERGENCE_HEADER;
-    table(o, false, &head, rows);
+    table(o, &file_name(&["convergence"]), false, &head, &rows);
 }
 
 /// Markets `a` and `b` side by side: how much their top lists overlap, how
-/// well their orders agree, and who is top in one but not the other.
+/// well their orders agree, and each one's specialists against the other
+/// (see [`tables::specialists`] for who is listed and in which order).
 pub(super) fn comparison(o: &mut String, snap: &Snapshot, top: usize, (a, b): (usize, usize)) {
-    let k = top.max(10).min(snap.users());
-    let c = compare_markets(snap, a, b, k, 10);
+    let k = specialist_k(top, snap.users());
+    // A limit of k: every top-k user comes back, the table keeps the
+    // specialists among them.
+    let c = compare_markets(snap, a, b, k, k);
     let (na, nb) = (&snap.markets()[a], &snap.markets()[b]);
     let _ = write!(
         o,
@@ -98,25 +107,8 @@ pub(super) fn comparison(o: &mut String, snap: &Snapshot, top: usize, (a, b): (u
         c.spearman,
         c.kendall_tau_top_k
     );
-    for (here, there, list) in [(na, nb, &c.specialists_a), (nb, na, &c.specialists_b)] {
-        let _ = write!(
-            o,
-            "<p>In the top {k} of {} but not of {}:</p>",
-            escape(here),
-            escape(there)
-        );
-        let (rh, rt) = (format!("rank in {here}"), format!("rank in {there}"));
-        let rows = list.iter().enumerate().map(|(i, sp)| {
-            let user = snap.user_id(sp.user).to_string();
-            vec![
-                (i + 1).to_string(),
-                user,
-                sp.rank_here.to_string(),
-                sp.rank_there.to_string(),
-            ]
-        });
-        table(o, true, &["#", "user", &rh, &rt], rows);
-    }
+    tables::specialists(o, snap, (na, nb), k, &c.specialists_a);
+    tables::specialists(o, snap, (nb, na), k, &c.specialists_b);
 }
 
 /// Market `m`'s section: its heading and walk summary, top list, charts,
@@ -145,71 +137,58 @@ pub(super) fn market(
             " — NOT converged"
         }
     );
-    top_list(o, snap, m, opts.top);
-    charts(o, snap, m, g);
+    tables::top_list(o, snap, m, opts.top);
+    charts(o, snap, m, g, specialist_k(opts.top, snap.users()));
+    tables::micro_influencers(o, snap, m, opts.top);
+    tables::who_carries(o, snap, m);
     if let Some(prev) = opts.previous {
-        changes(o, prev, snap, name, opts.top);
+        tables::changes(o, prev, snap, name, opts.top);
     }
     o.push_str("</section>");
 }
 
-/// The market's top `top` users with the numbers a reader acts on (score,
-/// influence, followers) and the global rank and lift that show whether
-/// they are specialists here or famous everywhere.
-fn top_list(o: &mut String, snap: &Snapshot, m: usize, top: usize) {
-    let rows = snap.top(m, top).map(|(u, _)| {
-        let v = user_view(snap, u, m);
-        vec![
-            v.rank.to_string(),
-            snap.user_id(u).to_string(),
-            format!("{:.3e}", v.score),
-            format!("{:.0}", v.influence),
-            format!("{:.2}", v.percentile),
-            v.followers.to_string(),
-            v.global_rank.to_string(),
-            format!("{:.2}", v.lift),
-        ]
-    });
-    let head = [
-        "rank",
-        "user",
-        "score",
-        "influence (0–100)",
-        "percentile",
-        "followers",
-        "global rank",
-        "lift",
-    ];
-    table(o, true, &head, rows);
-}
-
 /// The score histogram, and for a market other than global the rank
 /// scatter against global with its note on what was sampled (the page shows
-/// a sample, not every user, so it says so).
-fn charts(o: &mut String, snap: &Snapshot, m: usize, g: Option<usize>) {
+/// a sample, not every user, so it says so). Points are coloured by the
+/// specialist rule of [`is_specialist`] with the comparison's `k`: green
+/// for the market's specialists against global, orange for global's
+/// against the market (celebrities).
+fn charts(o: &mut String, snap: &Snapshot, m: usize, g: Option<usize>, k: usize) {
     o.push_str("<div class=\"charts\">");
     let scores: Vec<f64> = (0..snap.users() as u32).map(|u| snap.score(u, m)).collect();
     o.push_str(&svg::score_histogram(&scores, snap.users()));
-    if let Some(g) = g.filter(|&g| g != m) {
-        let points: Vec<(u64, u64, String)> = scatter_sample(snap, m, Some(g))
-            .into_iter()
-            .map(|u| {
-                (
-                    snap.rank(u, m),
-                    snap.rank(u, g),
-                    snap.user_id(u).to_string(),
-                )
-            })
-            .collect();
-        o.push_str(&svg::rank_scatter(&points, snap.users()));
-        let _ = write!(
-            o,
-            r#"</div><p class="note">Scatter: {} users — this market's top 300, the global top 300, and users at evenly spaced ranks of this market (at most {SCATTER_POINTS}, so the page stays small at any size). Green: specialists (global rank over 10× their rank here); orange: celebrities (the opposite).</p>"#,
-            points.len()
-        );
-    } else {
+    let Some(g) = g.filter(|&g| g != m) else {
         o.push_str("</div>");
-    }
+        return;
+    };
+    let points: Vec<ScatterPoint> = scatter_sample(snap, m, Some(g))
+        .into_iter()
+        .map(|u| {
+            let (market_rank, global_rank) = (snap.rank(u, m), snap.rank(u, g));
+            let kind = if is_specialist(market_rank, global_rank, k) {
+                PointKind::Specialist
+            } else if is_specialist(global_rank, market_rank, k) {
+                PointKind::Celebrity
+            } else {
+                PointKind::Other
+            };
+            ScatterPoint {
+                market_rank,
+                global_rank,
+                label: snap.user_id(u).to_string(),
+                kind,
+            }
+        })
+        .collect();
+    o.push_str(&svg::rank_scatter(&points, snap.users()));
+    let count = |kind| points.iter().filter(|p| p.kind == kind).count();
+    let _ = write!(
+        o,
+        r#"</div><p class="note">Scatter: {} users — this market's top 300, the global top 300, and users at evenly spaced ranks of this market (at most {SCATTER_POINTS}, so the page stays small at any size). Green: specialists, in the top {k} here but not in the global top {k} ({}); orange: celebrities, in the global top {k} but not in the top {k} here ({}) — the rule of the market comparison's specialists tables.</p>"#,
+        points.len(),
+        count(PointKind::Specialist),
+        count(PointKind::Celebrity)
+    );
 }
 
 /// The users drawn in a market's scatter: the market's top users and the
@@ -228,39 +207,6 @@ fn scatter_sample(snap: &Snapshot, m: usize, g: Option<usize>) -> Vec<u32> {
     pick.dedup();
     pick.truncate(SCATTER_POINTS);
     pick
-}
-
-/// Risers, fallers and newcomers in market `name` since the earlier run
-/// `prev`; a market the earlier run lacks gets a note instead, not an error,
-/// so one new market does not cost the whole report.
-fn changes(o: &mut String, prev: &Snapshot, snap: &Snapshot, name: &str, top: usize) {
-    match diff_market(prev, snap, name, top.max(10) * 5, 10) {
-        Ok(d) => {
-            for (title, list) in [
-                ("Risers", &d.risers),
-                ("Fallers", &d.fallers),
-                ("Newcomers", &d.newcomers),
-            ] {
-                if list.is_empty() {
-                    continue;
-                }
-                let _ = write!(o, "<p>{title} since the earlier run:</p>");
-                let r = |x: Option<u64>| x.map_or("—".to_string(), |x| x.to_string());
-                let rows = list.iter().enumerate().map(|(i, c)| {
-                    vec![
-                        (i + 1).to_string(),
-                        c.user.clone(),
-                        r(c.old_rank),
-                        r(c.new_rank),
-                    ]
-                });
-                table(o, true, &["#", "user", "earlier rank", "rank now"], rows);
-            }
-        }
-        Err(e) => {
-            let _ = write!(o, "<p class=\"note\">{}</p>", escape(&e.to_string()));
-        }
-    }
 }
 
 /// The few lines of JavaScript behind the search box (filters the `users`

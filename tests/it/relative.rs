@@ -3,7 +3,7 @@
 //! comparisons, and what the CLI shows.
 
 use crate::common::{cmd, real_data, repo, tight, write};
-use marketrank::explain::explain;
+use marketrank::explain::{explain, explain_many};
 use marketrank::input::BadLines;
 use marketrank::rank::{append_markets, MarketMix};
 use marketrank::{
@@ -263,6 +263,39 @@ fn explain_contributions_and_teleport_sum_to_the_score() {
                     e.score
                 );
                 assert_eq!(e.contributions.len() as u64, snap.followers(u));
+            }
+        }
+    }
+}
+
+// Issue 23: the report explains each market's top users in one pass over
+// the follows; each explanation must be the one `explain` gives alone, bit
+// for bit, in every market (composed included) and under both walks, with
+// users who share followers (the tastemakers follow each other).
+#[test]
+fn explain_many_equals_one_explain_per_user() {
+    let dir = tempfile::tempdir().unwrap();
+    for walk in [&["--walk", "topic-biased"][..], &["--walk", "plain"][..]] {
+        let snap = Snapshot::open(sample_snapshot(dir.path(), walk)).unwrap();
+        let users: Vec<u32> = [
+            "mila_atelier",
+            "stylist_kemal",
+            "runway_rosa",
+            "elon_techstar",
+            "cooking_zara",
+        ]
+        .iter()
+        .map(|u| snap.user_index(u).unwrap())
+        .collect();
+        for m in 0..snap.markets().len() {
+            let many = explain_many(&snap, &users, m).unwrap();
+            assert_eq!(many.len(), users.len());
+            for (&u, e) in users.iter().zip(&many) {
+                assert_eq!(
+                    e,
+                    &explain(&snap, u, m).unwrap(),
+                    "{walk:?} user {u} market {m}"
+                );
             }
         }
     }
