@@ -12,7 +12,11 @@
 //! comma cannot be told apart from a thousands separator without knowing
 //! the locale of whoever typed it. Guessing would silently misread a value
 //! by a factor of a thousand; the cell is counted and the summary says to
-//! write plain digits (`1200` or `1.2`).
+//! write plain digits (`1200` or `1.2`). For the same reason, in a file
+//! separated by `;` (a decimal-comma locale's Excel) a dot before groups of
+//! exactly three digits (`1.200`, `12.500.000`) is a thousands separator
+//! as often as a decimal point, and is counted rather than read as 1.2
+//! ([`Cell::parse_in`]).
 
 /// One cell of a number column.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,6 +44,18 @@ impl<'a> Cell<'a> {
         }
     }
 
+    /// [`Cell::parse`], for a file written in a decimal-comma locale
+    /// (`decimal_comma`: the file is separated by `;`): `1.200` is then
+    /// [`Cell::Unparseable`] (module docs).
+    pub fn parse_in(s: &'a str, decimal_comma: bool) -> Cell<'a> {
+        match Cell::parse(s) {
+            Cell::Number(_) if decimal_comma && is_dot_grouped(s.trim()) => {
+                Cell::Unparseable(s.trim())
+            }
+            c => c,
+        }
+    }
+
     /// The number, if the cell holds one.
     pub fn number(self) -> Option<f64> {
         match self {
@@ -47,6 +63,20 @@ impl<'a> Cell<'a> {
             _ => None,
         }
     }
+}
+
+/// `1.200`, `-12.500.000`: 1 to 3 digits, then `.ddd` groups only.
+fn is_dot_grouped(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let mut groups = s.split('.');
+    let head = groups.next().unwrap_or("");
+    let digits = |g: &str| g.bytes().all(|b| b.is_ascii_digit());
+    let mut n = 0;
+    let rest_ok = groups.all(|g| {
+        n += 1;
+        g.len() == 3 && digits(g)
+    });
+    (1..=3).contains(&head.len()) && digits(head) && n > 0 && rest_ok
 }
 
 /// How many examples a [`Problems`] keeps.
@@ -90,6 +120,11 @@ impl Problems {
     pub fn has_comma(&self) -> bool {
         self.examples.iter().any(|(_, t)| t.contains(','))
     }
+
+    /// Whether any example is dot-grouped like `1.200` ([`Cell::parse_in`]).
+    pub fn has_dot_groups(&self) -> bool {
+        self.examples.iter().any(|(_, t)| is_dot_grouped(t))
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +140,19 @@ mod tests {
         assert_eq!(Cell::parse(" x "), Cell::Unparseable("x"));
         assert_eq!(Cell::parse("NaN"), Cell::Unparseable("NaN"));
         assert_eq!(Cell::parse("inf"), Cell::Unparseable("inf"));
+    }
+
+    #[test]
+    fn a_dot_before_three_digits_is_not_guessed_in_a_semicolon_file() {
+        assert_eq!(Cell::parse_in("1.200", true), Cell::Unparseable("1.200"));
+        assert_eq!(
+            Cell::parse_in("12.500.000", true),
+            Cell::Unparseable("12.500.000")
+        );
+        assert_eq!(Cell::parse_in("1.5", true), Cell::Number(1.5));
+        assert_eq!(Cell::parse_in("1200", true), Cell::Number(1200.0));
+        assert_eq!(Cell::parse_in("1.2000", true), Cell::Number(1.2));
+        assert_eq!(Cell::parse_in("1.200", false), Cell::Number(1.2));
     }
 
     #[test]
