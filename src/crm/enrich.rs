@@ -1,14 +1,36 @@
 //! Customer-file enrichment: the same CSV with relative-influence columns
 //! added, streamed row by row (any size), written atomically.
+//!
+//! What a support lead reads in each added column (README, "enrich"):
+//! - `matched_as`: the snapshot id the row was matched to, blank when none.
+//!   The input's own id column is never rewritten (nothing lost); this
+//!   column shows what a `@` strip or a case fold matched, so a CRM can be
+//!   corrected and a wrong match seen ([`crate::crm::handles`]).
+//! - `influence`: strength of the user's score against an *average* user of
+//!   the whole graph, on the log scale of [`influence_scale`] (50 =
+//!   average, 60 = ten times average). It is the same number `serve`,
+//!   `export` and `report` give, so it is not redefined here.
+//! - `percentile` and `tier`: the user's *position* among the market's
+//!   users. Scores are heavily skewed (a few users hold most of a market),
+//!   so most users are below average: a `top 25%` user can have influence
+//!   under 50. The two answer different questions ("how strong", "how far
+//!   up the list"); the triage policy reads the percentile.
+//!
+//! [`influence_scale`]: crate::query::standing::influence_scale
 
+use crate::crm::dialect::{Delimiter, OutputDialect, UTF8_BOM};
+use crate::crm::handles::{find_market, UserLookup, UserMatch};
 use crate::crm::triage::{Customer, Policy};
+use crate::crm::values::{Cell, Problems};
 use crate::query::standing::user_view;
 use crate::snapshot::Snapshot;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Columns added to every row (blank where the user or market is unknown).
-pub const ADDED: [&str; 7] = [
+/// Columns added to every row (blank where the user or market is unknown;
+/// `matched_as` is filled whenever the user is found).
+pub const ADDED: [&str; 8] = [
+    "matched_as",
     "influence",
     "percentile",
     "tier",
@@ -18,9 +40,20 @@ pub const ADDED: [&str; 7] = [
     "lift",
 ];
 
-/// Added with a triage policy.
-pub const ADDED_TRIAGE: [&str; 2] = ["priority", "priority_reason"];
+/// `enrich --help`: what each added column means to the person reading it
+/// (the module docs say why influence and tier differ).
+pub const COLUMNS_HELP: &str = "\
+Added columns:
+  matched_as       the snapshot id the row matched (after `@`/case normalisation), blank if none
+  influence        0-100, the user's score against an AVERAGE user of the whole graph, on a log
+                   scale: 50 = average, 60 = 10x, 70 = 100x (the number serve, export and report give)
+  percentile, tier the user's POSITION among the market's users (tier: top 1%/5%/10%/25%/rest)
+  market_rank, followers, global_rank, lift (market score / global score)
+Scores are skewed: most users are below average, so a `top 25%` user can show influence under 50.
+Influence says how strong, tier how far up the list; the triage policy reads the percentile.";
 
+/// Added with a triage policy.
+pub const ADDED_TRIAGE: [&str; 3] = ["priority", "priority_label", "priority_reason"];
 /// Which market a row is looked up in.
 #[derive(Debug, Clone)]
 pub enum MarketChoice {
@@ -43,6 +76,16 @@ pub struct EnrichConfig {
     pub out: PathBuf,
     /// Optional triage policy.
     pub policy: Option<Policy>,
+    /// Field separator of the customer file.
+    pub delimiter: Delimiter,
+    /// How the output is written.
+    pub output: OutputDialect,
+    /// Match ids exactly as written (`--match-case`); by default case is
+    /// folded when no id matches exactly.
+    pub match_case: bool,
+    /// Refuse to publish the output when a value had to be left out for a
+    /// reason the file can fix ([`EnrichSummary::fixable`]).
+    pub strict: bool,
 }
 
 /// Counts of an enrichment run.
@@ -52,12 +95,49 @@ pub struct EnrichSummary {
     pub rows: u64,
     /// Rows whose user and market were found.
     pub matched: u64,
+    /// Rows whose user was found only with a leading `@` stripped.
+    pub at_stripped: u64,
+    /// Rows whose user was found only by comparing ids case-insensitively.
+    pub case_folded: u64,
     /// Rows with a blank id or an id not in the snapshot.
     pub unknown_users: u64,
-    /// Rows whose market column names no market of the snapshot.
-    pub unknown_markets: BTreeMap<String, u64>,
+    /// Rows whose id matches several users that differ only by case (the
+    /// examples' text is `id → candidates`).
+    pub ambiguous: Problems,
+    /// Rows per market name the snapshot lacks, with a close name if any.
+    pub unknown_markets: BTreeMap<String, (u64, Option<String>)>,
+    /// Per policy column (value, tenure): cells that are not numbers.
+    pub unparseable: Vec<(String, Problems)>,
     /// Rows per priority (with a policy).
     pub priorities: BTreeMap<u8, u64>,
+}
+
+impl EnrichSummary {
+    /// Rows whose normalised id differs from the cell (`@` or case).
+    pub fn normalised(&self) -> u64 {
+        self.at_stripped + self.case_folded
+    }
+
+    /// What `--strict` refuses, in words (`None`: nothing). Unparseable
+    /// numbers, unknown markets and ambiguous ids are mistakes in the
+    /// file that leave a row's priority wrong; an unknown user is not (a
+    /// customer need not be on the network) and never fails a run.
+    pub fn fixable(&self) -> Option<String> {
+        let mut what = Vec::new();
+        for (col, p) in &self.unparseable {
+            if p.count > 0 {
+                what.push(format!("{} unparseable `{col}`", p.count));
+            }
+        }
+        let markets: u64 = self.unknown_markets.values().map(|v| v.0).sum();
+        if markets > 0 {
+            what.push(format!("{markets} unknown markets"));
+        }
+        if self.ambiguous.count > 0 {
+            what.push(format!("{} ambiguous ids", self.ambiguous.count));
+        }
+        (!what.is_empty()).then(|| what.join(", "))
+    }
 }
 
 /// `top 1%`, `top 5%`, `top 10%`, `top 25%` or `rest`, from a percentile.
@@ -69,13 +149,6 @@ pub fn tier(percentile: f64) -> &'static str {
         p if p >= 75.0 => "top 25%",
         _ => "rest",
     }
-}
-
-fn num(s: Option<&str>) -> Option<f64> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|v| v.is_finite())
 }
 
 /// Why an enrichment could not be written.
@@ -90,7 +163,7 @@ pub enum EnrichError {
         source: csv::Error,
     },
     /// A column the configuration names is not in the header.
-    #[error("{path}: no column `{name}`; columns: {columns}")]
+    #[error("{path}: no column `{name}`; columns: {columns}{hint}")]
     NoColumn {
         /// The customer file.
         path: String,
@@ -98,14 +171,26 @@ pub enum EnrichError {
         name: String,
         /// The header, comma separated.
         columns: String,
+        /// What to do, when the header looks split by another separator.
+        hint: String,
     },
     /// The market asked for is not in the snapshot.
-    #[error("no market `{market}` in the snapshot; markets: {markets}")]
+    #[error("no market `{}` in the snapshot{}; markets: {markets}", miss.name, miss.hint())]
     NoMarket {
-        /// The market asked for.
-        market: String,
+        /// The market asked for, with a close name if any.
+        miss: crate::crm::handles::MarketMiss,
         /// The snapshot's markets, comma separated.
         markets: String,
+    },
+    /// `--strict` and a value had to be left out: nothing was written.
+    #[error("--strict: {what}; {out} not written (an existing file is left as it was); fix the file or drop --strict")]
+    Strict {
+        /// [`EnrichSummary::fixable`].
+        what: String,
+        /// The output asked for.
+        out: String,
+        /// The counts and examples, for the report.
+        summary: Box<EnrichSummary>,
     },
     /// The customer file already has a column enrich adds.
     #[error("{path}: already has a column `{column}`; rename it (enrich adds {added})")]
@@ -125,18 +210,23 @@ pub enum EnrichError {
     Policy(#[from] toml::ser::Error),
 }
 
-/// Enriches `cfg.customers` from `snap` into `cfg.out`.
-pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, EnrichError> {
+/// Where each input the run reads sits in the header.
+struct Plan {
+    id: usize,
+    market: Result<usize, usize>,
+    value: Option<usize>,
+    tenure: Option<usize>,
+    added: Vec<&'static str>,
+}
+
+/// Finds the columns and the fixed market, refusing what cannot work
+/// before anything is written.
+fn plan(
+    snap: &Snapshot,
+    cfg: &EnrichConfig,
+    header: &csv::StringRecord,
+) -> Result<Plan, EnrichError> {
     let path = cfg.customers.display().to_string();
-    let read = |source| EnrichError::Read {
-        path: path.clone(),
-        source,
-    };
-    let mut rd = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(&cfg.customers)
-        .map_err(read)?;
-    let header = rd.headers().map_err(read)?.clone();
     let col = |name: &str| -> Result<usize, EnrichError> {
         header
             .iter()
@@ -145,23 +235,31 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Enri
                 path: path.clone(),
                 name: name.to_string(),
                 columns: header.iter().collect::<Vec<_>>().join(", "),
+                hint: match cfg.delimiter.guess_other(header) {
+                    Some(d) => format!(
+                        " (read with delimiter `{}`, the header is one column holding `{}`: give --delimiter '{}')",
+                        cfg.delimiter,
+                        d.name(),
+                        d.name()
+                    ),
+                    None => String::new(),
+                },
             })
     };
-    let id_col = col(&cfg.id_column)?;
-    let fixed = match &cfg.market {
+    let id = col(&cfg.id_column)?;
+    // Ok: a fixed market's column; Err: the header column naming each row's.
+    let market = match &cfg.market {
         MarketChoice::Fixed(m) => {
-            Some(snap.market_index(m).ok_or_else(|| EnrichError::NoMarket {
-                market: m.clone(),
-                markets: snap.markets().join(", "),
-            })?)
+            Ok(
+                find_market(snap.markets(), m).map_err(|miss| EnrichError::NoMarket {
+                    miss,
+                    markets: snap.markets().join(", "),
+                })?,
+            )
         }
-        MarketChoice::Column(_) => None,
+        MarketChoice::Column(c) => Err(col(c)?),
     };
-    let market_col = match &cfg.market {
-        MarketChoice::Column(c) => Some(col(c)?),
-        MarketChoice::Fixed(_) => None,
-    };
-    let (value_col, tenure_col) = match &cfg.policy {
+    let (value, tenure) = match &cfg.policy {
         Some(p) => (
             p.value.as_ref().map(|v| col(&v.column)).transpose()?,
             p.loyalty.as_ref().map(|l| col(&l.column)).transpose()?,
@@ -179,82 +277,189 @@ pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, Enri
             added: added.join(", "),
         });
     }
+    Ok(Plan {
+        id,
+        market,
+        value,
+        tenure,
+        added,
+    })
+}
+
+/// Enriches `cfg.customers` from `snap` into `cfg.out`.
+///
+/// # Errors
+/// Unreadable or malformed input, a missing column or fixed market, a
+/// clash with an added column, a failed write, and under `cfg.strict`
+/// [`EnrichError::Strict`] (then the output is not published).
+pub fn enrich(snap: &Snapshot, cfg: &EnrichConfig) -> Result<EnrichSummary, EnrichError> {
+    let path = cfg.customers.display().to_string();
+    let read = |source| EnrichError::Read {
+        path: path.clone(),
+        source,
+    };
+    let mut rd = csv::ReaderBuilder::new()
+        .flexible(false)
+        .delimiter(cfg.delimiter.byte())
+        .from_path(&cfg.customers)
+        .map_err(read)?;
+    let header = rd.headers().map_err(read)?.clone();
+    let plan = plan(snap, cfg, &header)?;
     let mut summary = EnrichSummary::default();
+    summary.unparseable = [plan.value, plan.tenure]
+        .into_iter()
+        .flatten()
+        .map(|c| (header[c].to_string(), Problems::default()))
+        .collect();
+    let users = UserLookup::new(snap, !cfg.match_case);
     let out = cfg.out.display().to_string();
     let (csv_file, (crc, bytes)) = crate::store::atomic::prepare_with(&cfg.out, |w| {
         let mut w = ChecksumWriter::new(w);
-        let mut wr = csv::Writer::from_writer(&mut w);
+        if cfg.output.excel {
+            std::io::Write::write_all(&mut w, UTF8_BOM)?;
+        }
+        let mut wr = csv::WriterBuilder::new()
+            .delimiter(cfg.output.delimiter.byte())
+            .terminator(if cfg.output.excel {
+                csv::Terminator::CRLF
+            } else {
+                csv::Terminator::Any(b'\n')
+            })
+            .from_writer(&mut w);
         let mut h = header.clone();
-        for a in &added {
+        for a in &plan.added {
             h.push_field(a);
         }
         wr.write_record(&h)?;
         let mut rec = csv::StringRecord::new();
-        let mut line = 1u64;
         while rd
             .read_record(&mut rec)
             .map_err(|e| std::io::Error::other(format!("{path}: {e}")))?
         {
-            line += 1;
-            summary.rows += 1;
-            let id = rec.get(id_col).unwrap_or("").trim();
-            let m = match (fixed, market_col) {
-                (Some(m), _) => Some(m),
-                (None, Some(c)) => {
-                    let name = rec.get(c).unwrap_or("").trim();
-                    let m = snap.market_index(name);
-                    if m.is_none() {
-                        *summary.unknown_markets.entry(name.to_string()).or_default() += 1;
-                    }
-                    m
-                }
-                (None, None) => None,
-            };
-            let u = if id.is_empty() {
-                None
-            } else {
-                snap.user_index(id)
-            };
-            if u.is_none() {
-                summary.unknown_users += 1;
-            }
-            let mut out_rec = rec.clone();
-            let mut market = None;
-            match (u, m) {
-                (Some(u), Some(m)) => {
-                    summary.matched += 1;
-                    let v = user_view(snap, u, m);
-                    market = Some((snap.markets()[m].as_str(), v.percentile));
-                    out_rec.push_field(&format!("{:.1}", v.influence));
-                    out_rec.push_field(&format!("{:.2}", v.percentile));
-                    out_rec.push_field(tier(v.percentile));
-                    out_rec.push_field(&v.rank.to_string());
-                    out_rec.push_field(&v.followers.to_string());
-                    out_rec.push_field(&v.global_rank.to_string());
-                    out_rec.push_field(&format!("{:.3}", v.lift));
-                }
-                _ => (0..ADDED.len()).for_each(|_| out_rec.push_field("")),
-            }
-            if let Some(p) = &cfg.policy {
-                let c = Customer {
-                    value: value_col.and_then(|c| num(rec.get(c))),
-                    tenure: tenure_col.and_then(|c| num(rec.get(c))),
-                    market,
-                };
-                let (prio, why) = p.decide(&c);
-                *summary.priorities.entry(prio).or_default() += 1;
-                out_rec.push_field(&prio.to_string());
-                out_rec.push_field(&why);
-            }
+            let line = rec.position().map_or(0, |p| p.line());
+            let out_rec = enrich_row(snap, cfg, &plan, &users, &rec, line, &mut summary);
             wr.write_record(&out_rec)
-                .map_err(|e| std::io::Error::other(format!("{out}: row {line}: {e}")))?;
+                .map_err(|e| std::io::Error::other(format!("{out}: line {line}: {e}")))?;
         }
         wr.flush()?;
         drop(wr);
         Ok((w.crc.clone().finalize(), w.bytes))
     })?;
+    if cfg.strict {
+        if let Some(what) = summary.fixable() {
+            // Dropping the unpublished file removes it: the target is untouched.
+            drop(csv_file);
+            return Err(EnrichError::Strict {
+                what,
+                out,
+                summary: Box::new(summary),
+            });
+        }
+    }
     publish_with_policy(cfg, csv_file, crc, bytes, summary.rows)?;
     Ok(summary)
+}
+
+/// One output row: the input's fields and the added ones; counts what it
+/// finds into `summary`.
+fn enrich_row(
+    snap: &Snapshot,
+    cfg: &EnrichConfig,
+    plan: &Plan,
+    users: &UserLookup<'_>,
+    rec: &csv::StringRecord,
+    line: u64,
+    summary: &mut EnrichSummary,
+) -> csv::StringRecord {
+    summary.rows += 1;
+    let m = match plan.market {
+        Ok(m) => Some(m),
+        Err(c) => {
+            let name = rec.get(c).unwrap_or("").trim();
+            match summary.unknown_markets.get_mut(name) {
+                // Known to be unknown: no second search or suggestion.
+                Some(n) => {
+                    n.0 += 1;
+                    None
+                }
+                None => match find_market(snap.markets(), name) {
+                    Ok(m) => Some(m),
+                    Err(miss) => {
+                        summary
+                            .unknown_markets
+                            .insert(miss.name, (1, miss.suggestion));
+                        None
+                    }
+                },
+            }
+        }
+    };
+    let cell = rec.get(plan.id).unwrap_or("");
+    let u = match users.find(cell) {
+        UserMatch::Found {
+            user,
+            at_stripped,
+            case_folded,
+        } => {
+            summary.at_stripped += u64::from(at_stripped);
+            summary.case_folded += u64::from(case_folded);
+            Some(user)
+        }
+        UserMatch::Ambiguous(ids) => {
+            let text = format!("{} → {}", cell.trim(), ids.join(" or "));
+            summary.ambiguous.add(line, &text);
+            None
+        }
+        UserMatch::Blank | UserMatch::Unknown => {
+            summary.unknown_users += 1;
+            None
+        }
+    };
+    let mut out_rec = rec.clone();
+    out_rec.push_field(u.map_or("", |u| snap.user_id(u)));
+    let mut market = None;
+    match (u, m) {
+        (Some(u), Some(m)) => {
+            summary.matched += 1;
+            let v = user_view(snap, u, m);
+            market = Some((snap.markets()[m].as_str(), v.percentile));
+            out_rec.push_field(&format!("{:.1}", v.influence));
+            out_rec.push_field(&format!("{:.2}", v.percentile));
+            out_rec.push_field(tier(v.percentile));
+            out_rec.push_field(&v.rank.to_string());
+            out_rec.push_field(&v.followers.to_string());
+            out_rec.push_field(&v.global_rank.to_string());
+            out_rec.push_field(&format!("{:.3}", v.lift));
+        }
+        _ => (1..ADDED.len()).for_each(|_| out_rec.push_field("")),
+    }
+    if let Some(p) = &cfg.policy {
+        // `summary.unparseable` holds the value column, then the tenure one.
+        let decimal_comma = cfg.delimiter.byte() == b';';
+        let slots = [plan.value, plan.tenure];
+        let mut cell = |which: usize| -> Cell<'_> {
+            let Some(c) = slots[which] else {
+                return Cell::Blank;
+            };
+            let v = Cell::parse_in(rec.get(c).unwrap_or(""), decimal_comma);
+            if let Cell::Unparseable(t) = v {
+                let slot = slots[..which].iter().flatten().count();
+                summary.unparseable[slot].1.add(line, t);
+            }
+            v
+        };
+        let c = Customer {
+            value: cell(0),
+            tenure: cell(1),
+            market,
+        };
+        let (prio, why) = p.decide(&c);
+        *summary.priorities.entry(prio).or_default() += 1;
+        out_rec.push_field(&prio.to_string());
+        out_rec.push_field(p.label(prio));
+        out_rec.push_field(&why);
+    }
+    out_rec
 }
 
 /// Where the policy that produced `out` is written: `<out>.policy.toml`.
@@ -294,6 +499,13 @@ fn publish_with_policy(
                 writeln!(
                     w,
                     "# The triage policy applied to {out} (priority = the largest of base, value, loyalty and influence levels)"
+                )?;
+                writeln!(
+                    w,
+                    "# priority: 1 lowest … {} highest urgency (higher = more urgent); priority_label: {}{}",
+                    p.levels(),
+                    p.scale(),
+                    if p.labels.is_none() { " (Zendesk's names)" } else { " (from [labels])" }
                 )?;
                 writeln!(w, "{}", policy_binding(crc, bytes, rows))?;
                 w.write_all(text.as_bytes())

@@ -10,8 +10,17 @@
 //!   market*; follower count is not an input at all (bought followers buy
 //!   nothing here), and a policy that names it is refused.
 //!
+//! The scale is the helpdesks' (issue 23): a higher level is more urgent,
+//! as in Zendesk's low < normal < high < urgent. Levels stay numbers in the
+//! policy (existing files keep their meaning: 4 is the most urgent of
+//! 1..4), and every output row also carries a `priority_label`, named by
+//! an optional `[labels]` section. Without one, a policy whose levels are
+//! within 1..4 gets Zendesk's names ([`ZENDESK_LABELS`]); a policy using a
+//! level beyond the names it has is refused, since an unnamed level would
+//! leave the agent a bare number whose direction they must guess.
+//!
 //! ```toml
-//! # policy.toml — priorities 1 (lowest) to 4
+//! # policy.toml — priorities 1 (lowest urgency) to 4 (highest)
 //! [base]
 //! priority = 1
 //! [value]                      # customer value: CLV or spend, a column of the file
@@ -23,10 +32,17 @@
 //! priority = 3
 //! [influence]                  # percentile in the customer's market
 //! levels = [[99.0, 4], [95.0, 3]]
+//! [labels]                     # optional: names of levels 1, 2, 3, 4 (these are the default)
+//! names = ["low", "normal", "high", "urgent"]
 //! ```
 
+use crate::crm::values::Cell;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+/// Zendesk's priority names, for levels 1..4 when a policy has no
+/// `[labels]`.
+pub const ZENDESK_LABELS: [&str; 4] = ["low", "normal", "high", "urgent"];
 
 /// The whole policy (every section optional but `base`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -43,6 +59,17 @@ pub struct Policy {
     /// Priority from relative influence (market percentile).
     #[serde(default)]
     pub influence: Option<InfluenceLevels>,
+    /// Names of the levels, for the `priority_label` column.
+    #[serde(default)]
+    pub labels: Option<Labels>,
+}
+
+/// `[labels]`: `names[0]` names level 1, `names[1]` level 2, and so on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Labels {
+    /// One name per level, lowest urgency first.
+    pub names: Vec<String>,
 }
 
 /// `[base]`
@@ -84,12 +111,12 @@ pub struct InfluenceLevels {
 }
 
 /// What the policy needs of one customer row.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Customer<'a> {
-    /// The value column, parsed (`None`: blank or not a number).
-    pub value: Option<f64>,
-    /// The loyalty column, parsed.
-    pub tenure: Option<f64>,
+    /// The value column's cell.
+    pub value: Cell<'a>,
+    /// The loyalty column's cell.
+    pub tenure: Cell<'a>,
     /// Market name and percentile there (`None`: unknown user or market).
     pub market: Option<(&'a str, f64)>,
 }
@@ -143,7 +170,65 @@ impl Policy {
         if all.contains(&0) {
             return Err("priorities start at 1".into());
         }
-        Ok(())
+        let top = all.iter().copied().max().unwrap_or(1) as usize;
+        match &self.labels {
+            None if top > ZENDESK_LABELS.len() => Err(format!(
+                "priority {top} has no name: without [labels] levels 1..4 are named {} (Zendesk's); add [labels] names = [...] with one name for each level 1..{top}, lowest urgency first",
+                ZENDESK_LABELS.join(", ")
+            )),
+            Some(l) if l.names.len() < top => Err(format!(
+                "[labels] names {} levels but the policy uses priority {top}: give one name for each level 1..{top}, lowest urgency first",
+                l.names.len()
+            )),
+            Some(l) if l.names.iter().any(|n| n.trim().is_empty()) => {
+                Err("[labels] has an empty name".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The name of level `p` (`priority_label`): from `[labels]`, else
+    /// Zendesk's. [`Policy::read`] refused policies with unnamed levels.
+    pub fn label(&self, p: u8) -> &str {
+        let i = (p as usize).saturating_sub(1);
+        match &self.labels {
+            Some(l) => l.names.get(i).map_or("", String::as_str),
+            None => ZENDESK_LABELS.get(i).copied().unwrap_or(""),
+        }
+    }
+
+    /// The highest level the policy can give.
+    pub fn top(&self) -> u8 {
+        let mut top = self.base.priority;
+        if let Some(v) = &self.value {
+            top = v.levels.iter().map(|l| l.1).fold(top, u8::max);
+        }
+        if let Some(l) = &self.loyalty {
+            top = top.max(l.priority);
+        }
+        if let Some(i) = &self.influence {
+            top = i.levels.iter().map(|l| l.1).fold(top, u8::max);
+        }
+        top
+    }
+
+    /// Levels on the scale: as many as have names (at least the top one
+    /// the policy gives).
+    pub fn levels(&self) -> u8 {
+        let named = self
+            .labels
+            .as_ref()
+            .map_or(ZENDESK_LABELS.len(), |l| l.names.len());
+        (named.min(u8::MAX as usize) as u8).max(self.top())
+    }
+
+    /// The scale in words, for the sidecar's header and help:
+    /// `1 low, 2 normal, 3 high, 4 urgent`.
+    pub fn scale(&self) -> String {
+        (1..=self.levels())
+            .map(|p| format!("{p} {}", self.label(p)))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Columns of the customer file the policy reads.
@@ -165,7 +250,7 @@ impl Policy {
         let mut by_value = p;
         if let Some(v) = &self.value {
             match c.value {
-                Some(x) => {
+                Cell::Number(x) => {
                     if let Some(&(at, q)) = best(&v.levels, x) {
                         by_value = by_value.max(q);
                         why.push(format!("{} {x} >= {at}: {q}", v.column));
@@ -173,10 +258,19 @@ impl Policy {
                         why.push(format!("{} {x}: no value level", v.column));
                     }
                 }
-                None => why.push(format!("{}: no value given", v.column)),
+                Cell::Blank => why.push(format!("{}: no value given", v.column)),
+                Cell::Unparseable(t) => {
+                    why.push(format!("{} `{t}`: not a number, no value level", v.column))
+                }
             }
         }
-        if let (Some(l), Some(t)) = (&self.loyalty, c.tenure) {
+        if let (Some(l), Cell::Unparseable(t)) = (&self.loyalty, c.tenure) {
+            why.push(format!(
+                "{} `{t}`: not a number, no loyalty floor",
+                l.column
+            ));
+        }
+        if let (Some(l), Cell::Number(t)) = (&self.loyalty, c.tenure) {
             if t >= l.min {
                 by_value = by_value.max(l.priority);
                 why.push(format!(
@@ -201,7 +295,7 @@ impl Policy {
                 None => why.push("influence unknown (user or market not in the snapshot)".into()),
             }
         }
-        why.push(format!("priority {p}"));
+        why.push(format!("priority {p} ({})", self.label(p)));
         (p, why.join("; "))
     }
 }
@@ -229,16 +323,16 @@ mod tests {
         let low_influence = Some(("fashion", 10.0));
         // Valuable customer with no influence keeps their value priority.
         let (q, why) = p.decide(&Customer {
-            value: Some(20000.0),
-            tenure: None,
+            value: Cell::Number(20000.0),
+            tenure: Cell::Blank,
             market: low_influence,
         });
         assert_eq!(q, 3, "{why}");
         // Loyal customer: floor 3 whatever the influence.
         assert_eq!(
             p.decide(&Customer {
-                value: Some(0.0),
-                tenure: Some(8.0),
+                value: Cell::Number(0.0),
+                tenure: Cell::Number(8.0),
                 market: low_influence
             })
             .0,
@@ -246,8 +340,8 @@ mod tests {
         );
         // Influence alone raises a small customer.
         let (q, why) = p.decide(&Customer {
-            value: Some(50.0),
-            tenure: Some(1.0),
+            value: Cell::Number(50.0),
+            tenure: Cell::Number(1.0),
             market: Some(("fashion", 99.5)),
         });
         assert_eq!(q, 4);
@@ -255,8 +349,8 @@ mod tests {
         // Unknown influence changes nothing.
         assert_eq!(
             p.decide(&Customer {
-                value: Some(2500.0),
-                tenure: None,
+                value: Cell::Number(2500.0),
+                tenure: Cell::Blank,
                 market: None
             })
             .0,
@@ -278,5 +372,44 @@ mod tests {
             e.reason.contains("follower counts are not a policy input"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn levels_are_named_zendesk_by_default_or_by_the_policy() {
+        let p = policy();
+        assert_eq!(p.label(1), "low");
+        assert_eq!(p.label(4), "urgent");
+        assert_eq!(p.scale(), "1 low, 2 normal, 3 high, 4 urgent");
+        let (_, why) = p.decide(&Customer {
+            value: Cell::Unparseable("1,200"),
+            tenure: Cell::Unparseable("x"),
+            market: None,
+        });
+        assert!(why.contains("spend `1,200`: not a number"), "{why}");
+        assert!(why.contains("tenure `x`: not a number"), "{why}");
+        assert!(why.ends_with("priority 1 (low)"), "{why}");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.toml");
+        std::fs::write(&f, "[base]\npriority = 5\n").unwrap();
+        let e = Policy::read(&f).unwrap_err();
+        assert!(e.reason.contains("priority 5 has no name"), "{e}");
+        std::fs::write(
+            &f,
+            "[base]\npriority = 5\n[labels]\nnames = [\"a\", \"b\"]\n",
+        )
+        .unwrap();
+        let e = Policy::read(&f).unwrap_err();
+        assert!(
+            e.reason
+                .contains("[labels] names 2 levels but the policy uses priority 5"),
+            "{e}"
+        );
+        std::fs::write(
+            &f,
+            "[base]\npriority = 5\n[labels]\nnames = [\"P5\", \"P4\", \"P3\", \"P2\", \"P1\"]\n",
+        )
+        .unwrap();
+        let p = Policy::read(&f).unwrap();
+        assert_eq!(p.label(5), "P1");
     }
 }

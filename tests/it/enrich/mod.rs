@@ -1,10 +1,20 @@
-//! Issue 9: `marketrank enrich` and the triage policy, on the bundled sample.
+//! Issue 9: `marketrank enrich` and the triage policy, on the bundled sample;
+//! issue 23 (a support lead's own files) in [`issue23`].
+
+mod issue23;
 
 use crate::common::{cmd, rank_sample, repo};
 use std::path::Path;
 
-fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(p).unwrap();
+pub(super) fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    read_csv_with(p, b',')
+}
+
+pub(super) fn read_csv_with(p: &Path, delimiter: u8) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_path(p)
+        .unwrap();
     let h = r.headers().unwrap().iter().map(String::from).collect();
     let rows = r
         .records()
@@ -124,8 +134,10 @@ fn enrich_streams_many_rows_and_counts_what_it_cannot_match() {
     assert!(err.contains(&format!("`gardening`: {gardening}")), "{err}");
     let (h, rows) = read_csv(&out);
     assert_eq!(rows.len(), 50_000);
-    assert_eq!(h.len(), 3 + 7);
-    let matched = rows.iter().filter(|r| !r[3].is_empty()).count();
+    assert_eq!(h.len(), 3 + 8);
+    // `matched_as` (column 3) is filled whenever the user is found; the
+    // influence (column 4) only when the market is known too.
+    let matched = rows.iter().filter(|r| !r[4].is_empty()).count();
     assert_eq!(
         matched,
         (0..50_000).filter(|i| i % 5 != 0 && i % 7 != 0).count()
