@@ -140,16 +140,8 @@ impl EnrichSummary {
     }
 }
 
-/// `top 1%`, `top 5%`, `top 10%`, `top 25%` or `rest`, from a percentile.
-pub fn tier(percentile: f64) -> &'static str {
-    match percentile {
-        p if p >= 99.0 => "top 1%",
-        p if p >= 95.0 => "top 5%",
-        p if p >= 90.0 => "top 10%",
-        p if p >= 75.0 => "top 25%",
-        _ => "rest",
-    }
-}
+/// The tier column (one definition with `publish`).
+pub use crate::query::standing::tier;
 
 /// Why an enrichment could not be written.
 #[derive(Debug, thiserror::Error)]
