@@ -45,5 +45,8 @@ pub fn run(a: PublishArgs) -> anyhow::Result<()> {
             None => String::new(),
         }
     );
+    if let Some(why) = &r.old_left {
+        eprintln!("warning: {why}; the next publish drops it");
+    }
     Ok(())
 }

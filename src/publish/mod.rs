@@ -8,11 +8,14 @@
 //!    of an older version left behind is dropped first);
 //! 2. the rows go in with `COPY … FROM STDIN (FORMAT binary)` ([`copy`]);
 //! 3. its indexes are built (`user`; `market, rank`) and it is analysed;
-//! 4. the swap: the old table is renamed away, the staging table renamed
-//!    in, the old one dropped, the indexes given their final names, the
-//!    old table's grants repeated on the new one, and a row added to
-//!    `marketrank_snapshots`;
-//! 5. commit.
+//! 4. a row is added to `marketrank_snapshots`, then the swap: the old
+//!    table and its indexes are renamed away, the staging table and its
+//!    indexes renamed in, and the old table's grants repeated on the new
+//!    one;
+//! 5. commit; then the replaced table is dropped, after the commit, so
+//!    readers wait for the renames only, not for a large table's files
+//!    (a run killed before that drop leaves `<table>__mr_old`, which the
+//!    next run drops first).
 //!
 //! Readers of `<table>` see the old table until the commit and the new
 //! one after it; a query that arrives during the swap waits (milliseconds)
@@ -87,8 +90,12 @@ pub struct PublishReport {
     pub copy_s: f64,
     /// Seconds building the indexes and statistics.
     pub index_s: f64,
-    /// Seconds from the swap's first rename to the commit.
+    /// Seconds from the swap's first rename to the commit: how long a
+    /// reader arriving then waits at most.
     pub swap_s: f64,
+    /// Why the replaced table could not be dropped after the commit (the
+    /// new table is live; the next publish drops the old one first).
+    pub old_left: Option<String>,
 }
 
 /// Why a publish did not happen (the old table is then unchanged).
@@ -162,10 +169,6 @@ pub fn publish(
     let index_start = Instant::now();
     tx.batch_execute(&sql::indexes(t))
         .map_err(sql_error("build the indexes"))?;
-    let swap_start = Instant::now();
-    let grants = sql::grants_of(&mut tx, &live).map_err(sql_error("read the table's grants"))?;
-    tx.batch_execute(&sql::swap(t, &grants))
-        .map_err(sql_error("swap the new table in"))?;
     let names: Vec<String> = markets.iter().map(|&m| snap.markets()[m].clone()).collect();
     let snapshot_id = snap.content_id();
     tx.execute(
@@ -185,7 +188,18 @@ pub fn publish(
         ],
     )
     .map_err(sql_error("record the publish"))?;
+    let swap_start = Instant::now();
+    let grants = sql::grants_of(&mut tx, &live).map_err(sql_error("read the table's grants"))?;
+    tx.batch_execute(&sql::swap(t, &grants))
+        .map_err(sql_error("swap the new table in"))?;
     tx.commit().map_err(sql_error("commit"))?;
+    let swap_s = swap_start.elapsed().as_secs_f64();
+    // The publish is done: a failure here is a leftover for the next run
+    // (which drops it first), not a failed publish.
+    let old_left = client
+        .batch_execute(&format!("DROP TABLE IF EXISTS {}", t.old().quoted()))
+        .err()
+        .map(|e| sql_error("drop the replaced table")(e).to_string());
     Ok(PublishReport {
         rows,
         markets: markets.len(),
@@ -193,7 +207,8 @@ pub fn publish(
         replaced,
         copy_s: (index_start - copy_start).as_secs_f64(),
         index_s: (swap_start - index_start).as_secs_f64(),
-        swap_s: swap_start.elapsed().as_secs_f64(),
+        swap_s,
+        old_left,
     })
 }
 

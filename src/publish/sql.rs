@@ -202,20 +202,34 @@ pub fn grants_of(
         .collect())
 }
 
-/// The swap: old away, new in, old dropped, indexes renamed, grants
-/// repeated. Each rename waits at most [`SWAP_LOCK_TIMEOUT_S`] for readers.
+/// The swap: the old table and its indexes renamed away, the staging
+/// table and its indexes renamed in, grants repeated. Each rename waits at
+/// most [`SWAP_LOCK_TIMEOUT_S`] for readers. The old table is dropped
+/// after the commit ([`super::publish`]).
 pub fn swap(t: &TableName, grants: &[String]) -> String {
-    let live = t.quoted();
     let mut s = format!(
         "SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT_S}s';
-         ALTER TABLE IF EXISTS {live} RENAME TO {old_bare};
-         ALTER TABLE {staging} RENAME TO {live_bare};
-         DROP TABLE IF EXISTS {old};\n",
+         ALTER TABLE IF EXISTS {live} RENAME TO {old_bare};\n",
+        live = t.quoted(),
         old_bare = quote(&t.old().name),
-        staging = t.staging().quoted(),
-        live_bare = quote(&t.name),
-        old = t.old().quoted(),
     );
+    for (idx, final_name, _) in index_names(t) {
+        let retired = format!(
+            "{}__mro{}",
+            t.name,
+            &idx.name[t.name.len() + "__mrs".len()..]
+        );
+        s.push_str(&format!(
+            "ALTER INDEX IF EXISTS {} RENAME TO {};\n",
+            t.sibling(&final_name).quoted(),
+            quote(&retired)
+        ));
+    }
+    s.push_str(&format!(
+        "ALTER TABLE {} RENAME TO {};\n",
+        t.staging().quoted(),
+        quote(&t.name)
+    ));
     for (idx, final_name, _) in index_names(t) {
         s.push_str(&format!(
             "ALTER INDEX {} RENAME TO {};\n",
