@@ -17,6 +17,7 @@ mod cmd_report;
 mod cmd_serve;
 mod cmd_show;
 mod cmd_top;
+mod enrich_args;
 pub mod hints;
 mod input_args;
 pub mod observe;
