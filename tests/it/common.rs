@@ -260,3 +260,45 @@ pub fn assert_same_ranking(a: &marketrank::Snapshot, b: &marketrank::Snapshot, w
         );
     }
 }
+
+/// `marketrank enrich` of the bundled `data/customers.csv` (ids in
+/// `twitter_handle`, markets in `segment`) against `snap` with `policy`,
+/// into `out`, to add flags to.
+pub fn enrich_sample(snap: &Path, policy: &Path, out: &Path) -> assert_cmd::Command {
+    let mut c = cmd();
+    c.arg("enrich")
+        .arg("--customers")
+        .arg(repo("data/customers.csv"))
+        .args([
+            "--id-column",
+            "twitter_handle",
+            "--market-column",
+            "segment",
+        ])
+        .arg("--snapshot")
+        .arg(snap)
+        .arg("--policy")
+        .arg(policy)
+        .arg("--out")
+        .arg(out);
+    c
+}
+
+/// A planted graph of `users` users written as `dir/e.tsv` (follows) and
+/// `dir/t.tsv` (tags): big enough for a run that takes a while.
+pub fn planted_files(dir: &Path, users: usize) -> (PathBuf, PathBuf) {
+    use std::io::Write;
+    let p = marketrank::synth::generate(&marketrank::synth::PlantedConfig::for_users(users));
+    let (e, t) = (dir.join("e.tsv"), dir.join("t.tsv"));
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&e).unwrap());
+    for (a, b) in &p.edges {
+        writeln!(f, "{a}\t{b}").unwrap();
+    }
+    drop(f);
+    let mut g = std::io::BufWriter::new(std::fs::File::create(&t).unwrap());
+    for &(u, topic) in &p.tags {
+        writeln!(g, "{u}\t{}", p.topic_names[topic as usize]).unwrap();
+    }
+    drop(g);
+    (e, t)
+}

@@ -2,10 +2,8 @@
 //! previous snapshot at the output path whole and loadable, and the next
 //! run removes the dead run's temporary file.
 
-use crate::common::rank_sample;
-use marketrank::synth::{generate, PlantedConfig};
+use crate::common::{planted_files, rank_sample};
 use marketrank::Snapshot;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -16,7 +14,7 @@ fn kill_9_during_rank_leaves_the_previous_snapshot_intact() {
     rank_sample(&out);
     let old_users = Snapshot::open(&out).unwrap().users();
     // A graph big enough that the run takes a while (~1 s).
-    let (e, t) = planted_files(dir.path());
+    let (e, t) = planted_files(dir.path(), 150_000);
     let bin = assert_cmd::cargo::cargo_bin("marketrank");
     let run = || {
         std::process::Command::new(&bin)
@@ -99,21 +97,6 @@ fn kill_9_during_rank_leaves_the_previous_snapshot_intact() {
 }
 
 /// Writes a 150k-user planted graph (a run of about a second) to `dir`.
-fn planted_files(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let p = generate(&PlantedConfig::for_users(150_000));
-    let (e, t) = (dir.join("e.tsv"), dir.join("t.tsv"));
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&e).unwrap());
-    for (a, b) in &p.edges {
-        writeln!(f, "{a}\t{b}").unwrap();
-    }
-    drop(f);
-    let mut g = std::io::BufWriter::new(std::fs::File::create(&t).unwrap());
-    for &(u, topic) in &p.tags {
-        writeln!(g, "{u}\t{}", p.topic_names[topic as usize]).unwrap();
-    }
-    drop(g);
-    (e, t)
-}
 
 /// Sends `sig` (`TERM`, `INT`, ...) to a child with the `kill` command.
 fn signal(child: &std::process::Child, sig: &str) {
@@ -158,7 +141,7 @@ fn interrupt_mid_write(
 #[test]
 fn sigterm_and_ctrl_c_during_rank_and_export_leave_old_or_new_files() {
     let dir = tempfile::tempdir().unwrap();
-    let (e, t) = planted_files(dir.path());
+    let (e, t) = planted_files(dir.path(), 150_000);
     let bin = assert_cmd::cargo::cargo_bin("marketrank");
     let out = dir.path().join("scores.snap");
     let big = dir.path().join("big.snap");

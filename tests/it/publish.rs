@@ -4,7 +4,7 @@
 //! publishes run, SIGKILL at COPY or index build leaves the old table,
 //! and connection failures say why with exit code 2.
 
-use crate::common::{cmd, rank_files, rank_sample, rank_sample_with, real_data};
+use crate::common::{cmd, planted_files, rank_files, rank_sample, rank_sample_with, real_data};
 use crate::pg_server::{server, PgServer};
 use marketrank::query::standing::{tier, user_view};
 use marketrank::Snapshot;
@@ -269,20 +269,7 @@ fn eight_readers_see_one_whole_snapshot_while_five_publishes_run() {
 
 /// A snapshot big enough that its COPY and index builds last a while.
 fn big_snapshot(dir: &Path) -> std::path::PathBuf {
-    use marketrank::synth::{generate, PlantedConfig};
-    use std::io::Write;
-    let p = generate(&PlantedConfig::for_users(150_000));
-    let (e, t) = (dir.join("e.tsv"), dir.join("t.tsv"));
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&e).unwrap());
-    for (a, b) in &p.edges {
-        writeln!(f, "{a}\t{b}").unwrap();
-    }
-    drop(f);
-    let mut g = std::io::BufWriter::new(std::fs::File::create(&t).unwrap());
-    for &(u, topic) in &p.tags {
-        writeln!(g, "{u}\t{}", p.topic_names[topic as usize]).unwrap();
-    }
-    drop(g);
+    let (e, t) = planted_files(dir, 150_000);
     let out = dir.join("big.snap");
     rank_files(&e, &t, &out).assert().success();
     out

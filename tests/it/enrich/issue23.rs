@@ -2,7 +2,7 @@
 //! `tests/data/enrich/`).
 
 use super::{read_csv, read_csv_with};
-use crate::common::{cmd, rank_files, rank_sample, repo, write};
+use crate::common::{cmd, enrich_sample, rank_files, rank_sample, repo, write};
 use std::path::Path;
 
 /// `enrich` of `customers` against `snap` by `handle`, markets from
@@ -323,25 +323,7 @@ fn issue_23_priority_label_from_zendesk_or_the_policy() {
     let snap = dir.path().join("s.snap");
     rank_sample(&snap);
     let out = dir.path().join("o.csv");
-    let run = |policy: &Path| {
-        cmd()
-            .arg("enrich")
-            .arg("--customers")
-            .arg(repo("data/customers.csv"))
-            .args([
-                "--id-column",
-                "twitter_handle",
-                "--market-column",
-                "segment",
-            ])
-            .arg("--snapshot")
-            .arg(&snap)
-            .arg("--policy")
-            .arg(policy)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-    };
+    let run = |policy: &Path| enrich_sample(&snap, policy, &out).assert();
     run(&repo("data/policy.toml")).success();
     let (h, rows) = read_csv(&out);
     let label = |rows: &[Vec<String>], id: &str| {
@@ -385,22 +367,15 @@ fn issue_23_priority_label_from_zendesk_or_the_policy() {
 fn issue_23_readme_enrich_example_matches_the_command() {
     let dir = tempfile::tempdir().unwrap();
     rank_sample(&dir.path().join("scores.snap"));
-    let a = cmd()
-        .current_dir(dir.path())
-        .arg("enrich")
-        .arg("--customers")
-        .arg(repo("data/customers.csv"))
-        .args([
-            "--id-column",
-            "twitter_handle",
-            "--market-column",
-            "segment",
-        ])
-        .args(["--snapshot", "scores.snap", "--policy"])
-        .arg(repo("data/policy.toml"))
-        .args(["--out", "enriched.csv"])
-        .assert()
-        .success();
+    let a = enrich_sample(
+        Path::new("scores.snap"),
+        &repo("data/policy.toml"),
+        Path::new("enriched.csv"),
+    )
+    .current_dir(dir.path())
+    .assert()
+    .success();
+
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
     let line = stderr(&a);
     let line = line.trim_end();

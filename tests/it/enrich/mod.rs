@@ -3,7 +3,7 @@
 
 mod issue23;
 
-use crate::common::{cmd, rank_sample, repo};
+use crate::common::{cmd, enrich_sample, rank_sample, repo};
 use std::path::Path;
 
 pub(super) fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
@@ -29,24 +29,10 @@ fn sample_customers_enriched_with_a_fair_triage() {
     let snap = dir.path().join("s.snap");
     rank_sample(&snap);
     let out = dir.path().join("enriched.csv");
-    let a = cmd()
-        .arg("enrich")
-        .arg("--customers")
-        .arg(repo("data/customers.csv"))
-        .args([
-            "--id-column",
-            "twitter_handle",
-            "--market-column",
-            "segment",
-        ])
-        .arg("--snapshot")
-        .arg(&snap)
-        .arg("--policy")
-        .arg(repo("data/policy.toml"))
-        .arg("--out")
-        .arg(&out)
+    let a = enrich_sample(&snap, &repo("data/policy.toml"), &out)
         .assert()
         .success();
+
     let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     assert!(err.contains("8 rows, 6 matched, 2 unknown users"), "{err}");
     let (h, rows) = read_csv(&out);
