@@ -1,24 +1,9 @@
 //! Issue 23: what a support lead's own files hold (fixtures in
 //! `tests/data/enrich/`).
 
-use super::{read_csv, read_csv_with};
+use super::{enrich_cmd, read_csv, read_csv_with};
 use crate::common::{cmd, enrich_sample, rank_files, rank_sample, repo, write};
 use std::path::Path;
-
-/// `enrich` of `customers` against `snap` by `handle`, markets from
-/// `segment`, into `out`, to add flags to.
-fn enrich_cmd(customers: &Path, snap: &Path, out: &Path) -> assert_cmd::Command {
-    let mut c = cmd();
-    c.arg("enrich")
-        .arg("--customers")
-        .arg(customers)
-        .args(["--id-column", "handle", "--market-column", "segment"])
-        .arg("--snapshot")
-        .arg(snap)
-        .arg("--out")
-        .arg(out);
-    c
-}
 
 fn stderr(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).into_owned()

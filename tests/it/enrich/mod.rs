@@ -6,6 +6,21 @@ mod issue23;
 use crate::common::{cmd, enrich_sample, rank_sample, repo};
 use std::path::Path;
 
+/// `enrich` of `customers` against `snap` by `handle`, markets from
+/// `segment`, into `out`, to add flags to.
+pub(super) fn enrich_cmd(customers: &Path, snap: &Path, out: &Path) -> assert_cmd::Command {
+    let mut c = cmd();
+    c.arg("enrich")
+        .arg("--customers")
+        .arg(customers)
+        .args(["--id-column", "handle", "--market-column", "segment"])
+        .arg("--snapshot")
+        .arg(snap)
+        .arg("--out")
+        .arg(out);
+    c
+}
+
 pub(super) fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     read_csv_with(p, b',')
 }
@@ -101,17 +116,7 @@ fn enrich_streams_many_rows_and_counts_what_it_cannot_match() {
     }
     std::fs::write(&customers, text).unwrap();
     let out = dir.path().join("o.csv");
-    let a = cmd()
-        .arg("enrich")
-        .arg("--customers")
-        .arg(&customers)
-        .args(["--id-column", "handle", "--market-column", "segment"])
-        .arg("--snapshot")
-        .arg(&snap)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    let a = enrich_cmd(&customers, &snap, &out).assert().success();
     let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     let gardening = (0..50_000).filter(|i| i % 7 == 0).count();
     let ghosts = (0..50_000).filter(|i| i % 5 == 0).count();
