@@ -475,7 +475,7 @@ pub struct ExportArgs {
 
 /// `--min-percentile`: a finite number from 0 to 100. NaN was accepted and
 /// then compared false with every percentile, so it filtered nothing.
-fn percentile(s: &str) -> Result<f64, String> {
+pub(super) fn percentile(s: &str) -> Result<f64, String> {
     let p: f64 = s
         .trim()
         .parse()

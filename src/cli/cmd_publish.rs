@@ -6,12 +6,6 @@ use marketrank::export::ExportFilter;
 use marketrank::publish::{connect, publish, resolve, PublishConfig, TableName};
 
 pub fn run(a: PublishArgs) -> anyhow::Result<()> {
-    if let Some(p) = a.min_percentile {
-        anyhow::ensure!(
-            p.is_finite() && (0.0..=100.0).contains(&p),
-            "--min-percentile {p} is not a percentile from 0 to 100"
-        );
-    }
     let table: TableName = a.table.parse()?;
     let snap = super::open_snapshot(&a.snapshot)?;
     for m in &a.markets {

@@ -29,6 +29,6 @@ pub struct PublishArgs {
     #[arg(long)]
     pub top: Option<usize>,
     /// Only rows at or above this percentile (0 to 100; 99 for the top 1%).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::percentile)]
     pub min_percentile: Option<f64>,
 }
