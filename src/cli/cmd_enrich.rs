@@ -3,6 +3,7 @@
 use super::args::EnrichArgs;
 use marketrank::crm::dialect::OutputDialect;
 use marketrank::crm::enrich::{enrich, EnrichConfig, EnrichError, EnrichSummary, MarketChoice};
+use marketrank::crm::handles::did_you_mean;
 use marketrank::crm::triage::Policy;
 
 pub fn run(a: EnrichArgs) -> anyhow::Result<()> {
@@ -64,10 +65,7 @@ fn summary_line(cfg: &EnrichConfig, s: &EnrichSummary) -> String {
     let markets = s
         .unknown_markets
         .iter()
-        .map(|(m, (n, close))| match close {
-            Some(c) => format!("`{m}`: {n} (did you mean `{c}`?)"),
-            None => format!("`{m}`: {n}"),
-        })
+        .map(|(m, (n, close))| format!("`{m}`: {n}{}", did_you_mean(close.as_deref())))
         .collect::<Vec<_>>()
         .join(", ");
     let priorities = s

@@ -182,10 +182,16 @@ pub struct MarketMiss {
 impl MarketMiss {
     /// ` (did you mean `cooking`?)`, or nothing.
     pub fn hint(&self) -> String {
-        match &self.suggestion {
-            Some(s) => format!(" (did you mean `{s}`?)"),
-            None => String::new(),
-        }
+        did_you_mean(self.suggestion.as_deref())
+    }
+}
+
+/// ` (did you mean `cooking`?)` for a suggestion, or nothing: one wording
+/// for the refusal of `--market` and the summary's per-name counts.
+pub fn did_you_mean(suggestion: Option<&str>) -> String {
+    match suggestion {
+        Some(s) => format!(" (did you mean `{s}`?)"),
+        None => String::new(),
     }
 }
 
