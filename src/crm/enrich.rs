@@ -113,11 +113,6 @@ pub struct EnrichSummary {
 }
 
 impl EnrichSummary {
-    /// Rows whose normalised id differs from the cell (`@` or case).
-    pub fn normalised(&self) -> u64 {
-        self.at_stripped + self.case_folded
-    }
-
     /// What `--strict` refuses, in words (`None`: nothing). Unparseable
     /// numbers, unknown markets and ambiguous ids are mistakes in the
     /// file that leave a row's priority wrong; an unknown user is not (a
