@@ -154,23 +154,15 @@ impl Policy {
     }
 
     fn check(&self) -> Result<(), String> {
-        let mut all = vec![self.base.priority];
-        if let Some(v) = &self.value {
-            all.extend(v.levels.iter().map(|l| l.1));
-        }
-        if let Some(l) = &self.loyalty {
-            all.push(l.priority);
-        }
         if let Some(i) = &self.influence {
-            all.extend(i.levels.iter().map(|l| l.1));
             if let Some(bad) = i.levels.iter().find(|l| !(0.0..=100.0).contains(&l.0)) {
                 return Err(format!("influence percentile {} is not in 0..100", bad.0));
             }
         }
-        if all.contains(&0) {
+        if self.priorities().any(|p| p == 0) {
             return Err("priorities start at 1".into());
         }
-        let top = all.iter().copied().max().unwrap_or(1) as usize;
+        let top = self.top() as usize;
         match &self.labels {
             None if top > ZENDESK_LABELS.len() => Err(format!(
                 "priority {top} has no name: without [labels] levels 1..4 are named {} (Zendesk's); add [labels] names = [...] with one name for each level 1..{top}, lowest urgency first",
@@ -197,19 +189,24 @@ impl Policy {
         }
     }
 
+    /// Every level the policy names: base, value levels, loyalty floor,
+    /// influence levels.
+    fn priorities(&self) -> impl Iterator<Item = u8> + '_ {
+        let value = self.value.iter().flat_map(|v| v.levels.iter().map(|l| l.1));
+        let loyalty = self.loyalty.iter().map(|l| l.priority);
+        let influence = self
+            .influence
+            .iter()
+            .flat_map(|i| i.levels.iter().map(|l| l.1));
+        std::iter::once(self.base.priority)
+            .chain(value)
+            .chain(loyalty)
+            .chain(influence)
+    }
+
     /// The highest level the policy can give.
     pub fn top(&self) -> u8 {
-        let mut top = self.base.priority;
-        if let Some(v) = &self.value {
-            top = v.levels.iter().map(|l| l.1).fold(top, u8::max);
-        }
-        if let Some(l) = &self.loyalty {
-            top = top.max(l.priority);
-        }
-        if let Some(i) = &self.influence {
-            top = i.levels.iter().map(|l| l.1).fold(top, u8::max);
-        }
-        top
+        self.priorities().max().unwrap_or(self.base.priority)
     }
 
     /// Levels on the scale: as many as have names (at least the top one
