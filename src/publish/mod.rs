@@ -164,13 +164,13 @@ pub fn publish(
     tx.batch_execute(&sql::prepare(t))
         .map_err(sql_error("prepare the staging table"))?;
     let replaced = previous_publish(&mut tx, t, &snapshots)?;
+    let snapshot_id = snap.content_id();
     let copy_start = Instant::now();
-    let rows = copy_rows(&mut tx, snap, &markets, &cfg.filter, &staging)?;
+    let rows = copy_rows(&mut tx, snap, &snapshot_id, &markets, &cfg.filter, &staging)?;
     let index_start = Instant::now();
     tx.batch_execute(&sql::indexes(t))
         .map_err(sql_error("build the indexes"))?;
     let names: Vec<String> = markets.iter().map(|&m| snap.markets()[m].clone()).collect();
-    let snapshot_id = snap.content_id();
     tx.execute(
         &format!(
             "INSERT INTO {snapshots} (table_name, snapshot_id, snapshot_created, rows, users, markets, top, min_percentile, marketrank_version) VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9)"
@@ -242,6 +242,7 @@ fn previous_publish(
 fn copy_rows(
     tx: &mut postgres::Transaction<'_>,
     snap: &Snapshot,
+    snapshot_id: &str,
     markets: &[usize],
     filter: &ExportFilter,
     staging: &str,
@@ -255,7 +256,6 @@ fn copy_rows(
     let mut out = copy::BinaryCopy::new(writer, COLUMNS.len() as u16);
     let src = RowSource::new(snap);
     let has_global = snap.market_index(crate::GLOBAL_MARKET).is_some();
-    let snapshot_id = snap.content_id();
     let created = snap.metadata().created_unix as i64;
     let mut failed: Option<std::io::Error> = None;
     for &m in markets {
@@ -281,7 +281,7 @@ fn copy_rows(
             } else {
                 row.null().null();
             }
-            row.text(&snapshot_id).timestamptz(created);
+            row.text(snapshot_id).timestamptz(created);
         });
     }
     let copy_failed = |e: std::io::Error| PublishError::Sql {
