@@ -156,11 +156,12 @@ fn start() -> Result<PgServer, String> {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     chown(&dir, ids);
-    let password = format!(
-        "pw-{}-{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos()
-    );
+    // Not guessable by another local user (`Instant::now().elapsed()`, used
+    // here before, is always about zero).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let password = format!("pw-{}-{nanos}", std::process::id());
     let pwfile = dir.join("pw");
     std::fs::write(&pwfile, &password).unwrap();
     chown(&pwfile, ids);
